@@ -1,0 +1,11 @@
+"""Events other apps listen to (riskmgmt evaluates rules; notifications tell people).
+
+``version_submitted`` is sent after the transaction that submitted a disclosure version has
+committed, with ``version`` (a ``DisclosureVersion``) as keyword argument. Receivers must not
+raise: a failing receiver never undoes a researcher's submission.
+"""
+
+from django.dispatch import Signal
+
+version_submitted = Signal()
+version_accepted = Signal()

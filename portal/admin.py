@@ -1,0 +1,79 @@
+from django.contrib import admin
+
+from portal import services
+from portal.admin_site import PortalModelAdmin, ReadOnlyModelAdmin
+from portal.models import (
+    AuditEntry,
+    Department,
+    GeneratedFile,
+    Institution,
+    InstitutionCategory,
+    Organisation,
+    OrganisationAlias,
+    RoleAssignment,
+    User,
+)
+
+
+@admin.register(InstitutionCategory)
+class InstitutionCategoryAdmin(PortalModelAdmin):
+    list_display = ["code", "name_ja", "name_en", "order"]
+
+
+@admin.register(Institution)
+class InstitutionAdmin(PortalModelAdmin):
+    list_display = ["code", "name_ja", "name_en", "category", "is_home"]
+    list_filter = ["category", "is_home"]
+    search_fields = ["code", "name_ja", "name_en"]
+    save_service = services.institution_save
+
+
+@admin.register(Department)
+class DepartmentAdmin(PortalModelAdmin):
+    list_display = ["code", "name_ja", "name_en", "parent", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name_ja", "name_en"]
+    save_service = services.department_save
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(PortalModelAdmin):
+    list_display = ["email", "family_name", "given_name", "department", "is_active"]
+    list_filter = ["is_active", "role_assignments__role"]
+    search_fields = ["email", "family_name", "given_name", "employee_number", "researcher_number"]
+    exclude = ["password", "groups", "user_permissions", "last_login", "date_joined"]
+    inlines = [RoleAssignmentInline]
+    save_service = services.user_save
+
+
+class AliasInline(admin.TabularInline):
+    model = OrganisationAlias
+    extra = 1
+    exclude = ["normalized"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(PortalModelAdmin):
+    list_display = ["name_ja", "name_en", "country", "kind", "ror_id", "is_verified"]
+    list_filter = ["kind", "is_verified", "country"]
+    search_fields = ["name_ja", "name_en", "aliases__name", "ror_id"]
+    raw_id_fields = ["successor", "created_by"]
+    inlines = [AliasInline]
+    save_service = services.organisation_save
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyModelAdmin):
+    list_display = ["created_at", "action", "actor", "object_repr", "request_id"]
+    list_filter = ["action"]
+    search_fields = ["action", "object_repr", "actor__email", "request_id"]
+
+
+@admin.register(GeneratedFile)
+class GeneratedFileAdmin(ReadOnlyModelAdmin):
+    list_display = ["created_at", "exporter", "owner", "status", "progress", "filename"]

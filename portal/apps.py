@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    default = True
+    name = "portal"
+    verbose_name = _("Portal core")
+
+    def ready(self):
+        from django.utils.module_loading import autodiscover_modules
+
+        # Each app declares its permissions, audit renderers and dashboard widgets in modules
+        # of these names; importing them registers them.
+        autodiscover_modules("permissions")
+        autodiscover_modules("audit_renderers")
+        autodiscover_modules("dashboard")
+        autodiscover_modules("exports")
+

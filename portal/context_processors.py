@@ -1,0 +1,16 @@
+from django.conf import settings
+
+from portal.permissions import roles_of
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    roles = roles_of(user) if user is not None else set()
+    return {
+        "portal_name": settings.PORTAL_NAME,
+        "user_roles": roles,
+        "is_staff_role": bool(roles & {"dept_reviewer", "office_staff", "admin"}),
+        "is_office": bool(roles & {"office_staff", "admin"}),
+        "is_admin_role": "admin" in roles,
+        "is_researcher": "researcher" in roles,
+    }

@@ -1,0 +1,88 @@
+"""Request id, audit context and the MFA requirement for staff roles."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from portal import context
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIdMiddleware:
+    """Give every request an id (or keep a safe incoming X-Request-ID) for logs and audit."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        token = context.request_id.set(request.id)
+        try:
+            response = self.get_response(request)
+        finally:
+            context.request_id.reset(token)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+class AuditContextMiddleware:
+    """Make the signed-in user the default actor of audit entries written in this request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user if request.user.is_authenticated else None
+        token = context.actor.set(user)
+        try:
+            return self.get_response(request)
+        finally:
+            context.actor.reset(token)
+
+
+class MFARequiredMiddleware:
+    """Users holding a role in PORTAL_MFA_REQUIRED_ROLES must set up TOTP before going on.
+
+    Until they have an authenticator they reach only the account and MFA pages, the language
+    switch, static files and logout.
+    """
+
+    ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and self._needs_mfa(user)
+        ):
+            from django.contrib import messages
+            from django.utils.translation import gettext as _
+
+            messages.warning(
+                request,
+                _("Your role requires two-factor authentication. Set up an authenticator app to continue."),
+            )
+            return redirect(reverse("mfa_activate_totp") + "?next=" + request.path)
+        return self.get_response(request)
+
+    @staticmethod
+    def _needs_mfa(user) -> bool:
+        from allauth.mfa.models import Authenticator
+
+        from portal.permissions import roles_of
+
+        required = set(settings.PORTAL_MFA_REQUIRED_ROLES)
+        if not (roles_of(user) & required):
+            return False
+        return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

@@ -1,0 +1,97 @@
+"""Normalisation of organisation names for registry search and list screening.
+
+Copes with the variants named in DOMAIN.md §5: full-/half-width forms (NFKC), case,
+punctuation and spacing, legal-form words (株式会社, (株), Co., Ltd., 有限公司, Inc., ...),
+abbreviations (Univ. → university) and simplified/traditional Chinese characters for the
+common ones. The riskmgmt matcher builds on these functions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Legal-form words removed before comparing names (after NFKC + casefold).
+LEGAL_FORMS = [
+    "株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "一般社団法人", "公益社団法人",
+    "一般財団法人", "公益財団法人", "独立行政法人", "国立研究開発法人", "国立大学法人",
+    "公立大学法人", "学校法人", "特定非営利活動法人", "(株)", "(有)", "㈱", "㈲",
+    "有限公司", "股份有限公司", "有限责任公司", "有限責任公司", "集团", "集團", "公司",
+    "co., ltd.", "co.,ltd.", "co. ltd.", "co ltd", "company limited", "corporation", "corp.",
+    "corp", "incorporated", "inc.", "inc", "limited", "ltd.", "ltd", "llc", "l.l.c.", "gmbh",
+    "s.a.", "plc", "pte", "pvt", "jsc", "ojsc", "pjsc", "co.", "k.k.",
+]
+ABBREVIATIONS = {
+    "univ": "university",
+    "univ.": "university",
+    "inst": "institute",
+    "inst.": "institute",
+    "tech": "technology",
+    "natl": "national",
+    "int'l": "international",
+    "intl": "international",
+    "acad": "academy",
+    "sci": "science",
+    "&": "and",
+}
+# A small table of simplified → traditional/Japanese forms frequent in organisation names.
+_HAN_VARIANTS = str.maketrans(
+    {
+        "学": "学", "學": "学", "国": "国", "國": "国", "华": "華", "东": "東", "电": "電",
+        "气": "気", "氣": "気", "机": "機", "械": "械", "业": "業", "技": "技", "术": "術",
+        "術": "術", "研": "研", "究": "究", "院": "院", "航": "航", "空": "空", "天": "天",
+        "军": "軍", "軍": "軍", "工": "工", "程": "程", "科": "科", "信": "信", "息": "息",
+        "发": "発", "發": "発", "展": "展", "团": "団", "團": "団", "有": "有", "限": "限",
+        "公": "公", "司": "司", "北": "北", "京": "京", "上": "上", "海": "海", "门": "門",
+        "門": "門", "龙": "竜", "龍": "竜", "广": "広", "廣": "広", "州": "州", "兴": "興",
+        "興": "興", "实": "実", "實": "実", "验": "験", "驗": "験", "处": "処", "處": "処",
+        "应": "応", "應": "応", "用": "用", "体": "体", "體": "体", "会": "会", "會": "会",
+        "经": "経", "經": "経", "济": "済", "濟": "済", "贸": "貿", "貿": "貿", "易": "易",
+        "进": "進", "進": "進", "出": "出", "口": "口", "联": "聯", "聯": "聯", "合": "合",
+        "产": "産", "產": "産", "设": "設", "設": "設", "备": "備", "備": "備", "导": "導",
+        "導": "導", "弹": "弾", "彈": "弾", "器": "器", "材": "材", "料": "料", "化": "化",
+        "核": "核", "能": "能", "源": "源", "系": "系", "统": "統", "統": "統", "网": "網",
+        "網": "網", "络": "絡", "絡": "絡", "计": "計", "計": "計", "算": "算", "飞": "飛",
+        "飛": "飛", "船": "船", "舶": "舶", "车": "車", "車": "車", "辆": "両", "輛": "両",
+        "铁": "鉄", "鐵": "鉄", "钢": "鋼", "鋼": "鋼", "药": "薬", "藥": "薬", "医": "医",
+        "醫": "医", "疗": "療", "療": "療", "卫": "衛", "衛": "衛", "星": "星", "载": "載",
+        "載": "載", "总": "総", "總": "総", "厂": "廠", "廠": "廠", "区": "区", "區": "区",
+    }
+)
+_PUNCT_RE = re.compile(r"[\s\-‐‑‒–—―ー・･·.,，、。'’\"“”()（）\[\]［］{}「」『』/／\\:：;；!！?？&＆+＋*＊]+")
+
+
+def nfkc_casefold(value: str) -> str:
+    return unicodedata.normalize("NFKC", value or "").casefold()
+
+
+def strip_legal_forms(value: str) -> str:
+    text = f" {value} "
+    for form in sorted(LEGAL_FORMS, key=len, reverse=True):
+        form_n = nfkc_casefold(form)
+        if form_n.isascii():
+            text = re.sub(rf"(?<![a-z0-9]){re.escape(form_n)}(?![a-z0-9])", " ", text)
+        else:
+            text = text.replace(form_n, " ")
+    return text
+
+
+def expand_abbreviations(value: str) -> str:
+    words = value.split()
+    return " ".join(ABBREVIATIONS.get(w, w) for w in words)
+
+
+def normalize_name(value: str) -> str:
+    """Return the comparison key of a name: width, case, legal forms, punctuation folded."""
+    text = nfkc_casefold(value)
+    text = text.translate(_HAN_VARIANTS)
+    text = strip_legal_forms(text)
+    text = expand_abbreviations(text)
+    text = _PUNCT_RE.sub(" ", text)
+    text = re.sub(r"\bthe\b", " ", text)
+    return " ".join(text.split())
+
+
+def compact(value: str) -> str:
+    """The normalised name without spaces (Japanese names are written without them)."""
+    return normalize_name(value).replace(" ", "")

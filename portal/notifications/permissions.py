@@ -1,0 +1,5 @@
+from django.utils.translation import gettext_lazy as _
+
+from portal.permissions import EVERYONE, declare
+
+declare("notifications.section.view", _("Open the section"), EVERYONE)
