@@ -9,3 +9,5 @@ from django.dispatch import Signal
 
 version_submitted = Signal()
 version_accepted = Signal()
+# Sent on commit when an administrator opens a fiscal year's update campaign (``campaign``).
+campaign_opened = Signal()

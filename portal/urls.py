@@ -10,6 +10,7 @@ portal_patterns = [
     path("files/<uuid:public_id>/download/", views.file_download, name="file_download"),
     path("audit/", views.audit_list, name="audit_list"),
     path("organisations/search/", views.organisation_search, name="organisation_search"),
+    path("roster/", include("portal.roster_urls")),
 ]
 
 urlpatterns = [
