@@ -35,9 +35,8 @@ def _portal_test_settings(settings, tmp_path):
 
 @pytest.fixture
 def home_institution(db):
-    from tests.factories import InstitutionFactory
-
     from portal.models import Institution
+    from tests.factories import InstitutionFactory
 
     return Institution.home() or InstitutionFactory(is_home=True, code="HOME01",
                                                     name_ja="ホーム大学", name_en="Home University")

@@ -352,12 +352,12 @@ class OrganisationAlias(models.Model):
             models.UniqueConstraint(fields=["organisation", "name"], name="unique_alias_per_org")
         ]
 
+    def __str__(self) -> str:
+        return self.name
+
     def save(self, *args, **kwargs):
         self.normalized = normalize_name(self.name)
         super().save(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class AuditEntry(models.Model):
@@ -394,6 +394,9 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit entries")
         indexes = [models.Index(fields=["content_type", "object_id", "-created_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise PermissionError("Audit entries are append-only.")
@@ -401,9 +404,6 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries cannot be deleted.")
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
 
 
 class GeneratedFile(PublicModel):
