@@ -49,9 +49,14 @@ class Command(BaseCommand):
             "",
         ]
         self.stdout.write("\n".join(banner))
+        # Stop the worker too when this command is terminated, not only on Ctrl-C.
+        signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
         try:
             call_command("runserver", host, use_reloader=False)
         finally:
             if worker is not None:
                 worker.send_signal(signal.SIGTERM)
-                worker.wait(timeout=20)
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
