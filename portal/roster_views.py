@@ -1,10 +1,120 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+"""Roster import pages: upload → dry run → confirm (administrators only)."""
 
+from __future__ import annotations
+
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal import roster
 from portal.permissions import permission_required
+from portal.resources import DEPARTMENT_COLUMNS, PERSON_COLUMNS
+
+SAMPLES = {
+    "people": "roster_sample.csv",
+    "departments": "roster_departments_sample.csv",
+}
+
+
+class RosterUploadForm(forms.Form):
+    departments = forms.FileField(
+        label=gettext_lazy("Departments file"), required=False,
+        help_text=gettext_lazy("CSV or Excel (.xlsx). Columns: code, name_ja, name_en, parent_code."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+    people = forms.FileField(
+        label=gettext_lazy("People file"), required=False,
+        help_text=gettext_lazy(
+            "CSV or Excel (.xlsx). Columns: email, family_name, given_name, family_name_en, "
+            "given_name_en, employee_number, researcher_number, department_code, roles."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("departments") and not data.get("people"):
+            raise forms.ValidationError(_("Choose a departments file, a people file, or both."))
+        limit = settings.PORTAL_MAX_UPLOAD_BYTES
+        for name in ("departments", "people"):
+            upload = data.get(name)
+            if upload and upload.size > limit:
+                self.add_error(name, _("The file is larger than %(max)s MB.")
+                               % {"max": limit // (1024 * 1024)})
+        return data
+
+
+def _render(request, context):
+    context.setdefault("form", RosterUploadForm())
+    context["department_columns"] = DEPARTMENT_COLUMNS
+    context["person_columns"] = PERSON_COLUMNS
+    template = "portal/partials/_roster_result.html" if request.htmx else "portal/roster_import.html"
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
 @permission_required("portal.roster.import")
 def roster_import(request):
-    return render(request, "portal/roster_import.html")
+    if request.method == "GET":
+        return _render(request, {})
+    if "token" in request.POST:
+        return _confirm(request, request.POST["token"])
+    form = RosterUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _render(request, {"form": form})
+    try:
+        upload = roster.roster_upload_store(
+            user=request.user,
+            uploads={k: form.cleaned_data.get(k) for k in roster.KINDS},
+        )
+        report = roster.roster_run(user=request.user, upload=upload, dry_run=True)
+    except roster.RosterError as exc:
+        form.add_error(None, exc.message)
+        return _render(request, {"form": form})
+    if report.ok:
+        roster.remember_upload(request.session, upload)
+    else:
+        roster.roster_upload_discard(upload=upload)
+    return _render(request, {"form": RosterUploadForm(), "report": report,
+                             "token": upload.token if report.ok else ""})
+
+
+def _confirm(request, token: str):
+    try:
+        upload = roster.upload_from_session(request.session, user=request.user, token=token)
+        report = roster.roster_run(user=request.user, upload=upload, dry_run=False)
+    except roster.RosterError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:roster_import")
+    roster.forget_upload(request.session, token)
+    roster.roster_upload_discard(upload=upload)
+    if not report.imported:
+        messages.error(request, _("Nothing was imported: some rows are no longer valid."))
+        return _render(request, {"report": report, "token": ""})
+    new = sum(f.new for f in report.files)
+    updated = sum(f.updated for f in report.files)
+    unchanged = sum(f.unchanged for f in report.files)
+    messages.success(
+        request,
+        _("Roster imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.")
+        % {"new": new, "updated": updated, "unchanged": unchanged},
+    )
+    return redirect("portal:roster_import")
+
+
+@require_GET
+@permission_required("portal.roster.import")
+def roster_sample(request, kind: str):
+    name = SAMPLES.get(kind)
+    if name is None:
+        raise Http404
+    path = Path(settings.BASE_DIR) / "fixtures" / name
+    return FileResponse(path.open("rb"), as_attachment=True, filename=name,
+                        content_type="text/csv; charset=utf-8")

@@ -1,0 +1,260 @@
+"""Roster import: upload → dry run → confirm, all-or-nothing, audited, type/size checked."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from portal.models import AuditEntry, Department, RoleAssignment, User
+
+pytestmark = pytest.mark.django_db
+
+URL = "/roster/"
+
+PEOPLE_HEADER = ("email,family_name,given_name,family_name_en,given_name_en,employee_number,"
+                 "researcher_number,department_code,roles\n")
+
+
+def csv_file(text, name="people.csv", encoding="utf-8"):
+    return SimpleUploadedFile(name, text.encode(encoding), content_type="text/csv")
+
+
+def xlsx_file(rows, name="people.xlsx"):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="application/octet-stream")
+
+
+def dry_run(client, **files):
+    response = client.post(URL, files)
+    assert response.status_code == 200
+    return response
+
+
+def token_of(response):
+    return response.context["token"]
+
+
+def test_dry_run_shows_changes_and_saves_nothing(client_as, admin_user, departments):
+    client = client_as(admin_user)
+    people = csv_file(PEOPLE_HEADER
+                      + "new.person@example.ac.jp,新井,一,Arai,Hajime,E1,123,ENG-MECH,researcher\n")
+    before = AuditEntry.objects.count()
+    response = dry_run(client, people=people)
+    report = response.context["report"]
+    assert report.ok and report.dry_run and not report.imported
+    row = report.files[0].rows[0]
+    assert row.action == "new" and row.line == 2
+    assert ("family_name", "", "新井") in row.changes
+    assert row.new_roles
+    assert not User.objects.filter(email="new.person@example.ac.jp").exists()
+    assert AuditEntry.objects.count() == before
+    assert "new.person@example.ac.jp" in response.content.decode()
+    assert response.context["token"]
+
+
+def test_confirm_imports_people_and_roles_through_audited_services(client_as, admin_user, departments):
+    client = client_as(admin_user)
+    people = csv_file(PEOPLE_HEADER
+                      + "New.Person@Example.ac.jp,新井,一,Arai,Hajime,E1,123,ENG-MECH,researcher;dept_reviewer:ENG\n")
+    token = token_of(dry_run(client, people=people))
+    response = client.post(URL, {"token": token})
+    assert response.status_code == 302
+    user = User.objects.get(email="new.person@example.ac.jp")
+    assert user.department == departments["mech"]
+    assert user.researcher_number == "123"
+    assert not user.has_usable_password()
+    roles = set(RoleAssignment.objects.filter(user=user).values_list("role", "department__code"))
+    assert roles == {("researcher", None), ("dept_reviewer", "ENG")}
+    actions = list(AuditEntry.objects.filter(actor=admin_user).values_list("action", flat=True))
+    assert "portal.user.saved" in actions
+    assert actions.count("portal.role.assigned") == 2
+    assert "portal.roster.imported" in actions
+    # the token is single-use
+    again = client.post(URL, {"token": token})
+    assert again.status_code == 302
+    assert User.objects.filter(email="new.person@example.ac.jp").count() == 1
+
+
+def test_one_bad_row_means_nothing_is_imported_and_the_row_is_reported(client_as, admin_user, departments):
+    client = client_as(admin_user)
+    people = csv_file(PEOPLE_HEADER
+                      + "good@example.ac.jp,良,子,,,,,ENG,researcher\n"
+                      + "bad@example.ac.jp,悪,太,,,,,NOPE,researcher\n"
+                      + "not-an-email,無,効,,,,,ENG,boss\n")
+    response = dry_run(client, people=people)
+    report = response.context["report"]
+    assert not report.ok
+    assert response.context["token"] == ""
+    rows = {r.line: r for r in report.files[0].rows}
+    assert not rows[2].errors
+    assert any("department_code" in e and "NOPE" in e for e in rows[3].errors)
+    assert any(e.startswith("email") for e in rows[4].errors)
+    assert any("roles" in e and "boss" in e for e in rows[4].errors)
+    assert not User.objects.filter(email="good@example.ac.jp").exists()
+    assert 'data-testid="roster-confirm"' not in response.content.decode()
+
+
+def test_departments_and_people_in_one_upload_import_parents_first(client_as, admin_user, departments):
+    client = client_as(admin_user)
+    depts = csv_file("code,name_ja,name_en,parent_code\n"
+                     "NEW-CHILD,子専攻,Child,NEW-TOP\n"
+                     "NEW-TOP,新研究科,New School,\n", name="departments.csv")
+    people = csv_file(PEOPLE_HEADER + "kid@example.ac.jp,子,一,,,,,NEW-CHILD,dept_reviewer:NEW-TOP\n")
+    response = dry_run(client, departments=depts, people=people)
+    assert response.context["report"].ok, response.context["report"]
+    client.post(URL, {"token": response.context["token"]})
+    child = Department.objects.get(code="NEW-CHILD")
+    assert child.parent.code == "NEW-TOP"
+    user = User.objects.get(email="kid@example.ac.jp")
+    assert user.department == child
+    assert RoleAssignment.objects.filter(user=user, role="dept_reviewer", department__code="NEW-TOP").exists()
+    assert AuditEntry.objects.filter(action="portal.department.saved", object_id=str(child.pk)).exists()
+
+
+def test_a_bad_people_file_rolls_back_the_departments_file_too(client_as, admin_user, departments):
+    client = client_as(admin_user)
+    depts = csv_file("code,name_ja,name_en,parent_code\nNEW-TOP,新研究科,New School,\n", name="d.csv")
+    people = csv_file(PEOPLE_HEADER + "x@example.ac.jp,エックス,,,,,,MISSING,\n")
+    response = dry_run(client, departments=depts, people=people)
+    assert not response.context["report"].ok
+    assert not Department.objects.filter(code="NEW-TOP").exists()
+
+
+def test_unchanged_rows_are_skipped_and_updates_show_before_and_after(client_as, admin_user, researcher):
+    client = client_as(admin_user)
+    people = csv_file(PEOPLE_HEADER
+                      + f"{researcher.email},有栖,アリス,Arisu,Alice,,,ENG-MECH,researcher\n"
+                      + f"{admin_user.email},管理,新名,,,,,RO,admin\n")
+    response = dry_run(client, people=people)
+    rows = response.context["report"].files[0].rows
+    assert rows[0].action == "skip"
+    assert rows[1].action == "update"
+    assert ("given_name", "者", "新名") in rows[1].changes
+
+
+def test_xlsx_upload_with_numbers_is_read(client_as, admin_user, departments):
+    client = client_as(admin_user)
+    upload = xlsx_file([
+        ["email", "family_name", "given_name", "employee_number", "department_code", "roles"],
+        ["xl@example.ac.jp", "表", "計算", 12345, "SCI-CHEM", "researcher"],
+    ])
+    response = dry_run(client, people=upload)
+    assert response.context["report"].ok
+    client.post(URL, {"token": response.context["token"]})
+    assert User.objects.get(email="xl@example.ac.jp").employee_number == "12345"
+
+
+def test_shift_jis_csv_is_read(client_as, admin_user, departments):
+    client = client_as(admin_user)
+    upload = csv_file("email,family_name,given_name,department_code\nsjis@example.ac.jp,佐藤,花子,ENG\n",
+                      encoding="cp932")
+    response = dry_run(client, people=upload)
+    assert response.context["report"].ok
+    assert ("family_name", "", "佐藤") in response.context["report"].files[0].rows[0].changes
+
+
+@pytest.mark.parametrize("name,content,message", [
+    ("people.pdf", b"%PDF-1.4", "only .csv and .xlsx"),
+    ("people.xlsx", b"email,family_name\n", "not an Excel"),
+    ("people.csv", b"PK\x03\x04binary", "not a text CSV"),
+    ("people.csv", b"mail,name\nx,y\n", "Unknown column"),
+    ("people.csv", b"family_name\nx\n", "Missing column"),
+    ("people.csv", b"email,family_name\n", "no rows"),
+])
+def test_files_are_checked_by_content_and_columns(client_as, admin_user, departments, name, content, message, settings):
+    settings.LANGUAGE_CODE = "en"
+    client = client_as(admin_user)
+    response = client.post(URL, {"people": SimpleUploadedFile(name, content)}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].non_field_errors())
+    assert message in errors
+    assert "report" not in response.context
+
+
+def test_files_larger_than_the_limit_are_refused(client_as, admin_user, departments, settings):
+    settings.PORTAL_MAX_UPLOAD_BYTES = 100
+    client = client_as(admin_user)
+    upload = csv_file(PEOPLE_HEADER + "a@example.ac.jp" + "," * 8 + "\n" * 3 + "x" * 200)
+    response = client.post(URL, {"people": upload})
+    assert response.context["form"].errors["people"]
+
+
+def test_confirm_does_not_accept_a_new_file_and_checks_the_stored_digest(client_as, admin_user, departments, settings):
+    from portal.storage import private_storage
+
+    client = client_as(admin_user)
+    good = csv_file(PEOPLE_HEADER + "first@example.ac.jp,一,二,,,,,ENG,researcher\n")
+    token = token_of(dry_run(client, people=good))
+    # a different file sent along with the confirmation is ignored
+    other = csv_file(PEOPLE_HEADER + "evil@example.ac.jp,悪,者,,,,,ENG,admin\n")
+    client.post(URL, {"token": token, "people": other})
+    assert User.objects.filter(email="first@example.ac.jp").exists()
+    assert not User.objects.filter(email="evil@example.ac.jp").exists()
+
+    # tampering with the stored file after the dry run is detected
+    token = token_of(dry_run(client, people=csv_file(PEOPLE_HEADER + "second@example.ac.jp,二,三,,,,,ENG,\n")))
+    stored = client.session["roster_uploads"][token]["files"][0]["path"]
+    storage = private_storage()
+    storage.delete(stored)
+    storage.save(stored, io.BytesIO((PEOPLE_HEADER + "evil@example.ac.jp,悪,者,,,,,ENG,admin\n").encode()))
+    response = client.post(URL, {"token": token}, follow=True)
+    assert not User.objects.filter(email__in=["second@example.ac.jp", "evil@example.ac.jp"]).exists()
+    assert any(m.level_tag == "error" for m in response.context["messages"])
+
+
+def test_a_token_from_another_session_is_refused(client_as, admin_user, departments):
+    from tests.factories import UserFactory, give_totp
+
+    other_admin = UserFactory(roles=["admin"], department=departments["ro"])
+    give_totp(other_admin)
+    token = token_of(dry_run(client_as(admin_user),
+                             people=csv_file(PEOPLE_HEADER + "t@example.ac.jp,t,t,,,,,ENG,\n")))
+    client_as(other_admin).post(URL, {"token": token})
+    assert not User.objects.filter(email="t@example.ac.jp").exists()
+
+
+def test_duplicate_rows_in_one_file_are_errors(client_as, admin_user, departments):
+    client = client_as(admin_user)
+    people = csv_file(PEOPLE_HEADER + "dup@example.ac.jp,a,b,,,,,ENG,\nDUP@example.ac.jp,c,d,,,,,ENG,\n")
+    report = dry_run(client, people=people).context["report"]
+    assert not report.ok
+    assert report.files[0].rows[1].errors
+
+
+def test_sample_files_import_cleanly_on_the_demo_data(client_as, db):
+    from django.conf import settings
+
+    from portal import demo
+    from tests.factories import InstitutionCategoryFactory, give_totp
+
+    InstitutionCategoryFactory(code="national_university")
+    demo.load()
+    admin = User.objects.get(email="admin@demo.example")
+    give_totp(admin)
+    client = client_as(admin)
+    fixtures = settings.BASE_DIR / "fixtures"
+    depts = SimpleUploadedFile("d.csv", (fixtures / "roster_departments_sample.csv").read_bytes())
+    people = SimpleUploadedFile("p.csv", (fixtures / "roster_sample.csv").read_bytes())
+    response = dry_run(client, departments=depts, people=people)
+    assert response.context["report"].ok
+    client.post(URL, {"token": response.context["token"]})
+    assert User.objects.filter(email__endswith="@demo.example").count() == 10
+    assert Department.objects.filter(code="ENG-CIVIL", parent__code="ENG").exists()
+
+
+def test_sample_download_is_a_csv_for_administrators_only(client_as, admin_user, staff):
+    url = reverse("portal:roster_sample", args=["people"])
+    response = client_as(admin_user).get(url)
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    assert body.startswith("email,family_name")
+    assert client_as(staff).get(url).status_code == 403
+    assert client_as(admin_user).get(reverse("portal:roster_sample", args=["nope"])).status_code == 404
