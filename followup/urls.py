@@ -6,4 +6,14 @@ app_name = "followup"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("cycles/open/", views.cycle_open, name="cycle_open"),
+    path("import/", views.import_answers, name="import"),
+    path("regulations/", views.regulations, name="regulations"),
+    path("regulations/<uuid:public_id>/download/", views.regulation_download,
+         name="regulation_download"),
+    path("<int:fiscal_year>/", views.cycle_detail, name="cycle"),
+    path("<int:fiscal_year>/answers/", views.answers_edit, name="answers_edit"),
+    path("<int:fiscal_year>/answers/<slug:action>/", views.response_action, name="response_action"),
+    path("<int:fiscal_year>/results/", views.results, name="results"),
+    path("<int:fiscal_year>/export/<slug:fmt>/", views.export, name="export"),
 ]

@@ -1,0 +1,169 @@
+"""Building the Excel workbook and the PDF report of one fiscal year's results.
+
+Used by the background exporters (followup/exports.py) and by ``manage.py followup_export``.
+Both read through selectors that aggregate in the database; the workbook is written with
+openpyxl's write-only mode so memory stays flat with thousands of institutions.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.exports import safe_cell
+from portal.fiscal import reiwa_label
+from portal.models import Institution
+
+from . import charts, layout, selectors
+from .evidence import suggestions_for
+from .models import SurveyCycle
+
+Progress = Callable[[int, str], None]
+
+
+def _noop(_p: int, _m: str = "") -> None:
+    return None
+
+
+def _options_by_code(cycle: SurveyCycle) -> dict[int, str]:
+    return {o.code: o.label_ja for o in selectors.options_of(cycle)}
+
+
+def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Font
+
+    lay = layout.current()
+    labels = _options_by_code(cycle)
+    bold = Font(bold=True)
+    wb = Workbook(write_only=True)
+
+    def header(ws, values):
+        cells = []
+        for v in values:
+            c = WriteOnlyCell(ws, value=safe_cell(str(v)))
+            c.font = bold
+            cells.append(c)
+        ws.append(cells)
+
+    # 1. One row per institution, in the import layout (first sheet, so it imports back).
+    ws = wb.create_sheet(title="機関別データ")
+    header(ws, lay.headers())
+    total = max(selectors.institution_count(fiscal_year=cycle.fiscal_year), 1)
+    for i, (code, name, category, year, answers) in enumerate(
+            selectors.institution_rows(fiscal_year=cycle.fiscal_year)):
+        row = [safe_cell(code), safe_cell(name), safe_cell(category), year]
+        for n in range(1, lay.questions + 1):
+            opt = answers.get(n)
+            row += [opt, labels.get(opt, "") if opt else ""]
+        ws.append(row)
+        if i % 500 == 0:
+            progress(5 + int(45 * i / total), _("Writing institutions"))
+    progress(50, _("Aggregating"))
+
+    # 2. Aggregates per category × question × option.
+    results = selectors.results_for(cycle=cycle)
+    ws = wb.create_sheet(title="集計")
+    header(ws, ["年度", "機関区分", "設問", "設問（略称）", "選択肢コード", "選択肢", "件数",
+                "割合(%)", "回答機関数", "年度末までに実施(%)", "前年度比(pt)"])
+    for cat in results.categories:
+        cat_label = cat.category.name_ja if cat.category else "全体"
+        for q in results.questions:
+            res = cat.results[q.number]
+            change = res.done_change
+            for opt in results.options:
+                ws.append([
+                    reiwa_label(cycle.fiscal_year), cat_label, f"Q{q.number}", q.short_label_ja,
+                    opt.code, opt.label_ja, res.count(opt.code), float(res.percent(opt.code)),
+                    res.total, float(res.done_percent),
+                    float(change) if change is not None else None,
+                ])
+    progress(70, _("Drawing charts"))
+
+    # 3. A sheet per question: percentages per category with a native stacked bar chart.
+    for q in results.questions:
+        ws = wb.create_sheet(title=f"Q{q.number}")
+        ws.append([safe_cell(f"Q{q.number} {q.text_ja}")])
+        header(ws, ["機関区分"] + [o.label_ja for o in results.options]
+               + ["年度末までに実施(%)", "前年度比(pt)", "回答機関数"])
+        for cat in results.categories:
+            res = cat.results[q.number]
+            change = res.done_change
+            ws.append([cat.category.name_ja if cat.category else "全体"]
+                      + [float(res.percent(o.code)) for o in results.options]
+                      + [float(res.done_percent), float(change) if change is not None else None,
+                         res.total])
+        n_rows = len(results.categories)
+        chart = BarChart()
+        chart.type = "bar"
+        chart.grouping = "percentStacked"
+        chart.overlap = 100
+        chart.title = f"Q{q.number} {q.short_label_ja}"
+        chart.y_axis.title = "%"
+        data = Reference(ws, min_col=2, max_col=1 + len(results.options), min_row=2,
+                         max_row=2 + n_rows)
+        cats = Reference(ws, min_col=1, min_row=3, max_row=2 + n_rows)
+        chart.add_data(data, titles_from_data=True)
+        chart.set_categories(cats)
+        for series, opt in zip(chart.series, results.options, strict=False):
+            series.graphicalProperties.solidFill = charts.COLOURS.get(opt.code, "888888")[1:]
+        chart.height = 3 + 1.2 * n_rows
+        chart.width = 24
+        ws.add_chart(chart, f"A{n_rows + 5}")
+
+    # 4. What the columns mean (the layout is versioned).
+    ws = wb.create_sheet(title="説明")
+    ws.append(["layout", lay.version])
+    ws.append(["年度", reiwa_label(cycle.fiscal_year), cycle.fiscal_year])
+    ws.append(["作成日時", timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    for opt in results.options:
+        ws.append(["選択肢", opt.code, opt.label_ja, "年度末までに実施" if opt.done_by_year_end else ""])
+    for q in results.questions:
+        ws.append([f"Q{q.number}", q.text_ja, q.short_label_ja])
+    buf = io.BytesIO()
+    wb.save(buf)
+    progress(95, _("Saving"))
+    return buf.getvalue()
+
+
+def report_context(*, cycle: SurveyCycle) -> dict:
+    results = selectors.results_for(cycle=cycle)
+    home = Institution.home()
+    response = selectors.home_response(cycle=cycle)
+    answers = []
+    if response is not None:
+        suggestions = suggestions_for(fiscal_year=cycle.fiscal_year)
+        for a in response.answers.all():
+            answers.append({"answer": a, "suggestions": suggestions.get(a.question.number, []),
+                            "warning": answer_needs_warning(a)})
+    return {
+        "cycle": cycle,
+        "results": results,
+        "charts": charts.category_charts(results),
+        "home": home,
+        "response": response,
+        "home_answers": answers,
+        "generated_at": timezone.localtime(),
+    }
+
+
+def answer_needs_warning(answer) -> bool:
+    """実施している (implemented) without any evidence written or attached."""
+    implemented = answer.option_id is not None and answer.option.is_implemented
+    has_docs = bool(answer.documents.all())
+    return implemented and not answer.evidence.strip() and not has_docs
+
+
+def build_pdf(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
+    from weasyprint import HTML
+
+    progress(10, _("Aggregating"))
+    html = render_to_string("followup/pdf/report.html", report_context(cycle=cycle))
+    progress(40, _("Rendering the PDF"))
+    return HTML(string=html).write_pdf()

@@ -1,0 +1,342 @@
+"""Importing other institutions' answers with django-import-export.
+
+One row per institution in the layout of :mod:`followup.layout` (the same layout the Excel
+export writes, so an export imports back unchanged). The import always runs in a transaction:
+a dry run first, and nothing is stored when any row is bad (all-or-nothing).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import tablib
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from import_export import resources
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.results import RowResult
+
+from portal.audit import audit_log
+from portal.errors import ApplicationError
+from portal.exports import unguard_cell
+from portal.models import Institution, InstitutionCategory
+from portal.services import institution_save
+
+from . import layout as layouts
+from . import services
+from .models import SurveyCycle, SurveyResponse
+
+MAX_ROWS = 20000
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(unguard_cell(value))).strip()
+
+
+def parse_fiscal_year(value) -> int | None:
+    text = _text(value)
+    if not text:
+        return None
+    if re.fullmatch(r"\d{4}", text):
+        return int(text)
+    m = re.fullmatch(r"(?:令和|R)(元|\d{1,2})(?:年度)?", text, re.IGNORECASE)
+    if m:
+        return 2018 + (1 if m.group(1) == "元" else int(m.group(1)))
+    return None
+
+
+@dataclass
+class ParsedRow:
+    code: str
+    name: str
+    category: InstitutionCategory
+    fiscal_year: int
+    codes: dict[int, int]
+    institution: Institution | None
+
+
+class SurveyRowResource(resources.ModelResource):
+    """A row → one institution's current response to one fiscal year's cycle."""
+
+    class Meta:
+        model = SurveyResponse
+        fields = ()
+        skip_diff = True
+        store_row_values = True
+        use_transactions = True
+
+    def __init__(self, *, actor=None, layout: layouts.Layout | None = None):
+        super().__init__()
+        self.actor = actor
+        self.layout = layout or layouts.current()
+        self._seen: set[tuple[str, int]] = set()
+        categories = list(InstitutionCategory.objects.all())
+        self._categories = {}
+        for c in categories:
+            for key in (c.code, c.name_ja, c.name_en):
+                if key:
+                    self._categories[unicodedata.normalize("NFKC", key).strip().lower()] = c
+        self._cycles: dict[int, SurveyCycle] = {}
+        self._institutions: dict[str, Institution] = {}
+        self._home_codes: dict[int, dict[int, int]] = {}
+
+    # -- parsing ------------------------------------------------------------------------------
+
+    def _parse(self, row) -> ParsedRow:
+        lay = self.layout
+        errors: dict[str, list[str]] = {}
+
+        def err(column, message):
+            errors.setdefault(column, []).append(message)
+
+        code = _text(row.get(lay.code))
+        name = _text(row.get(lay.name))
+        if not code:
+            err(lay.code, _("The institution code is missing."))
+        if not name:
+            err(lay.name, _("The institution name is missing."))
+        cat_text = _text(row.get(lay.category))
+        category = self._categories.get(cat_text.lower())
+        if category is None:
+            err(lay.category, _("Unknown institution category “%(value)s”.") % {"value": cat_text})
+        year = parse_fiscal_year(row.get(lay.fiscal_year))
+        if year is None or year < 2019:
+            err(lay.fiscal_year, _("Give the fiscal year as 2024 or 令和6年度."))
+        codes = {}
+        for n in range(1, lay.questions + 1):
+            column = lay.code_column(n)
+            value = _text(row.get(column))
+            if not re.fullmatch(r"[1-5]", value):
+                err(column, _("The answer code must be 1 to 5 (got “%(value)s”).") % {"value": value})
+            else:
+                codes[n] = int(value)
+        institution = None
+        if code:
+            institution = self._institution(code)
+            if institution is not None and category is not None \
+                    and institution.category_id != category.pk:
+                err(lay.category, _("The registry lists this institution as %(cat)s.")
+                    % {"cat": institution.category.name_ja})
+        if code and year:
+            key = (code, year)
+            if key in self._seen:
+                err(lay.code, _("This institution appears twice for the same fiscal year."))
+            self._seen.add(key)
+        if institution is not None and institution.is_home and year and not errors:
+            if self._home_answers(year) != codes:
+                err(lay.code, _("The home institution's answers are entered in the portal, "
+                                "not imported."))
+        if errors:
+            raise ValidationError(errors)
+        return ParsedRow(code, name, category, year, codes, institution)
+
+    def _institution(self, code: str) -> Institution | None:
+        if code not in self._institutions:
+            inst = Institution.objects.select_related("category").filter(code=code).first()
+            if inst is None:
+                return None
+            self._institutions[code] = inst
+        return self._institutions[code]
+
+    def _home_answers(self, year: int) -> dict[int, int]:
+        if year not in self._home_codes:
+            self._home_codes[year] = dict(
+                SurveyResponse.objects.filter(institution__is_home=True, is_current=True,
+                                              cycle__fiscal_year=year)
+                .values_list("answers__question__number", "answers__option__code")
+                .exclude(answers__option__isnull=True)
+            )
+        return self._home_codes[year]
+
+    def _cycle(self, year: int) -> SurveyCycle:
+        if year not in self._cycles:
+            self._cycles[year] = services.cycle_open(fiscal_year=year, actor=self.actor)
+        return self._cycles[year]
+
+    # -- import-export hooks ------------------------------------------------------------------
+
+    def before_import_row(self, row, **kwargs):
+        row["__parsed"] = self._parse(row)
+
+    def get_or_init_instance(self, instance_loader, row):
+        parsed: ParsedRow = row["__parsed"]
+        if parsed.institution is not None:
+            existing = (SurveyResponse.objects.filter(
+                cycle__fiscal_year=parsed.fiscal_year, institution=parsed.institution,
+                is_current=True).select_related("cycle", "institution").first())
+            if existing is not None:
+                return existing, False
+        return SurveyResponse(), True
+
+    def import_instance(self, instance, row, **kwargs):
+        return None
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if instance.pk is None:
+            return False
+        parsed: ParsedRow = row["__parsed"]
+        current = dict(instance.answers.filter(option__isnull=False)
+                       .values_list("question__number", "option__code"))
+        return current == parsed.codes
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        parsed: ParsedRow = row["__parsed"]
+        institution = parsed.institution
+        if institution is None:
+            institution = Institution(code=parsed.code, name_ja=parsed.name,
+                                      category=parsed.category)
+            institution_save(instance=institution, actor=self.actor)
+            self._institutions[parsed.code] = institution
+            parsed.institution = institution
+        try:
+            response, _changed = services.response_import(
+                cycle=self._cycle(parsed.fiscal_year), institution=institution,
+                codes=parsed.codes, actor=self.actor)
+        except ApplicationError as exc:
+            raise ValidationError({self.layout.code: [exc.message]})
+        instance.pk = response.pk
+        instance.cycle = response.cycle
+        instance.institution = response.institution
+        instance.version = response.version
+
+    def save_m2m(self, instance, row, **kwargs):
+        return None
+
+
+# --- Reading files and running the import ----------------------------------------------------
+
+
+def dataset_from_bytes(content: bytes, filename: str = "") -> tablib.Dataset:
+    """A dataset from an uploaded .xlsx or .csv (sniffed by content, not only the name)."""
+    if content[:4] == b"PK\x03\x04":
+        try:
+            dataset = XLSX().create_dataset(content)
+        except Exception:
+            raise ApplicationError(_("The Excel file could not be read."), field="file")
+    else:
+        if b"\x00" in content[:2048]:
+            raise ApplicationError(_("Upload an Excel (.xlsx) or CSV file."), field="file")
+        for encoding in ("utf-8-sig", "cp932"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ApplicationError(_("The CSV file is not in UTF-8 or Shift_JIS."), field="file")
+        try:
+            dataset = CSV().create_dataset(text)
+        except Exception:
+            raise ApplicationError(_("The CSV file could not be read."), field="file")
+    headers = [_text(h) for h in (dataset.headers or [])]
+    dataset.headers = headers
+    # Drop blank lines (trailing rows of a spreadsheet).
+    kept = tablib.Dataset(headers=headers)
+    for row in dataset:
+        if any(_text(v) for v in row):
+            kept.append(row)
+    return kept
+
+
+@dataclass
+class RowError:
+    number: int
+    messages: list[str]
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportOutcome:
+    dry_run: bool
+    total: int = 0
+    new: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    base_errors: list[str] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.base_errors
+
+    @property
+    def imported(self) -> bool:
+        return self.ok and not self.dry_run
+
+
+def _row_values(row_values) -> dict:
+    return {k: v for k, v in (row_values or {}).items() if not str(k).startswith("__")}
+
+
+def answers_import(*, content: bytes, filename: str = "", actor=None,
+                   dry_run: bool = True) -> ImportOutcome:
+    """Check (dry run) or import a file of other institutions' answers; all-or-nothing."""
+    outcome = ImportOutcome(dry_run=dry_run)
+    dataset = dataset_from_bytes(content, filename)
+    layout = layouts.detect(dataset.headers or [])
+    if layout is None:
+        missing = [h for h in layouts.current().required() if h not in (dataset.headers or [])]
+        outcome.base_errors.append(_("Columns are missing: %(cols)s") % {"cols": ", ".join(missing)})
+        return outcome
+    if not len(dataset):
+        outcome.base_errors.append(_("The file has no rows."))
+        return outcome
+    if len(dataset) > MAX_ROWS:
+        outcome.base_errors.append(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
+        return outcome
+    resource = SurveyRowResource(actor=actor, layout=layout)
+    with transaction.atomic():
+        result = resource.import_data(dataset, dry_run=dry_run, raise_errors=False,
+                                      use_transactions=True, rollback_on_validation_errors=True)
+        outcome.total = result.total_rows
+        for number, row in enumerate(result.rows, 1):
+            if row.import_type == RowResult.IMPORT_TYPE_NEW:
+                outcome.new += 1
+            elif row.import_type == RowResult.IMPORT_TYPE_UPDATE:
+                outcome.updated += 1
+            elif row.import_type == RowResult.IMPORT_TYPE_SKIP:
+                outcome.skipped += 1
+            if len(outcome.preview) < 50 and row.import_type in (
+                    RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE,
+                    RowResult.IMPORT_TYPE_SKIP):
+                outcome.preview.append({"number": number, "type": row.import_type,
+                                        "values": _row_values(row.row_values)})
+        for invalid in result.invalid_rows:
+            messages = []
+            for column, errs in invalid.error_dict.items():
+                for e in errs:
+                    text = e if isinstance(e, str) else " ".join(getattr(e, "messages", [str(e)]))
+                    messages.append(f"{column}: {text}")
+            outcome.errors.append(RowError(invalid.number, messages, _row_values(invalid.values
+                                           if isinstance(invalid.values, dict) else {})))
+        for number, errs in result.row_errors():
+            outcome.errors.append(RowError(number, [str(e.error) for e in errs]))
+        for err in result.base_errors:
+            outcome.base_errors.append(str(err.error))
+        outcome.errors.sort(key=lambda e: e.number)
+        if outcome.imported:
+            audit_log(action="followup.import.completed", actor=actor,
+                      data={"filename": filename, "rows": outcome.total, "new": outcome.new,
+                            "updated": outcome.updated, "skipped": outcome.skipped})
+    return outcome
+
+
+def csv_bytes(rows: list[list], headers: list[str] | None = None) -> bytes:
+    """A CSV file in the current layout (used by tests and the template download)."""
+    buf = io.StringIO()
+    import csv
+
+    writer = csv.writer(buf)
+    writer.writerow(headers or layouts.current().required())
+    for r in rows:
+        writer.writerow(r)
+    return buf.getvalue().encode("utf-8-sig")

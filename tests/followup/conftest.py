@@ -1,0 +1,23 @@
+import pytest
+from django.core.management import call_command
+
+
+@pytest.fixture(autouse=True)
+def followup_reference_data(db):
+    """The reference fixtures every deployment loads: categories and question sets."""
+    call_command("loaddata", "fixtures/institution_categories.json",
+                 "fixtures/followup_question_sets.json", verbosity=0)
+
+
+@pytest.fixture
+def cycle(db):
+    from followup import services
+
+    return services.cycle_open(fiscal_year=2024)
+
+
+@pytest.fixture
+def previous_cycle(db):
+    from followup import services
+
+    return services.cycle_open(fiscal_year=2023)
