@@ -18,6 +18,8 @@ from __future__ import annotations
 import unicodedata
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.db.models.signals import pre_save
@@ -414,12 +416,22 @@ class ChecklistResponse(PublicModel):
         return self.respondent.department_id if self.respondent_id else None
 
 
+ANSWER_VALUES = [("yes", _("Yes")), ("no", _("No")), ("na", _("Not applicable"))]
+
+
 class ChecklistAnswer(models.Model):
     response = models.ForeignKey(ChecklistResponse, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="answers")
-    value = models.CharField(_("answer"), max_length=10, blank=True)
+    value = models.CharField(_("answer"), max_length=10, blank=True, choices=ANSWER_VALUES)
     comment = models.TextField(_("comment"), blank=True)
     signals_risk = models.BooleanField(_("signals a risk"), default=False)
+    # The risk case this answer opened or joined (riskmgmt), kept generic so that the
+    # checklist does not depend on how risk management stores its cases.
+    case_content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    case_object_id = models.CharField(max_length=64, blank=True, default="")
+    case = GenericForeignKey("case_content_type", "case_object_id")
 
     class Meta:
         ordering = ["item__order", "id"]
