@@ -20,6 +20,9 @@ LEGAL_FORMS = [
     "co., ltd.", "co.,ltd.", "co. ltd.", "co ltd", "company limited", "corporation", "corp.",
     "corp", "incorporated", "inc.", "inc", "limited", "ltd.", "ltd", "llc", "l.l.c.", "gmbh",
     "s.a.", "plc", "pte", "pvt", "jsc", "ojsc", "pjsc", "co.", "k.k.",
+    # More legal forms met in screening lists (METI, CSL).
+    "company", "co", "fze", "fzco", "fzc", "fz llc", "llp", "sarl", "s.a.r.l.", "ooo", "oao",
+    "zao", "sdn bhd", "bhd", "pty", "pte ltd", "pvt ltd",
 ]
 ABBREVIATIONS = {
     "univ": "university",
@@ -58,22 +61,28 @@ _HAN_VARIANTS = str.maketrans(
         "載": "載", "总": "総", "總": "総", "厂": "廠", "廠": "廠", "区": "区", "區": "区",
     }
 )
-_PUNCT_RE = re.compile(r"[\s\-‐‑‒–—―ー・･·.,，、。'’\"“”()（）\[\]［］{}「」『』/／\\:：;；!！?？&＆+＋*＊]+")
+_PUNCT_RE = re.compile(r"[\s\-‐‑‒–—―・･·.,，、。'’\"“”()（）\[\]［］{}「」『』/／\\:：;；!！?？&＆+＋*＊]+")
 
 
 def nfkc_casefold(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").casefold()
 
 
+_FORMS_N = sorted({nfkc_casefold(f) for f in LEGAL_FORMS}, key=len, reverse=True)
+_ASCII_FORMS_RE = re.compile(
+    r"(?<![a-z0-9\-])(?:" + "|".join(re.escape(f) for f in _FORMS_N if f.isascii())
+    + r")(?![a-z0-9\-])"
+)
+_CJK_FORMS_RE = re.compile("|".join(re.escape(f) for f in _FORMS_N if not f.isascii()))
+
+
 def strip_legal_forms(value: str) -> str:
+    """Remove legal-form words (one pass per script, longest form first)."""
     text = f" {value} "
-    for form in sorted(LEGAL_FORMS, key=len, reverse=True):
-        form_n = nfkc_casefold(form)
-        if form_n.isascii():
-            text = re.sub(rf"(?<![a-z0-9]){re.escape(form_n)}(?![a-z0-9])", " ", text)
-        else:
-            text = text.replace(form_n, " ")
-    return text
+    text = _ASCII_FORMS_RE.sub(" ", text)
+    # Run twice: removing one form may expose another ("co., ltd." inside "company limited").
+    text = _ASCII_FORMS_RE.sub(" ", text)
+    return _CJK_FORMS_RE.sub(" ", text)
 
 
 def expand_abbreviations(value: str) -> str:
@@ -95,3 +104,89 @@ def normalize_name(value: str) -> str:
 def compact(value: str) -> str:
     """The normalised name without spaces (Japanese names are written without them)."""
     return normalize_name(value).replace(" ", "")
+
+
+# --- Kana → romaji (Hepburn), so that a katakana/hiragana name meets its romanised form --------
+
+_KANA_DIGRAPHS = {
+    "きゃ": "kya", "きゅ": "kyu", "きょ": "kyo", "しゃ": "sha", "しゅ": "shu", "しょ": "sho",
+    "ちゃ": "cha", "ちゅ": "chu", "ちょ": "cho", "にゃ": "nya", "にゅ": "nyu", "にょ": "nyo",
+    "ひゃ": "hya", "ひゅ": "hyu", "ひょ": "hyo", "みゃ": "mya", "みゅ": "myu", "みょ": "myo",
+    "りゃ": "rya", "りゅ": "ryu", "りょ": "ryo", "ぎゃ": "gya", "ぎゅ": "gyu", "ぎょ": "gyo",
+    "じゃ": "ja", "じゅ": "ju", "じょ": "jo", "びゃ": "bya", "びゅ": "byu", "びょ": "byo",
+    "ぴゃ": "pya", "ぴゅ": "pyu", "ぴょ": "pyo", "しぇ": "she", "じぇ": "je", "ちぇ": "che",
+    "てぃ": "ti", "でぃ": "di", "とぅ": "tu", "どぅ": "du", "ふぁ": "fa", "ふぃ": "fi",
+    "ふぇ": "fe", "ふぉ": "fo", "うぃ": "wi", "うぇ": "we", "うぉ": "wo", "ゔぁ": "va",
+    "ゔぃ": "vi", "ゔぇ": "ve", "ゔぉ": "vo", "つぁ": "tsa", "いぇ": "ye",
+}
+_KANA = dict(zip(
+    "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをん"
+    "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔぁぃぅぇぉゃゅょゎ",
+    ["a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "shi", "su", "se", "so",
+     "ta", "chi", "tsu", "te", "to", "na", "ni", "nu", "ne", "no", "ha", "hi", "fu", "he", "ho",
+     "ma", "mi", "mu", "me", "mo", "ya", "yu", "yo", "ra", "ri", "ru", "re", "ro", "wa", "o", "n",
+     "ga", "gi", "gu", "ge", "go", "za", "ji", "zu", "ze", "zo", "da", "ji", "zu", "de", "do",
+     "ba", "bi", "bu", "be", "bo", "pa", "pi", "pu", "pe", "po", "vu", "a", "i", "u", "e", "o",
+     "ya", "yu", "yo", "wa"],
+    strict=True,
+))
+_KANA_RE = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+
+
+def has_kana(value: str) -> bool:
+    return bool(_KANA_RE.search(value or ""))
+
+
+def kana_to_romaji(value: str) -> str:
+    """Romanise hiragana/katakana (Hepburn, long vowels dropped); other characters stay."""
+    text = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in value or "")
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        pair = text[i:i + 2]
+        c = text[i]
+        if pair in _KANA_DIGRAPHS:
+            out.append(_KANA_DIGRAPHS[pair])
+            i += 2
+            continue
+        if c == "っ" and i + 1 < len(text):
+            nxt = _KANA_DIGRAPHS.get(text[i + 1:i + 3]) or _KANA.get(text[i + 1], "")
+            out.append(nxt[:1] if nxt else "")
+            i += 1
+            continue
+        if c == "ー":
+            i += 1
+            continue
+        out.append(_KANA.get(c, c))
+        i += 1
+    return "".join(out)
+
+
+def name_keys(value: str) -> list[str]:
+    """Comparison keys of a name: its normalised form and, for kana, its romanised form.
+
+    Used by the screening matcher so that ``ロスアトム`` meets ``Rosatom`` and ``ＡＢＣ（株）``
+    meets ``ABC Co., Ltd.``.
+    """
+    base = normalize_name(value)
+    keys = [base] if base else []
+    if has_kana(base):
+        roman = normalize_name(kana_to_romaji(base))
+        for key in (roman, loose_romaji(roman)):
+            if key and key not in keys:
+                keys.append(key)
+    return keys
+
+
+_EPENTHETIC_U = re.compile(r"(?<=[bcdfghjklmnprstvwz])u(?=[a-z]|\b)")
+_FINAL_O = re.compile(r"(?<=[td])o\b")
+
+
+def loose_romaji(value: str) -> str:
+    """Drop the vowels katakana adds to foreign consonants (ロスアトム → rosatom)."""
+    words = []
+    for word in value.split():
+        if word.isascii() and len(word) > 3:
+            word = word[0] + _FINAL_O.sub("", _EPENTHETIC_U.sub("", word[1:]))
+        words.append(word)
+    return " ".join(words)

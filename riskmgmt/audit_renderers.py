@@ -1,0 +1,30 @@
+"""How risk-management audit entries read in a history."""
+from django.utils.translation import gettext_lazy as _
+
+from portal.audit import register_renderer
+
+for code, text in {
+    "riskmgmt.rule.changed": _("Rule changed (%(note)s)"),
+    "riskmgmt.case.opened": _("Case opened: %(reason)s"),
+    "riskmgmt.case.flag_joined": _("New flag joined the case: %(reason)s"),
+    "riskmgmt.case.assigned": _("Case assigned"),
+    "riskmgmt.case.assessed": _("Risk assessed as %(level)s: %(rationale)s"),
+    "riskmgmt.case.decided": _("Decision recorded"),
+    "riskmgmt.case.reviewed": _("Monitoring review: %(note)s"),
+    "riskmgmt.case.closed": _("Case closed"),
+    "riskmgmt.measure.added": _("Measure added: %(measure)s (owner %(owner)s, due %(due_date)s)"),
+    "riskmgmt.measure.status_changed": _("Measure status changed: %(measure)s"),
+    "riskmgmt.contingency.saved": _("Contingency plan saved"),
+    "riskmgmt.request.asked": _("Question to the researcher: %(question)s"),
+    "riskmgmt.request.answered": _("The researcher answered: %(answer)s"),
+    "riskmgmt.version.evaluated": _("Flagging rules evaluated: %(flags)s flag(s)"),
+    "riskmgmt.list.created": _("Screening list created: %(name)s"),
+    "riskmgmt.release.imported": _("List release #%(number)s imported: %(entries)s entries"),
+    "riskmgmt.release.rescreened": _("Registry re-screened: %(names)s names, %(new_hits)s new hit(s)"),
+    "riskmgmt.hit.cleared": _("Cleared as a false positive: %(reason)s"),
+    "riskmgmt.hit.confirmed": _("Hit confirmed: %(reason)s"),
+    "riskmgmt.inquiry.saved": _("Inquiry saved"),
+    "riskmgmt.inquiry.assessed": _("Project-level risk assessed"),
+    "riskmgmt.inquiry.responded": _("Response to the funding agency recorded"),
+}.items():
+    register_renderer(code, text)

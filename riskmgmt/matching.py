@@ -1,0 +1,242 @@
+"""Screening matcher: organisation names against the entries of the current list releases.
+
+Design for volume (a 10,000-entry list, a 50,000-name registry):
+
+* each entry's names and aliases are normalised once, at import, into comparison keys
+  (:func:`portal.names.name_keys`: width, case, punctuation, legal forms; kana romanised) and
+  stored on the entry;
+* an in-process :class:`Index` per set of current releases maps compact keys to variants (exact
+  hits are a dict lookup) and *blocks* by rare tokens — Latin words, their 4-letter prefixes and
+  CJK character bigrams — so a query is only scored against the few variants that share a
+  rare token;
+* candidates are scored with rapidfuzz (``process.extract`` with ``token_sort_ratio`` on the
+  spaced key and ``ratio`` on the compact key); the best score per entry wins.
+
+Every match carries its score and a sentence saying why it matched.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from rapidfuzz import fuzz, process
+
+from portal.names import has_kana, name_keys, nfkc_casefold
+
+DEFAULT_THRESHOLD = 88.0
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
+_LATIN = re.compile(r"[a-z0-9]+")
+
+
+def entry_keys(names: list[str]) -> list[list[str]]:
+    """``[[original, key], ...]`` for an entry's names (stored on ScreeningEntry.keys)."""
+    out, seen = [], set()
+    for original in names:
+        for key in name_keys(original):
+            if key and key not in seen:
+                seen.add(key)
+                out.append([original, key])
+    return out
+
+
+def tokens(key: str) -> set[str]:
+    result = set()
+    for word in _LATIN.findall(key):
+        if len(word) >= 2:
+            result.add(word)
+        if len(word) >= 5:
+            result.add("p:" + word[:4])
+    for run in _CJK.findall(key):
+        if len(run) == 1:
+            result.add(run)
+        result.update(run[i:i + 2] for i in range(len(run) - 1))
+    return result
+
+
+@dataclass(frozen=True)
+class Match:
+    entry_id: int
+    entry_key: str
+    fingerprint: str
+    release_id: int
+    list_name: str
+    entry_name: str
+    matched_name: str
+    query_name: str
+    score: float
+    explanation: str
+
+    def as_dict(self) -> dict:
+        return {
+            "list": self.list_name, "entry": self.entry_name, "matched_name": self.matched_name,
+            "query": self.query_name, "score": round(self.score, 1),
+            "explanation": self.explanation, "entry_key": self.entry_key,
+        }
+
+
+class Index:
+    def __init__(self, rows):
+        """``rows``: iterables of (entry_id, entry_key, fingerprint, release_id, list_name,
+        entry_name, keys) with ``keys`` as stored by :func:`entry_keys`."""
+        self.entries = []
+        self.var_entry: list[int] = []
+        self.var_original: list[str] = []
+        self.var_key: list[str] = []
+        self.var_compact: list[str] = []
+        exact: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for row in rows:
+            entry_idx = len(self.entries)
+            self.entries.append(row[:6])
+            for original, key in row[6]:
+                vid = len(self.var_key)
+                self.var_entry.append(entry_idx)
+                self.var_original.append(original)
+                self.var_key.append(key)
+                compact_key = key.replace(" ", "")
+                self.var_compact.append(compact_key)
+                exact[compact_key].append(vid)
+                for tok in tokens(key):
+                    postings[tok].append(vid)
+        self.exact = dict(exact)
+        self.max_df = max(40, len(self.var_key) // 100)
+        self.postings = dict(postings)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def _candidates(self, key: str) -> set[int]:
+        toks = tokens(key)
+        lists = sorted((self.postings[t] for t in toks if t in self.postings), key=len)
+        if not lists:
+            return set()
+        rare = [p for p in lists if len(p) <= self.max_df]
+        if not rare:
+            rare = lists[:1]  # every token is common: fall back to the rarest one
+        cand: set[int] = set()
+        for p in rare:
+            cand.update(p)
+        return cand
+
+    def search(self, name: str, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10) -> list[Match]:
+        keys = name_keys(name)
+        best: dict[int, tuple[float, int, str]] = {}
+        for ki, key in enumerate(keys):
+            how = "roman" if ki > 0 else "norm"
+            compact_key = key.replace(" ", "")
+            for vid in self.exact.get(compact_key, ()):
+                self._keep(best, vid, 100.0, how + "-exact")
+            cand = self._candidates(key)
+            if not cand:
+                continue
+            cand_list = list(cand)
+            spaced = {vid: self.var_key[vid] for vid in cand_list}
+            for _choice, score, vid in process.extract(
+                    key, spaced, scorer=fuzz.token_sort_ratio, score_cutoff=threshold, limit=None):
+                self._keep(best, vid, score, how)
+            packed = {vid: self.var_compact[vid] for vid in cand_list}
+            for _choice, score, vid in process.extract(
+                    compact_key, packed, scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
+                self._keep(best, vid, score, how)
+        matches = []
+        for entry_idx, (score, vid, how) in best.items():
+            entry_id, entry_key, fp, release_id, list_name, entry_name = self.entries[entry_idx]
+            matches.append(Match(
+                entry_id=entry_id, entry_key=entry_key, fingerprint=fp, release_id=release_id,
+                list_name=list_name, entry_name=entry_name, matched_name=self.var_original[vid],
+                query_name=name, score=round(float(score), 1),
+                explanation=explain(name, self.var_original[vid], entry_name, score, how),
+            ))
+        matches.sort(key=lambda m: (-m.score, m.entry_name))
+        return matches[:limit]
+
+    def _keep(self, best, vid, score, how):
+        entry_idx = self.var_entry[vid]
+        current = best.get(entry_idx)
+        if current is None or score > current[0]:
+            best[entry_idx] = (score, vid, how)
+
+
+def explain(query: str, matched: str, entry_name: str, score: float, how: str) -> str:
+    """Why ``query`` matched: which name of the entry, and what normalisation made them meet."""
+    which = (_("the listed name") if matched == entry_name
+             else _("the alias “%(alias)s”") % {"alias": matched})
+    if how.startswith("roman"):
+        return _("Romanised kana of the name matches %(which)s (score %(score).0f).") % {
+            "which": which, "score": score}
+    if query.strip() == matched.strip():
+        return _("Identical to %(which)s.") % {"which": which}
+    if how.endswith("exact"):
+        steps = []
+        if unicodedata.normalize("NFKC", query) != query or unicodedata.normalize(
+                "NFKC", matched) != matched:
+            steps.append(_("full-/half-width"))
+        if nfkc_casefold(query) != unicodedata.normalize("NFKC", query) or \
+                nfkc_casefold(matched) != unicodedata.normalize("NFKC", matched):
+            steps.append(_("case"))
+        steps.append(_("punctuation, spacing and legal-form words"))
+        return _("Same as %(which)s once %(steps)s are set aside.") % {
+            "which": which, "steps": ", ".join(str(s) for s in steps)}
+    return _("Similar to %(which)s (score %(score).0f: spelling or word order differ).") % {
+        "which": which, "score": score}
+
+
+# --- The cached index of the current releases ------------------------------------------------
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple, Index] = {}
+
+
+def current_index(release_ids: tuple[int, ...] | None = None) -> Index:
+    """The index over the current release of every active list (cached per release set)."""
+    from riskmgmt.models import ScreeningEntry, ScreeningListRelease
+
+    if release_ids is None:
+        release_ids = tuple(sorted(ScreeningListRelease.objects.filter(
+            is_current=True, screening_list__is_active=True).values_list("pk", flat=True)))
+    with _cache_lock:
+        index = _cache.get(release_ids)
+    if index is not None:
+        return index
+    rows = (
+        (e[0], e[1], e[2], e[3], e[4], e[5], e[6])
+        for e in ScreeningEntry.objects.filter(release_id__in=release_ids).values_list(
+            "pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name",
+            "name", "keys").iterator(chunk_size=5000)
+    )
+    index = Index(rows)
+    with _cache_lock:
+        if len(_cache) > 8:
+            _cache.clear()
+        _cache[release_ids] = index
+    return index
+
+
+def check_names(names: list[str], *, threshold: float = DEFAULT_THRESHOLD,
+                index: Index | None = None) -> dict[str, list[Match]]:
+    index = index or current_index()
+    return {name: index.search(name, threshold=threshold) for name in names}
+
+
+def match_organisations(names_by_org: dict[int, list[str]], *, threshold: float = DEFAULT_THRESHOLD,
+                        index: Index | None = None) -> dict[int, list[Match]]:
+    """For each organisation id, its matches (best per entry over all its names)."""
+    index = index or current_index()
+    result: dict[int, list[Match]] = {}
+    for org_id, names in names_by_org.items():
+        best: dict[int, Match] = {}
+        for name in names:
+            for m in index.search(name, threshold=threshold):
+                if m.entry_id not in best or m.score > best[m.entry_id].score:
+                    best[m.entry_id] = m
+        result[org_id] = sorted(best.values(), key=lambda m: -m.score)
+    return result
+
+
+__all__ = ["Index", "Match", "check_names", "current_index", "entry_keys", "has_kana",
+           "match_organisations"]

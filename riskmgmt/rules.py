@@ -1,0 +1,446 @@
+"""Built-in flagging rule types and their evaluation over a submitted disclosure version.
+
+A rule type declares the parameters an administrator may tune. Parameters are of a few kinds
+only — numbers, switches, choices among item sections / clauses / programme kinds, and
+*countries of organisations* — and ``validate_params`` rejects any key a rule type does not
+declare. The facts a rule sees (:class:`DisclosureFacts`) are the disclosed items, their
+organisations (with the organisation's country), money, roles, contracts and dates: nothing
+about the person. So a rule cannot use a person's nationality, race, religion or birthplace —
+there is no way to say it, and no data to read it from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from portal.names import compact
+
+HOME_COUNTRY = "JP"
+
+SECTIONS = {
+    "career": _l("Career and research history"),
+    "position": _l("Positions and side jobs"),
+    "funding": _l("Research funding"),
+    "support": _l("Non-monetary support"),
+    "programme": _l("Talent and host programmes"),
+    "contract": _l("Contracts and agreements"),
+    "donation": _l("Donations"),
+    "specified": _l("Specified-category relationships"),
+}
+SECTION_RELATED = {
+    "career": "career_items", "position": "position_items", "funding": "funding_items",
+    "support": "support_items", "programme": "programme_items", "contract": "contract_items",
+    "donation": "donation_items", "specified": "specified_items",
+}
+CLAUSES = {
+    "assigns_results_or_ip": _l("Assignment of results or IP"),
+    "restricts_publication": _l("Publication restrictions"),
+    "exclusivity": _l("Exclusivity"),
+    "obligation_recruit_or_work_abroad": _l("Obligation to recruit or work abroad"),
+}
+PROGRAMME_KINDS = {"talent": _l("Talent programme"), "host": _l("Host programme")}
+RELATIONSHIPS = {
+    "contract_control": _l("Type 1: under a contract"),
+    "economic_control": _l("Type 2: economic benefit"),
+    "instructions": _l("Type 3: instructions"),
+}
+RECORD_KINDS = {"career": _l("Career"), "affiliation": _l("Affiliation"),
+                "funding": _l("Research project / funding")}
+
+# The only kinds of parameter a rule can have. None of them describes a person.
+PARAM_KINDS = ("number", "bool", "choices", "org_countries")
+
+
+@dataclass(frozen=True)
+class Param:
+    kind: str
+    label: object
+    default: object
+    choices: dict | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in PARAM_KINDS:
+            raise ValueError(f"Unknown parameter kind {self.kind}")
+
+
+@dataclass
+class Finding:
+    reason: str
+    items: list = field(default_factory=list)
+    hits: list = field(default_factory=list)
+    records: list = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RuleType:
+    code: str
+    label: object
+    concern: str
+    description: object
+    params: dict[str, Param]
+    evaluate: Callable[[DisclosureFacts, dict], list[Finding]]
+
+
+def _org_country(item) -> str:
+    org = getattr(item, "organisation", None)
+    code = ""
+    if org is not None and org.country:
+        code = org.country.code
+    elif getattr(item, "country", None):
+        code = item.country.code
+    return code
+
+
+def _is_foreign(item, countries: list[str]) -> bool:
+    code = _org_country(item)
+    if not code or code == HOME_COUNTRY:
+        return False
+    return not countries or code in countries
+
+
+def item_label(item) -> str:
+    org = getattr(item, "organisation", None)
+    name = str(org) if org is not None else ""
+    for attr in ("programme_name", "project_title", "title", "role", "position", "description",
+                 "purpose", "programme"):
+        value = getattr(item, attr, "")
+        if value:
+            return f"{name} — {value}" if name else str(value)
+    return name or str(item._meta.verbose_name)
+
+
+@dataclass
+class DisclosureFacts:
+    """What rules may look at: items and their organisations, never the person."""
+
+    sections: dict[str, list]
+    previous: dict[str, list] | None
+    external_records: list
+
+    def items(self, *sections: str):
+        for section in sections or SECTIONS:
+            yield from self.sections.get(section, [])
+
+    @classmethod
+    def for_version(cls, version) -> DisclosureFacts:
+        from disclosures.models import DisclosureVersion, ExternalRecordItem
+
+        def load(v):
+            return {
+                section: list(getattr(v, related).select_related("organisation").all())
+                for section, related in SECTION_RELATED.items()
+            }
+
+        current = load(version)
+        previous = None
+        disclosure = version.disclosure
+        prev_version = None
+        if disclosure.last_accepted_version_id and disclosure.last_accepted_version_id != version.pk:
+            prev_version = DisclosureVersion.objects.filter(
+                pk=disclosure.last_accepted_version_id).first()
+        if prev_version is not None:
+            previous = load(prev_version)
+        records = list(
+            ExternalRecordItem.objects.filter(owner_id=disclosure.owner_id)
+            .exclude(status=ExternalRecordItem.Status.REJECTED).select_related("organisation")
+        )
+        return cls(sections=current, previous=previous, external_records=records)
+
+
+def _money(value) -> Decimal:
+    try:
+        return Decimal(value or 0)
+    except (InvalidOperation, TypeError):
+        return Decimal(0)
+
+
+# --- The built-in rules ----------------------------------------------------------------------
+
+
+def eval_foreign_support(facts, p):
+    findings = []
+    minimum = _money(p["min_amount"])
+    for item in facts.items(*p["sections"]):
+        if not _is_foreign(item, p["countries"]):
+            continue
+        amount = _money(getattr(item, "amount", None) or getattr(item, "estimated_value", None))
+        if minimum and amount < minimum:
+            continue
+        findings.append(Finding(
+            _("Support from an organisation in %(country)s: %(item)s")
+            % {"country": _org_country(item), "item": item_label(item)}, [item]))
+    return findings
+
+
+def eval_talent_programme(facts, p):
+    findings = []
+    for item in facts.items("programme"):
+        if item.programme_kind not in p["programme_kinds"]:
+            continue
+        if p["foreign_only"] and not _is_foreign(item, []):
+            continue
+        findings.append(Finding(
+            _("Participation in a %(kind)s: %(item)s")
+            % {"kind": item.get_programme_kind_display(), "item": item_label(item)}, [item]))
+    return findings
+
+
+def eval_screening_match(facts, p):
+    from riskmgmt import matching
+
+    by_org: dict[int, list] = {}
+    orgs = {}
+    for item in facts.items(*p["sections"]):
+        if item.organisation_id:
+            by_org.setdefault(item.organisation_id, []).append(item)
+            orgs[item.organisation_id] = item.organisation
+    if not orgs:
+        return []
+    names = {oid: org.all_names() if hasattr(org, "all_names") else [str(org)]
+             for oid, org in orgs.items()}
+    results = matching.match_organisations(names, threshold=float(p["threshold"]))
+    findings = []
+    for oid, matches in results.items():
+        if not matches:
+            continue
+        best = matches[0]
+        findings.append(Finding(
+            _("%(org)s matches %(entry)s on %(list)s (score %(score).0f): %(why)s")
+            % {"org": orgs[oid], "entry": best.entry_name, "list": best.list_name,
+               "score": best.score, "why": best.explanation},
+            by_org[oid], hits=[(oid, m) for m in matches]))
+    return findings
+
+
+def eval_undeclared_funding(facts, p):
+    findings = []
+    for item in facts.items("funding"):
+        if item.declared_in_applications or item.status not in p["statuses"]:
+            continue
+        if p["foreign_only"] and not _is_foreign(item, []):
+            continue
+        findings.append(Finding(
+            _("Funding not declared in grant applications: %(item)s") % {"item": item_label(item)},
+            [item]))
+    return findings
+
+
+def eval_effort(facts, p):
+    items = [i for i in facts.items(*p["sections"]) if getattr(i, "effort_percent", None)]
+    total = sum((_money(i.effort_percent) for i in items), Decimal(0))
+    if total > _money(p["threshold"]):
+        return [Finding(_("Total effort is %(total)s%% (threshold %(threshold)s%%)")
+                        % {"total": total.normalize(), "threshold": p["threshold"]}, items)]
+    return []
+
+
+def eval_contract_clauses(facts, p):
+    findings = []
+    for item in facts.items("contract"):
+        found = [str(CLAUSES[c]) for c in p["clauses"] if getattr(item, c, False)]
+        if found:
+            findings.append(Finding(
+                _("Contract with clauses of concern (%(clauses)s): %(item)s")
+                % {"clauses": ", ".join(found), "item": item_label(item)}, [item]))
+    return findings
+
+
+def eval_specified_category(facts, p):
+    return [
+        Finding(_("Specified-category relationship (%(kind)s): %(item)s")
+                % {"kind": item.get_relationship_display(), "item": item_label(item)}, [item])
+        for item in facts.items("specified") if item.relationship in p["relationships"]
+    ]
+
+
+def eval_substantive_change(facts, p):
+    if facts.previous is None:
+        return []
+    findings = []
+    for section in p["sections"]:
+        before = {i.item_key: i for i in facts.previous.get(section, [])}
+        for item in facts.sections.get(section, []):
+            old = before.get(item.item_key)
+            if old is None:
+                if p["foreign_only"] and not _is_foreign(item, []):
+                    continue
+                findings.append(Finding(
+                    _("New since the last accepted version: %(item)s") % {"item": item_label(item)},
+                    [item]))
+                continue
+            if old.organisation_id != item.organisation_id:
+                findings.append(Finding(
+                    _("Organisation changed since the last accepted version: %(item)s")
+                    % {"item": item_label(item)}, [item]))
+                continue
+            new_amount, old_amount = _money(getattr(item, "amount", None)), _money(
+                getattr(old, "amount", None))
+            if old_amount and abs(new_amount - old_amount) * 100 / old_amount > _money(
+                    p["amount_change_percent"]):
+                findings.append(Finding(
+                    _("Amount changed from %(old)s to %(new)s: %(item)s")
+                    % {"old": old_amount.normalize(), "new": new_amount.normalize(),
+                       "item": item_label(item)}, [item]))
+    return findings
+
+
+def eval_record_discrepancy(facts, p):
+    disclosed_ids = set()
+    disclosed_names = set()
+    for item in facts.items():
+        if item.organisation_id:
+            disclosed_ids.add(item.organisation_id)
+            for name in item.organisation.all_names():
+                disclosed_names.add(compact(name))
+    findings = []
+    for record in facts.external_records:
+        if record.kind not in p["kinds"]:
+            continue
+        if p["foreign_only"] and not (record.country and record.country.code != HOME_COUNTRY):
+            org_country = record.organisation.country.code if record.organisation_id and \
+                record.organisation.country else ""
+            if not org_country or org_country == HOME_COUNTRY:
+                continue
+        if record.organisation_id and record.organisation_id in disclosed_ids:
+            continue
+        names = [n for n in (record.organisation_name, record.organisation_name_en) if n]
+        if record.organisation_id:
+            names.append(str(record.organisation))
+        if not names or any(compact(n) in disclosed_names for n in names):
+            continue
+        findings.append(Finding(
+            _("%(source)s lists %(org)s (%(kind)s), which the disclosure does not mention")
+            % {"source": record.get_source_display(), "org": names[0],
+               "kind": record.get_kind_display()}, records=[record]))
+    return findings
+
+
+_ALL_SECTIONS = list(SECTIONS)
+
+RULE_TYPES: dict[str, RuleType] = {
+    rt.code: rt for rt in [
+        RuleType("foreign_support", _l("Foreign funding or in-kind support"), "foreign_support",
+                 _l("Funding, support or donations from an organisation outside Japan."),
+                 {"sections": Param("choices", _l("Sections"), ["funding", "support", "donation"],
+                                    choices={k: SECTIONS[k] for k in ("funding", "support", "donation")}),
+                  "countries": Param("org_countries", _l("Only organisations in these countries/regions (empty: any outside Japan)"), []),
+                  "min_amount": Param("number", _l("Minimum amount (0: any)"), 0, minimum=0)},
+                 eval_foreign_support),
+        RuleType("talent_programme", _l("Talent or host programme participation"), "talent_programme",
+                 _l("Participation in a talent (人材登用) or host programme."),
+                 {"programme_kinds": Param("choices", _l("Programme types"), ["talent", "host"],
+                                           choices=PROGRAMME_KINDS),
+                  "foreign_only": Param("bool", _l("Only programmes of organisations outside Japan"), False)},
+                 eval_talent_programme),
+        RuleType("screening_match", _l("Screening list match"), "screening_match",
+                 _l("A position, funder or counterpart matches an entry of a screening list."),
+                 {"sections": Param("choices", _l("Sections"), _ALL_SECTIONS, choices=SECTIONS),
+                  "threshold": Param("number", _l("Minimum match score (0–100)"), 88,
+                                     minimum=50, maximum=100)},
+                 eval_screening_match),
+        RuleType("undeclared_funding", _l("Funding not declared in applications"), "undeclared_funding",
+                 _l("Research funding that the researcher has not declared in grant applications."),
+                 {"statuses": Param("choices", _l("Funding statuses"), ["received"],
+                                    choices={"applied": _l("Applied for"), "received": _l("Received")}),
+                  "foreign_only": Param("bool", _l("Only funders outside Japan"), False)},
+                 eval_undeclared_funding),
+        RuleType("effort_threshold", _l("Total effort over a threshold"), "effort",
+                 _l("The sum of effort percentages exceeds the threshold."),
+                 {"threshold": Param("number", _l("Threshold (%)"), 100, minimum=1, maximum=1000),
+                  "sections": Param("choices", _l("Sections"), ["funding", "position"],
+                                    choices={k: SECTIONS[k] for k in ("funding", "position")})},
+                 eval_effort),
+        RuleType("contract_clauses", _l("Contract clauses of concern"), "contract_clauses",
+                 _l("A contract assigns results, restricts publication or is exclusive."),
+                 {"clauses": Param("choices", _l("Clauses"), list(CLAUSES), choices=CLAUSES)},
+                 eval_contract_clauses),
+        RuleType("specified_category", _l("Specified-category relationship"), "specified_category",
+                 _l("A relationship of a specified category (特定類型) was reported."),
+                 {"relationships": Param("choices", _l("Relationships"), list(RELATIONSHIPS),
+                                         choices=RELATIONSHIPS)},
+                 eval_specified_category),
+        RuleType("substantive_change", _l("Substantive change since the last accepted version"),
+                 "substantive_change",
+                 _l("New or changed items compared with the last accepted version."),
+                 {"sections": Param("choices", _l("Sections"),
+                                    ["position", "funding", "support", "programme", "contract", "specified"],
+                                    choices=SECTIONS),
+                  "foreign_only": Param("bool", _l("Only new items of organisations outside Japan"), True),
+                  "amount_change_percent": Param("number", _l("Amount change that counts (%)"), 50,
+                                                 minimum=0)},
+                 eval_substantive_change),
+        RuleType("record_discrepancy", _l("Discrepancy with external records"), "record_discrepancy",
+                 _l("researchmap/ORCID imports list an organisation the disclosure does not mention."),
+                 {"kinds": Param("choices", _l("Record kinds"), list(RECORD_KINDS), choices=RECORD_KINDS),
+                  "foreign_only": Param("bool", _l("Only organisations outside Japan"), True)},
+                 eval_record_discrepancy),
+    ]
+}
+
+
+def defaults_for(rule_type: str) -> dict:
+    rt = RULE_TYPES[rule_type]
+    return {k: (list(p.default) if isinstance(p.default, list) else p.default)
+            for k, p in rt.params.items()}
+
+
+def validate_params(rule_type: str, params) -> dict:
+    """Check ``params`` against the rule type; unknown keys are refused."""
+    if rule_type not in RULE_TYPES:
+        raise ValidationError({"rule_type": _("Unknown rule type.")})
+    if not isinstance(params, dict):
+        raise ValidationError({"params": _("Parameters must be a mapping.")})
+    rt = RULE_TYPES[rule_type]
+    unknown = sorted(set(params) - set(rt.params))
+    if unknown:
+        raise ValidationError({"params": _("This rule has no parameter %(names)s.")
+                               % {"names": ", ".join(unknown)}})
+    from django_countries import countries as country_table
+
+    clean = defaults_for(rule_type)
+    errors = []
+    for key, spec in rt.params.items():
+        if key not in params:
+            continue
+        value = params[key]
+        if spec.kind == "number":
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                errors.append(_("%(label)s must be a number.") % {"label": spec.label})
+                continue
+            if (spec.minimum is not None and number < spec.minimum) or (
+                    spec.maximum is not None and number > spec.maximum):
+                errors.append(_("%(label)s is out of range.") % {"label": spec.label})
+                continue
+            clean[key] = int(number) if number == int(number) else number
+        elif spec.kind == "bool":
+            clean[key] = value in (True, "true", "on", "1", 1)
+        elif spec.kind == "choices":
+            values = list(value) if isinstance(value, list | tuple) else [value]
+            bad = [v for v in values if v not in spec.choices]
+            if bad:
+                errors.append(_("%(label)s: unknown choice %(bad)s.")
+                              % {"label": spec.label, "bad": ", ".join(map(str, bad))})
+                continue
+            clean[key] = values
+        elif spec.kind == "org_countries":
+            values = [str(v).strip().upper() for v in (value or []) if str(v).strip()]
+            codes = {c for c, _n in country_table}
+            bad = [v for v in values if v not in codes]
+            if bad:
+                errors.append(_("%(label)s: unknown country code %(bad)s.")
+                              % {"label": spec.label, "bad": ", ".join(bad)})
+                continue
+            clean[key] = values
+    if errors:
+        raise ValidationError({"params": errors})
+    return clean

@@ -1,0 +1,201 @@
+"""Reads of risk management; visibility is decided here, once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from portal.models import User
+from portal.permissions import department_subtree_ids, has_perm, scope_queryset
+from riskmgmt.models import (
+    Case,
+    Flag,
+    FundingAgencyInquiry,
+    InformationRequest,
+    MitigationMeasure,
+    RiskAssessment,
+    RiskLevel,
+    Rule,
+    ScreeningHit,
+    ScreeningList,
+    ScreeningListRelease,
+    ScreeningRun,
+    risk_level_for,
+)
+
+SORTS = {
+    "opened": "opened_at", "-opened": "-opened_at", "level": "risk_level", "-level": "-risk_level",
+    "status": "status", "-status": "-status", "reference": "reference", "-reference": "-reference",
+    "flags": "flag_count", "-flags": "-flag_count",
+}
+LEVEL_ORDER = {RiskLevel.LOW: 1, RiskLevel.MEDIUM: 2, RiskLevel.HIGH: 3, RiskLevel.CRITICAL: 4}
+
+
+def case_list_for(*, user: User) -> QuerySet[Case]:
+    qs = Case.objects.select_related("researcher", "department", "assignee")
+    return scope_queryset(user, "riskmgmt.case.view", qs, department_field="department_id")
+
+
+def case_queue(*, user: User, params) -> QuerySet[Case]:
+    """The review queue: filtered by status, risk level, department, rule, assignee, age and
+    search; sorted. ``params`` is a dict-like (request.GET)."""
+    qs = case_list_for(user=user)
+    status = params.get("status", "")
+    if status == "active" or status == "":
+        qs = qs.exclude(status=Case.Status.CLOSED)
+    elif status in Case.Status.values:
+        qs = qs.filter(status=status)
+    level = params.get("level", "")
+    if level == "none":
+        qs = qs.filter(risk_level="")
+    elif level in RiskLevel.values:
+        qs = qs.filter(risk_level=level)
+    dept = params.get("department", "")
+    if dept.isdigit():
+        qs = qs.filter(department_id__in=department_subtree_ids([int(dept)]))
+    rule = params.get("rule", "")
+    if rule.isdigit():
+        qs = qs.filter(Exists(Flag.objects.filter(case=OuterRef("pk"), rule_id=int(rule))))
+    assignee = params.get("assignee", "")
+    if assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif assignee == "me":
+        qs = qs.filter(assignee=user)
+    elif assignee.isdigit():
+        qs = qs.filter(assignee_id=int(assignee))
+    age = params.get("age", "")
+    if age.isdigit():
+        qs = qs.filter(opened_at__lte=timezone.now() - dt.timedelta(days=int(age)))
+    concern = params.get("concern", "")
+    if concern:
+        qs = qs.filter(concern=concern)
+    q = (params.get("q") or "").strip()
+    if q:
+        qs = qs.filter(
+            Q(reference__icontains=q) | Q(title__icontains=q) | Q(researcher__email__icontains=q)
+            | Q(researcher__family_name__icontains=q) | Q(researcher__given_name__icontains=q)
+            | Q(researcher__family_name_en__icontains=q))
+    sort = params.get("sort", "-opened")
+    return qs.order_by(SORTS.get(sort, "-opened_at"), "-id")
+
+
+def case_detail_for(*, user: User, public_id) -> Case:
+    from portal.permissions import get_object_in_scope
+
+    qs = Case.objects.select_related("researcher__department", "department", "assignee").prefetch_related(
+        Prefetch("flags", queryset=Flag.objects.select_related("rule", "hit__entry__release__screening_list",
+                                                               "version").prefetch_related("items")),
+        Prefetch("measures", queryset=MitigationMeasure.objects.select_related("owner")),
+        Prefetch("assessments", queryset=RiskAssessment.objects.select_related("assessed_by")),
+        Prefetch("reviews"),
+        Prefetch("information_requests",
+                 queryset=InformationRequest.objects.select_related("asked_by")),
+    )
+    return get_object_in_scope(user, "riskmgmt.case.view", qs, public_id=public_id)
+
+
+def office_users() -> QuerySet[User]:
+    """People a case or measure can be assigned to (office staff and administrators)."""
+    return User.objects.filter(is_active=True, role_assignments__role__in=["office_staff", "admin"]
+                               ).distinct().order_by("family_name", "given_name", "email")
+
+
+# --- Register --------------------------------------------------------------------------------
+
+
+def register_summary(*, user: User) -> dict:
+    """Heat map, counts by department and by rule, overdue measures of open cases."""
+    if not has_perm(user, "riskmgmt.register.view"):
+        return {}
+    open_cases = Case.objects.exclude(status=Case.Status.CLOSED)
+    heat = Counter(
+        (likelihood, impact) for likelihood, impact in
+        open_cases.filter(likelihood__isnull=False).values_list("likelihood", "impact"))
+    heatmap = [
+        {"impact": impact, "cells": [
+            {"likelihood": lik, "count": heat.get((lik, impact), 0),
+             "level": risk_level_for(lik, impact)}
+            for lik in range(1, 6)]}
+        for impact in range(5, 0, -1)
+    ]
+    by_department = list(
+        open_cases.values("department__name_ja", "department__name_en", "department__code")
+        .annotate(n=Count("id")).order_by("-n", "department__code"))
+    by_rule = list(
+        Flag.objects.filter(case__in=open_cases).values("rule__name", "rule__code")
+        .annotate(n=Count("case", distinct=True)).order_by("-n", "rule__code"))
+    by_level = dict(open_cases.values_list("risk_level").annotate(n=Count("id")))
+    overdue = list(
+        MitigationMeasure.objects.filter(
+            status__in=MitigationMeasure.OPEN_STATUSES, due_date__lt=timezone.localdate())
+        .exclude(case__status=Case.Status.CLOSED)
+        .select_related("case", "owner", "inquiry").order_by("due_date")[:100])
+    return {"heatmap": heatmap, "by_department": by_department, "by_rule": by_rule,
+            "by_level": by_level, "overdue": overdue, "open_count": open_cases.count(),
+            "unassessed": open_cases.filter(risk_level="").count()}
+
+
+def register_cases(*, user: User) -> QuerySet[Case]:
+    if not has_perm(user, "riskmgmt.register.view"):
+        return Case.objects.none()
+    return (Case.objects.exclude(status=Case.Status.CLOSED)
+            .select_related("researcher", "department", "assignee")
+            .prefetch_related(Prefetch("measures", queryset=MitigationMeasure.objects.select_related("owner")),
+                              "contingency_plan")
+            .order_by("-likelihood", "-impact", "opened_at"))
+
+
+# --- Screening -------------------------------------------------------------------------------
+
+
+def screening_lists_for(*, user: User):
+    if not has_perm(user, "riskmgmt.screening.view"):
+        return ScreeningList.objects.none()
+    return ScreeningList.objects.prefetch_related(
+        Prefetch("releases", queryset=ScreeningListRelease.objects.select_related("imported_by")))
+
+
+def screening_runs_for(*, user: User):
+    if not has_perm(user, "riskmgmt.screening.view"):
+        return ScreeningRun.objects.none()
+    return ScreeningRun.objects.select_related("release__screening_list", "triggered_by")
+
+
+def screening_hits_for(*, user: User, status: str = "open", q: str = ""):
+    if not has_perm(user, "riskmgmt.screening.view"):
+        return ScreeningHit.objects.none()
+    qs = ScreeningHit.objects.select_related("organisation", "entry__release__screening_list",
+                                             "reviewed_by")
+    if status in ScreeningHit.Status.values:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(query_name__icontains=q) | Q(matched_name__icontains=q))
+    return qs.order_by("-created_at")
+
+
+def rules_for(*, user: User):
+    if not has_perm(user, "riskmgmt.rule.view"):
+        return Rule.objects.none()
+    return Rule.objects.annotate(flag_total=Count("flags")).order_by("code")
+
+
+# --- Requests for information ----------------------------------------------------------------
+
+
+def my_information_requests(*, user: User) -> QuerySet[InformationRequest]:
+    """A researcher's own questions from the research office (never another's)."""
+    qs = InformationRequest.objects.select_related("case", "asked_by")
+    return scope_queryset(user, "riskmgmt.request.answer_own", qs, owner_field="researcher_id"
+                          ).order_by("answered_at", "-asked_at")
+
+
+# --- Inquiries -------------------------------------------------------------------------------
+
+
+def inquiries_for(*, user: User):
+    if not has_perm(user, "riskmgmt.inquiry.manage"):
+        return FundingAgencyInquiry.objects.none()
+    return FundingAgencyInquiry.objects.select_related("agency", "handled_by")

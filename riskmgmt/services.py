@@ -1,0 +1,665 @@
+"""Writes of risk management. Keyword-only, atomic, validated, audited.
+
+Public services used by other apps:
+
+``case_open_or_join(*, researcher, concern, reason, source_obj=None, actor=None)``
+    Opens a case for ``researcher`` and ``concern`` (a :class:`riskmgmt.models.Concern` value,
+    e.g. ``Concern.AWARENESS`` or ``"talent_programme"``), or joins the open one, and records a
+    :class:`Flag` with ``reason`` linked to ``source_obj`` (any model instance, e.g. a checklist
+    answer). Returns ``(case, flag)``. Safe to call repeatedly: one open case per researcher and
+    concern. Extra keyword arguments (``rule``, ``items``, ``version``, ``hit``) are used by the
+    rule engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.audit import audit_log, snapshot
+from portal.errors import ApplicationError, NotAllowed
+from portal.models import Organisation, OrganisationAlias, User
+from portal.permissions import has_perm
+from riskmgmt import importers, matching
+from riskmgmt.models import (
+    Case,
+    Concern,
+    ContingencyPlan,
+    FalsePositiveClearance,
+    Flag,
+    FlagItem,
+    FundingAgencyInquiry,
+    InformationRequest,
+    MitigationMeasure,
+    MonitoringReview,
+    RiskAssessment,
+    Rule,
+    RuleChange,
+    ScreeningEntry,
+    ScreeningHit,
+    ScreeningList,
+    ScreeningListRelease,
+    ScreeningRun,
+    risk_level_for,
+)
+from riskmgmt.rules import RULE_TYPES, defaults_for, item_label
+
+logger = logging.getLogger(__name__)
+
+
+class ImportFailed(ApplicationError):
+    """A list file had row errors: nothing was imported. ``errors`` lists (row, message)."""
+
+    def __init__(self, message, errors):
+        super().__init__(message, extra={"errors": errors})
+        self.errors = errors
+
+
+def _validate(instance) -> None:
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        messages = []
+        for errs in exc.message_dict.values():
+            messages.extend(errs)
+        raise ApplicationError(" ".join(messages), field=next(iter(exc.message_dict), None))
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+
+def rules_ensure_builtin() -> list[Rule]:
+    """Create the built-in rules that do not exist yet (enabled, with default parameters)."""
+    existing = set(Rule.objects.values_list("code", flat=True))
+    created = []
+    for code, rt in RULE_TYPES.items():
+        if code in existing:
+            continue
+        rule = Rule(code=code, rule_type=code, name=str(rt.label), description=str(rt.description),
+                    concern=rt.concern, params=defaults_for(code))
+        rule.full_clean()
+        rule.save()
+        created.append(rule)
+    return created
+
+
+@transaction.atomic
+def rule_update(*, rule: Rule, is_enabled: bool, params: dict, note: str = "",
+                actor: User | None = None) -> Rule:
+    rule = Rule.objects.select_for_update().get(pk=rule.pk)
+    before = {"is_enabled": rule.is_enabled, "params": rule.params}
+    rule.is_enabled = bool(is_enabled)
+    rule.params = params
+    _validate(rule)
+    after = {"is_enabled": rule.is_enabled, "params": rule.params}
+    if before == after:
+        return rule
+    rule.save()
+    RuleChange.objects.create(rule=rule, changed_by=actor, before=before, after=after,
+                              note=note[:300])
+    audit_log(action="riskmgmt.rule.changed", target=rule, actor=actor, before=before,
+              after=after, data={"note": note})
+    return rule
+
+
+# --- Cases -----------------------------------------------------------------------------------
+
+
+def _new_reference(prefix: str) -> str:
+    return f"{prefix}-{timezone.localdate():%Y}-{uuid.uuid4().hex[:6].upper()}"
+
+
+def case_open_or_join(*, researcher: User, concern: str, reason: str, source_obj=None,
+                      actor: User | None = None, rule: Rule | None = None,
+                      items: Iterable = (), version=None, hit: ScreeningHit | None = None,
+                      title: str = "") -> tuple[Case, Flag]:
+    """Open a case for (researcher, concern) or join the open one; add a flag. See module doc."""
+    if concern not in Concern.values:
+        raise ApplicationError(_("Unknown concern."))
+    for _attempt in range(2):
+        try:
+            with transaction.atomic():
+                return _open_or_join(researcher, concern, reason, source_obj, actor, rule,
+                                     list(items), version, hit, title)
+        except IntegrityError:
+            # Somebody opened the same case at the same moment: join theirs.
+            continue
+    raise ApplicationError(_("The case could not be opened; please try again."))
+
+
+def _open_or_join(researcher, concern, reason, source_obj, actor, rule, items, version, hit, title):
+    case = (Case.objects.select_for_update()
+            .filter(researcher=researcher, concern=concern).exclude(status=Case.Status.CLOSED)
+            .first())
+    opened = case is None
+    if opened:
+        case = Case(reference=_new_reference("RC"), researcher=researcher,
+                    department_id=researcher.department_id, concern=concern,
+                    title=(title or f"{Concern(concern).label} — {researcher.display_name}")[:300])
+        _validate(case)
+        case.save()
+        audit_log(action="riskmgmt.case.opened", target=case, actor=actor,
+                  data={"concern": concern, "reason": reason[:500]})
+    flag = Flag(case=case, rule=rule, reason=reason[:4000], version=version, hit=hit)
+    if source_obj is not None:
+        flag.source_type = ContentType.objects.get_for_model(source_obj, for_concrete_model=False)
+        flag.source_id = str(source_obj.pk)
+        flag.source_label = str(source_obj)[:300]
+    flag.save()
+    if items:
+        FlagItem.objects.bulk_create([
+            FlagItem(flag=flag, item_type=ContentType.objects.get_for_model(item),
+                     item_id=item.pk, item_key=getattr(item, "item_key", None),
+                     label=item_label(item)[:300])
+            for item in items
+        ])
+    Case.objects.filter(pk=case.pk).update(flag_count=F("flag_count") + 1)
+    case.flag_count += 1
+    if not opened:
+        audit_log(action="riskmgmt.case.flag_joined", target=case, actor=actor,
+                  data={"reason": reason[:500]})
+    return case, flag
+
+
+@transaction.atomic
+def case_assign(*, cases: Iterable[Case], assignee: User | None, actor: User) -> int:
+    if assignee is not None and not has_perm(assignee, "riskmgmt.case.manage"):
+        raise ApplicationError(_("Cases can only be assigned to research-office staff."),
+                               field="assignee")
+    count = 0
+    for case in cases:
+        if case.assignee_id == (assignee.pk if assignee else None):
+            continue
+        before = {"assignee": str(case.assignee) if case.assignee_id else ""}
+        case.assignee = assignee
+        case.save(update_fields=["assignee", "updated_at"])
+        audit_log(action="riskmgmt.case.assigned", target=case, actor=actor, before=before,
+                  after={"assignee": str(assignee) if assignee else ""})
+        count += 1
+    return count
+
+
+def _require_open(case: Case) -> None:
+    if case.is_closed:
+        raise ApplicationError(_("The case is closed."))
+
+
+@transaction.atomic
+def case_assess(*, case: Case, likelihood: int, impact: int, rationale: str,
+                actor: User) -> RiskAssessment:
+    _require_open(case)
+    if not (rationale or "").strip():
+        raise ApplicationError(_("Give the rationale of the assessment."), field="rationale")
+    assessment = RiskAssessment(case=case, likelihood=likelihood, impact=impact,
+                                level=risk_level_for(likelihood or 1, impact or 1),
+                                rationale=rationale.strip(), assessed_by=actor)
+    _validate(assessment)
+    assessment.save()
+    before = snapshot(case, ["likelihood", "impact", "risk_level", "status"])
+    case.likelihood, case.impact, case.risk_level = likelihood, impact, assessment.level
+    if case.status == Case.Status.OPEN:
+        case.status = Case.Status.ASSESSING
+    case.save()
+    audit_log(action="riskmgmt.case.assessed", target=case, actor=actor, before=before,
+              after=snapshot(case, ["likelihood", "impact", "risk_level", "status"]),
+              data={"rationale": assessment.rationale, "level": assessment.level})
+    return assessment
+
+
+@transaction.atomic
+def case_decide(*, case: Case, decision: str, note: str, actor: User) -> Case:
+    _require_open(case)
+    if decision not in {d for d in Case.Decision.values if d}:
+        raise ApplicationError(_("Choose a decision."), field="decision")
+    if not case.risk_level:
+        raise ApplicationError(_("Assess the risk before deciding."), field="decision")
+    before = snapshot(case, ["decision", "decision_note", "status"])
+    case.decision, case.decision_note, case.decided_at = decision, note.strip(), timezone.now()
+    if decision == Case.Decision.MITIGATE:
+        case.status = Case.Status.MITIGATING
+    case.save()
+    audit_log(action="riskmgmt.case.decided", target=case, actor=actor, before=before,
+              after=snapshot(case, ["decision", "decision_note", "status"]))
+    return case
+
+
+@transaction.atomic
+def measure_add(*, kind: str, owner: User, due_date: dt.date, actor: User, description: str = "",
+                case: Case | None = None, inquiry: FundingAgencyInquiry | None = None
+                ) -> MitigationMeasure:
+    if case is not None:
+        _require_open(case)
+    measure = MitigationMeasure(case=case, inquiry=inquiry, kind=kind, owner=owner,
+                                due_date=due_date, description=description.strip())
+    _validate(measure)
+    measure.save()
+    target = case or inquiry
+    audit_log(action="riskmgmt.measure.added", target=target, actor=actor,
+              data={"measure": measure.get_kind_display(), "owner": str(owner),
+                    "due_date": due_date, "description": measure.description})
+    return measure
+
+
+@transaction.atomic
+def measure_set_status(*, measure: MitigationMeasure, status: str, actor: User) -> MitigationMeasure:
+    if status not in MitigationMeasure.Status.values:
+        raise ApplicationError(_("Unknown status."), field="status")
+    before = {"status": measure.status}
+    measure.status = status
+    measure.completed_at = timezone.now() if status == MitigationMeasure.Status.DONE else None
+    measure.save()
+    audit_log(action="riskmgmt.measure.status_changed", target=measure.case or measure.inquiry,
+              actor=actor, before=before, after={"status": status},
+              data={"measure": measure.get_kind_display()})
+    return measure
+
+
+@transaction.atomic
+def contingency_plan_save(*, case: Case, trigger: str, actions: str, responsible: User | None,
+                          actor: User) -> ContingencyPlan:
+    _require_open(case)
+    plan = ContingencyPlan.objects.filter(case=case).first() or ContingencyPlan(case=case)
+    before = snapshot(plan, ["trigger", "actions", "responsible_id"]) if plan.pk else {}
+    plan.trigger, plan.actions, plan.responsible = trigger.strip(), actions.strip(), responsible
+    _validate(plan)
+    plan.save()
+    audit_log(action="riskmgmt.contingency.saved", target=case, actor=actor, before=before,
+              after=snapshot(plan, ["trigger", "actions", "responsible_id"]))
+    return plan
+
+
+@transaction.atomic
+def monitoring_review_add(*, case: Case, note: str, next_review_date: dt.date | None,
+                          actor: User) -> MonitoringReview:
+    _require_open(case)
+    review = MonitoringReview(case=case, note=note.strip(), next_review_date=next_review_date,
+                              reviewed_by=actor)
+    _validate(review)
+    review.save()
+    if case.status in (Case.Status.MITIGATING, Case.Status.ASSESSING, Case.Status.OPEN) and \
+            case.decision:
+        case.status = Case.Status.MONITORING
+        case.save(update_fields=["status", "updated_at"])
+    audit_log(action="riskmgmt.case.reviewed", target=case, actor=actor,
+              data={"note": review.note, "next_review_date": next_review_date})
+    return review
+
+
+@transaction.atomic
+def case_close(*, case: Case, reason: str, actor: User) -> Case:
+    _require_open(case)
+    if not (reason or "").strip():
+        raise ApplicationError(_("Give the reason for closing the case."), field="reason")
+    before = snapshot(case, ["status", "closure_reason"])
+    case.status, case.closure_reason, case.closed_at = Case.Status.CLOSED, reason.strip(), timezone.now()
+    case.save()
+    audit_log(action="riskmgmt.case.closed", target=case, actor=actor, before=before,
+              after=snapshot(case, ["status", "closure_reason"]))
+    return case
+
+
+@transaction.atomic
+def information_request_ask(*, case: Case, question: str, actor: User,
+                            due_date: dt.date | None = None) -> InformationRequest:
+    _require_open(case)
+    req = InformationRequest(case=case, researcher=case.researcher, question=question.strip(),
+                             asked_by=actor, due_date=due_date)
+    _validate(req)
+    req.save()
+    audit_log(action="riskmgmt.request.asked", target=case, actor=actor,
+              data={"question": req.question})
+    return req
+
+
+@transaction.atomic
+def information_request_answer(*, request: InformationRequest, answer: str,
+                               actor: User) -> InformationRequest:
+    req = InformationRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
+    if req.researcher_id != actor.pk:
+        raise NotAllowed(_("Only the researcher asked can answer."))
+    if req.is_answered:
+        raise ApplicationError(_("This question has already been answered."))
+    if not (answer or "").strip():
+        raise ApplicationError(_("Write your answer."), field="answer")
+    req.answer, req.answered_at = answer.strip(), timezone.now()
+    req.save()
+    audit_log(action="riskmgmt.request.answered", target=req.case, actor=actor,
+              data={"question": req.question, "answer": req.answer})
+    return req
+
+
+# --- Evaluation of a submitted disclosure version --------------------------------------------
+
+
+def version_evaluate(*, version_id: int) -> list[Flag]:
+    """Run every enabled rule over a submitted version; flags join or open cases.
+
+    Idempotent: a rule that already flagged this version is not run again.
+    """
+    from disclosures.models import DisclosureVersion
+    from riskmgmt.rules import DisclosureFacts
+
+    version = (DisclosureVersion.objects.select_related("disclosure__owner__department")
+               .get(pk=version_id))
+    researcher = version.disclosure.owner
+    rules_ensure_builtin()
+    rules = list(Rule.objects.filter(is_enabled=True))
+    done = set(Flag.objects.filter(version=version).values_list("rule_id", flat=True))
+    facts = DisclosureFacts.for_version(version)
+    flags = []
+    for rule in rules:
+        if rule.pk in done:
+            continue
+        rt = RULE_TYPES.get(rule.rule_type)
+        if rt is None:
+            continue
+        try:
+            findings = rt.evaluate(facts, rule.params)
+        except Exception:  # a broken rule must not stop the others
+            logger.exception("Rule %s failed on version %s", rule.code, version_id)
+            continue
+        for finding in findings:
+            hit = None
+            if finding.hits:
+                hit = _record_disclosure_hits(finding.hits)
+                if hit is None:
+                    continue  # every hit of this organisation was cleared as a false positive
+            _case, flag = case_open_or_join(
+                researcher=researcher, concern=rule.concern, reason=finding.reason,
+                source_obj=version, rule=rule, items=finding.items, version=version, hit=hit)
+            flags.append(flag)
+    with transaction.atomic():
+        audit_log(action="riskmgmt.version.evaluated", target=version,
+                  data={"flags": len(flags), "rules": len(rules)})
+    return flags
+
+
+def _cleared_pairs(org_ids) -> set[tuple[int, str, str]]:
+    return set(FalsePositiveClearance.objects.filter(organisation_id__in=org_ids)
+               .values_list("organisation_id", "entry_key", "entry_fingerprint"))
+
+
+def _record_disclosure_hits(pairs) -> ScreeningHit | None:
+    """Store hits found while screening a disclosure; skip cleared pairs. Best hit returned."""
+    cleared = _cleared_pairs({oid for oid, _m in pairs})
+    best = None
+    with transaction.atomic():
+        for org_id, m in pairs:
+            if (org_id, m.entry_key, m.fingerprint) in cleared:
+                continue
+            hit = (ScreeningHit.objects.filter(organisation_id=org_id, entry_key=m.entry_key,
+                                               entry_fingerprint=m.fingerprint).first())
+            if hit is None:
+                hit = ScreeningHit.objects.create(
+                    organisation_id=org_id, query_name=m.query_name[:500], entry_id=m.entry_id,
+                    entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
+                    matched_name=m.matched_name[:500], score=m.score,
+                    explanation=m.explanation[:500])
+            if hit.status == ScreeningHit.Status.CLEARED:
+                continue
+            if best is None or hit.score > best.score:
+                best = hit
+    return best
+
+
+# --- Screening lists -------------------------------------------------------------------------
+
+
+LIST_DEFAULTS = {
+    "meti": ("METI End User List (外国ユーザーリスト)", "meti"),
+    "csl": ("US Consolidated Screening List", "csl"),
+    "generic": ("Screening list", "generic"),
+}
+
+
+@transaction.atomic
+def screening_list_get_or_create(*, code: str, fmt: str, name: str = "",
+                                 actor: User | None = None) -> ScreeningList:
+    lst = ScreeningList.objects.filter(code=code).first()
+    if lst is None:
+        lst = ScreeningList(code=code, format=fmt, name=name or LIST_DEFAULTS[fmt][0])
+        _validate(lst)
+        lst.save()
+        audit_log(action="riskmgmt.list.created", target=lst, actor=actor,
+                  data={"name": lst.name, "format": fmt})
+    return lst
+
+
+def screening_release_import(*, screening_list: ScreeningList, data: bytes, filename: str,
+                             actor: User | None = None, label: str = "",
+                             dry_run: bool = False, rescreen: bool = True):
+    """Parse and (unless ``dry_run``) save a new release, all-or-nothing.
+
+    Returns ``(release_or_None, parse_result)``; raises :class:`ImportFailed` when any row is
+    wrong (nothing is saved). After commit, the registry is re-screened in a task.
+    """
+    result = importers.parse(data, screening_list.format, filename=filename,
+                             list_code=screening_list.code)
+    if result.errors:
+        raise ImportFailed(_("The file has %(n)s row error(s); nothing was imported.")
+                           % {"n": len(result.errors)}, result.errors)
+    if not result.entries:
+        raise ImportFailed(_("The file has no entries; nothing was imported."), [(0, _("No entries."))])
+    if dry_run:
+        return None, result
+    with transaction.atomic():
+        lst = ScreeningList.objects.select_for_update().get(pk=screening_list.pk)
+        last = lst.releases.order_by("-number").first()
+        ScreeningListRelease.objects.filter(screening_list=lst, is_current=True).update(is_current=False)
+        release = ScreeningListRelease(
+            screening_list=lst, number=(last.number + 1) if last else 1, label=label[:100],
+            source_filename=filename[:255], sha256=hashlib.sha256(data).hexdigest(),
+            entry_count=len(result.entries), imported_by=actor, is_current=True)
+        _validate(release)
+        release.save()
+        ScreeningEntry.objects.bulk_create([
+            ScreeningEntry(
+                release=release, entry_key=e.entry_key, fingerprint=e.fingerprint,
+                source_row=e.row, reference=e.reference[:60], name=e.name[:500],
+                aliases=e.aliases, keys=matching.entry_keys([e.name, *e.aliases]),
+                country=e.country, country_label=e.country_label[:200], concerns=e.concerns,
+                source=e.source[:200], note=e.note)
+            for e in result.entries
+        ], batch_size=1000)
+        audit_log(action="riskmgmt.release.imported", target=release, actor=actor,
+                  data={"list": lst.name, "number": release.number, "entries": release.entry_count,
+                        "filename": filename, "skipped": result.skipped})
+        if rescreen:
+            from riskmgmt.tasks import rescreen_registry
+
+            release_id, actor_id = release.pk, getattr(actor, "pk", None)
+            transaction.on_commit(lambda: rescreen_registry.delay(release_id, actor_id))
+    return release, result
+
+
+def _registry_names():
+    """(organisation id → names) for the whole registry, in two queries."""
+    names: dict[int, list[str]] = {}
+    for pk, ja, en in Organisation.objects.values_list("pk", "name_ja", "name_en").iterator(
+            chunk_size=5000):
+        names[pk] = [n for n in (ja, en) if n]
+    for org_id, name in OrganisationAlias.objects.values_list("organisation_id", "name").iterator(
+            chunk_size=5000):
+        if org_id in names:
+            names[org_id].append(name)
+    return names
+
+
+def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | None = None,
+                                threshold: float | None = None) -> ScreeningRun:
+    """Screen every registry organisation against ``release``; record and flag only new hits.
+
+    A hit is new unless the same organisation already had a hit on the same entry with the same
+    content (fingerprint), or a reviewer cleared that pair and the entry has not changed.
+    """
+    if threshold is None:
+        rule = Rule.objects.filter(code="screening_match").first()
+        threshold = float((rule.params if rule else {}).get("threshold", matching.DEFAULT_THRESHOLD))
+    run = ScreeningRun.objects.create(kind=ScreeningRun.Kind.REGISTRY, release=release,
+                                      triggered_by=actor)
+    try:
+        rows = ScreeningEntry.objects.filter(release=release).values_list(
+            "pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name",
+            "name", "keys")
+        index = matching.Index(rows)
+        names = _registry_names()
+        results = matching.match_organisations(names, threshold=threshold, index=index)
+        found = [(oid, m) for oid, ms in results.items() for m in ms]
+        org_ids = {oid for oid, _m in found}
+        known = set(ScreeningHit.objects.filter(organisation_id__in=org_ids).values_list(
+            "organisation_id", "entry_key", "entry_fingerprint"))
+        known |= _cleared_pairs(org_ids)
+        new = [(oid, m) for oid, m in found if (oid, m.entry_key, m.fingerprint) not in known]
+        with transaction.atomic():
+            hits = ScreeningHit.objects.bulk_create([
+                ScreeningHit(organisation_id=oid, query_name=m.query_name[:500], entry_id=m.entry_id,
+                             entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
+                             matched_name=m.matched_name[:500], score=m.score,
+                             explanation=m.explanation[:500], run=run)
+                for oid, m in new
+            ], batch_size=1000)
+            run.status, run.finished_at = ScreeningRun.Status.DONE, timezone.now()
+            run.names_checked = sum(len(v) for v in names.values())
+            run.new_hits = len(hits)
+            run.save()
+            audit_log(action="riskmgmt.release.rescreened", target=release, actor=actor,
+                      data={"names": run.names_checked, "new_hits": run.new_hits})
+        if hits:
+            _flag_researchers_for_hits(ScreeningHit.objects.filter(run=run).select_related(
+                "organisation", "entry__release__screening_list"))
+    except Exception as exc:
+        logger.exception("Re-screening release %s failed", release.pk)
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            status=ScreeningRun.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:300])
+        raise
+    return run
+
+
+def _flag_researchers_for_hits(hits) -> int:
+    """Open/join screening cases for researchers whose current disclosure names a hit org."""
+    from disclosures.models import ITEM_MODELS, DisclosureVersion
+
+    by_org: dict[int, list[ScreeningHit]] = {}
+    for hit in hits:
+        by_org.setdefault(hit.organisation_id, []).append(hit)
+    if not by_org:
+        return 0
+    live = DisclosureVersion.Status.SUBMITTED, DisclosureVersion.Status.UNDER_REVIEW, \
+        DisclosureVersion.Status.ACCEPTED
+    count = 0
+    for model in ITEM_MODELS:
+        items = (model.objects.filter(organisation_id__in=by_org, version__status__in=live,
+                                      version__disclosure__current_version=F("version"))
+                 .select_related("organisation", "version__disclosure__owner"))
+        for item in items:
+            hit = max(by_org[item.organisation_id], key=lambda h: h.score)
+            reason = _("%(org)s now matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
+                "org": item.organisation, "entry": hit.entry.name,
+                "list": hit.entry.release.screening_list.name, "score": hit.score,
+                "why": hit.explanation}
+            case_open_or_join(researcher=item.version.disclosure.owner,
+                              concern=Concern.SCREENING_MATCH, reason=reason,
+                              source_obj=item.version, items=[item], version=item.version, hit=hit,
+                              rule=Rule.objects.filter(code="screening_match").first())
+            count += 1
+    return count
+
+
+@transaction.atomic
+def screening_hit_clear(*, hit: ScreeningHit, reason: str, actor: User) -> ScreeningHit:
+    """Clear a hit as a false positive; the pair stays cleared until the list entry changes."""
+    if not (reason or "").strip():
+        raise ApplicationError(_("Give the reason why this is not the listed entity."),
+                               field="reason")
+    hit = ScreeningHit.objects.select_for_update().get(pk=hit.pk)
+    hit.status, hit.review_reason = ScreeningHit.Status.CLEARED, reason.strip()
+    hit.reviewed_by, hit.reviewed_at = actor, timezone.now()
+    hit.save()
+    if hit.organisation_id:
+        FalsePositiveClearance.objects.create(
+            organisation_id=hit.organisation_id, entry_key=hit.entry_key,
+            entry_fingerprint=hit.entry_fingerprint, reason=hit.review_reason, cleared_by=actor)
+    audit_log(action="riskmgmt.hit.cleared", target=hit, actor=actor,
+              data={"reason": hit.review_reason, "entry": hit.matched_name})
+    return hit
+
+
+@transaction.atomic
+def screening_hit_confirm(*, hit: ScreeningHit, reason: str, actor: User) -> ScreeningHit:
+    hit = ScreeningHit.objects.select_for_update().get(pk=hit.pk)
+    hit.status, hit.review_reason = ScreeningHit.Status.CONFIRMED, (reason or "").strip()
+    hit.reviewed_by, hit.reviewed_at = actor, timezone.now()
+    hit.save()
+    audit_log(action="riskmgmt.hit.confirmed", target=hit, actor=actor,
+              data={"reason": hit.review_reason, "entry": hit.matched_name})
+    return hit
+
+
+# --- Funding-agency inquiries ----------------------------------------------------------------
+
+
+@transaction.atomic
+def inquiry_save(*, instance: FundingAgencyInquiry, actor: User, researchers=None, cases=None,
+                 disclosures=None) -> FundingAgencyInquiry:
+    before = snapshot(FundingAgencyInquiry.objects.get(pk=instance.pk)) if instance.pk else {}
+    if not instance.reference:
+        instance.reference = _new_reference("FA")
+    if not instance.agency_id and not instance.agency_name.strip():
+        raise ApplicationError(_("Name the funding agency."), field="agency_name")
+    if instance.handled_by_id is None:
+        instance.handled_by = actor
+    _validate(instance)
+    instance.save()
+    if researchers is not None:
+        instance.researchers.set(researchers)
+    if cases is not None:
+        instance.cases.set(cases)
+    if disclosures is not None:
+        instance.disclosures.set(disclosures)
+    audit_log(action="riskmgmt.inquiry.saved", target=instance, actor=actor, before=before,
+              after=snapshot(instance))
+    return instance
+
+
+@transaction.atomic
+def inquiry_assess(*, inquiry: FundingAgencyInquiry, likelihood: int, impact: int,
+                   assessment: str, actor: User) -> FundingAgencyInquiry:
+    if not (assessment or "").strip():
+        raise ApplicationError(_("Give the rationale of the assessment."), field="assessment")
+    if not (1 <= int(likelihood) <= 5 and 1 <= int(impact) <= 5):
+        raise ApplicationError(_("Likelihood and impact are from 1 to 5."), field="likelihood")
+    before = snapshot(inquiry, ["likelihood", "impact", "risk_level", "assessment", "status"])
+    inquiry.likelihood, inquiry.impact = likelihood, impact
+    inquiry.risk_level = risk_level_for(likelihood, impact)
+    inquiry.assessment = assessment.strip()
+    if inquiry.status == FundingAgencyInquiry.Status.RECEIVED:
+        inquiry.status = FundingAgencyInquiry.Status.IN_PROGRESS
+    _validate(inquiry)
+    inquiry.save()
+    audit_log(action="riskmgmt.inquiry.assessed", target=inquiry, actor=actor, before=before,
+              after=snapshot(inquiry, ["likelihood", "impact", "risk_level", "assessment", "status"]))
+    return inquiry
+
+
+@transaction.atomic
+def inquiry_respond(*, inquiry: FundingAgencyInquiry, response_text: str,
+                    actor: User) -> FundingAgencyInquiry:
+    if not (response_text or "").strip():
+        raise ApplicationError(_("Write the response."), field="response_text")
+    inquiry.response_text = response_text.strip()
+    inquiry.status = FundingAgencyInquiry.Status.RESPONDED
+    inquiry.responded_at = timezone.now()
+    inquiry.save()
+    audit_log(action="riskmgmt.inquiry.responded", target=inquiry, actor=actor,
+              data={"response": inquiry.response_text})
+    return inquiry

@@ -1,0 +1,32 @@
+"""Celery tasks of risk management: pass ids, load, call the service."""
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from portal.audit import task_actor
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)
+def evaluate_version(version_id: int) -> int:
+    """Evaluate the flagging rules over a submitted disclosure version."""
+    from riskmgmt.services import version_evaluate
+
+    with task_actor(None):
+        return len(version_evaluate(version_id=version_id))
+
+
+@shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=28 * 60)
+def rescreen_registry(release_id: int, actor_id: int | None = None) -> int:
+    """Re-screen the organisation registry against a new list release."""
+    from portal.models import User
+    from riskmgmt.models import ScreeningListRelease
+    from riskmgmt.services import screening_rescreen_registry
+
+    release = ScreeningListRelease.objects.get(pk=release_id)
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    with task_actor(actor):
+        return screening_rescreen_registry(release=release, actor=actor).new_hits
