@@ -6,3 +6,9 @@ class NotificationsConfig(AppConfig):
     name = "portal.notifications"
     label = "notifications"
     verbose_name = _("Notifications")
+
+    def ready(self):
+        from disclosures.signals import campaign_opened
+        from portal.notifications.receivers import on_campaign_opened
+
+        campaign_opened.connect(on_campaign_opened, dispatch_uid="notifications.campaign_opened")

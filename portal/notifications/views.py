@@ -1,10 +1,141 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Pages of the notifications app: one's notifications and preferences; for administrators,
+the delivery log and the schedules (preview, run now)."""
 
-from portal.permissions import permission_required
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.errors import ApplicationError
+from portal.notifications import schedules, selectors, services
+from portal.notifications.filters import DeliveryFilter
+from portal.notifications.forms import PreferencesForm
+from portal.notifications.models import Delivery, Notification
+from portal.permissions import get_object_in_scope, permission_required
+
+
+def _own(request, public_id) -> Notification:
+    return get_object_in_scope(request.user, "notifications.own.view",
+                               Notification.objects.all(), public_id=public_id)
 
 
 @require_GET
-@permission_required("notifications.section.view")
+@permission_required("notifications.own.view")
 def index(request):
-    return render(request, "notifications/index.html")
+    show = "unread" if request.GET.get("show") == "unread" else "all"
+    notes = selectors.notification_list_for(user=request.user, unread_only=show == "unread")
+    page = Paginator(notes, 25).get_page(request.GET.get("page"))
+    context = {"page": page, "show": show,
+               "counts": selectors.notification_counts(user=request.user)}
+    template = "notifications/partials/_list.html" if request.htmx else "notifications/index.html"
+    return render(request, template, context)
+
+
+@require_GET
+@permission_required("notifications.own.view")
+def open_notification(request, public_id):
+    """Follow a notification's link, marking it read on the way."""
+    note = _own(request, public_id)
+    services.notification_mark_read(user=request.user, notification=note)
+    url = note.url
+    if not url or not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return redirect("notifications:index")
+    return redirect(url)
+
+
+@require_POST
+@permission_required("notifications.own.view")
+def mark_read(request, public_id):
+    note = _own(request, public_id)
+    services.notification_mark_read(user=request.user, notification=note)
+    if request.htmx:
+        return render(request, "notifications/partials/_mark_read.html", {"note": note})
+    return redirect("notifications:index")
+
+
+@require_POST
+@permission_required("notifications.own.view")
+def mark_all_read(request):
+    count = services.notifications_mark_all_read(user=request.user)
+    messages.success(request, _("%(count)s notifications marked as read.") % {"count": count})
+    return redirect("notifications:index")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("notifications.own.view")
+def preferences(request):
+    rows = selectors.preferences_for(user=request.user)
+    initial = {r.kind.code: r.mode for r in rows}
+    form = PreferencesForm(request.POST or None, initial_modes=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.preferences_save(user=request.user, modes=form.modes())
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Your notification preferences were saved."))
+            return redirect("notifications:preferences")
+    mandatory = [r.kind for r in rows if r.kind.mandatory]
+    return render(request, "notifications/preferences.html",
+                  {"form": form, "mandatory": mandatory})
+
+
+@require_GET
+@permission_required("notifications.delivery.view")
+def deliveries(request):
+    qs = selectors.delivery_list_for(user=request.user)
+    flt = DeliveryFilter(request.GET or None, queryset=qs)
+    page = Paginator(flt.qs, 50).get_page(request.GET.get("page"))
+    counts = selectors.delivery_status_counts(user=request.user)
+    status_rows = [(code, label, counts.get(code, 0)) for code, label in Delivery.Status.choices]
+    context = {"filter": flt, "page": page, "status_rows": status_rows}
+    template = "notifications/partials/_delivery_table.html" if request.htmx else "notifications/deliveries.html"
+    return render(request, template, context)
+
+
+def _schedule(name):
+    try:
+        return schedules.get_schedule(name)
+    except KeyError:
+        raise Http404 from None
+
+
+@require_GET
+@permission_required("notifications.schedule.manage")
+def schedule_list(request):
+    from django_celery_beat.models import PeriodicTask
+
+    tasks = {t.name: t for t in PeriodicTask.objects.filter(
+        name__startswith=schedules.PREFIX).select_related("crontab", "interval")}
+    rows = [{"schedule": s, "task": tasks.get(s.task_name)} for s in schedules.SCHEDULES]
+    return render(request, "notifications/schedules.html", {"rows": rows})
+
+
+@require_GET
+@permission_required("notifications.schedule.manage")
+def schedule_preview(request, name):
+    schedule = _schedule(name)
+    preview = schedule.preview(timezone.now(), schedules.options_for(schedule))
+    template = ("notifications/partials/_preview.html" if request.htmx
+                else "notifications/schedule_preview.html")
+    return render(request, template, {"schedule": schedule, "preview": preview})
+
+
+@require_POST
+@permission_required("notifications.schedule.manage")
+def schedule_run(request, name):
+    schedule = _schedule(name)
+    queued = services.schedule_run_request(name=schedule.name, actor=request.user)
+    if queued:
+        messages.success(request, _("“%(name)s” was queued and runs in the background.")
+                         % {"name": schedule.label})
+    else:
+        messages.warning(request, _("The task queue is unavailable; “%(name)s” was run now.")
+                         % {"name": schedule.label})
+    return redirect("notifications:schedules")

@@ -1,0 +1,25 @@
+"""Dashboard widget: the user's unread notifications (two queries at most)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from portal.dashboard import Widget, provider
+from portal.notifications.models import Notification
+from portal.permissions import has_perm
+
+
+@provider
+def unread_notifications(request):
+    user = request.user
+    if not has_perm(user, "notifications.own.view"):
+        return None
+    latest = list(
+        Notification.objects.filter(recipient=user, read_at__isnull=True)
+        .order_by("-created_at", "-id")[:5]
+    )
+    if not latest:
+        return None
+    count = Notification.objects.filter(recipient=user, read_at__isnull=True).count() \
+        if len(latest) == 5 else len(latest)
+    return Widget(title=str(_("Unread notifications")),
+                  template="notifications/partials/_widget.html",
+                  context={"notes": latest, "count": count}, order=5)

@@ -1,0 +1,50 @@
+"""Filters of the delivery log (django-filter)."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.notifications import kinds
+from portal.notifications.models import Delivery
+
+
+def _kind_choices():
+    return [(k.code, k.label) for k in kinds.KINDS.values()] + [
+        (Delivery.DIGEST_KIND, _("Daily digest"))
+    ]
+
+
+class DeliveryFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(label=_("Outcome"), choices=Delivery.Status.choices,
+                                         empty_label=_("Any"))
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=_kind_choices,
+                                       empty_label=_("Any"))
+    recipient = django_filters.CharFilter(label=_("Recipient"), method="filter_recipient")
+    date_from = django_filters.DateFilter(label=_("From"), field_name="created_at",
+                                          lookup_expr="date__gte",
+                                          widget=forms.DateInput(
+                                              attrs={"type": "date"}))
+    date_to = django_filters.DateFilter(label=_("To"), field_name="created_at",
+                                        lookup_expr="date__lte",
+                                        widget=forms.DateInput(
+                                            attrs={"type": "date"}))
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
+        fields=(("created_at", "created"), ("sent_at", "sent"), ("attempts", "attempts")),
+        field_labels={"created_at": _("Created"), "sent_at": _("Sent"),
+                      "attempts": _("Attempts")},
+    )
+
+    class Meta:
+        model = Delivery
+        fields = ["status", "kind"]
+
+    def filter_recipient(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(recipient__email__icontains=value) | Q(recipient__family_name__icontains=value)
+            | Q(recipient__given_name__icontains=value)
+        )
