@@ -530,3 +530,22 @@ def _derive_fiscal_year(sender, instance, **kwargs):
 def _derive_search_text(sender, instance, **kwargs):
     """Keep the normalised search copy in step (also for fixtures loaded with loaddata)."""
     instance.search_text = instance.build_search_text()
+
+
+@receiver(pre_save)
+def _fixtures_never_overwrite(sender, instance, raw=False, **kwargs):
+    """Reference fixtures create rows once; loading them again changes nothing.
+
+    Staff may edit the shipped checklist and cases (publishing a new checklist version retires
+    the shipped one): a later ``loaddata`` keeps the rows as they are now.
+    """
+    if not raw or sender not in _FIXTURE_MODELS or instance.pk is None:
+        return
+    existing = sender._default_manager.filter(pk=instance.pk).first()
+    if existing is None:
+        return
+    for f in sender._meta.concrete_fields:
+        setattr(instance, f.attname, getattr(existing, f.attname))
+
+
+_FIXTURE_MODELS = {RiskType, Checklist, ChecklistVersion, ChecklistItem, CaseStudy}
