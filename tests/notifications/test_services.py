@@ -5,7 +5,6 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django.core import mail
 from django.db import transaction
 from kombu.exceptions import OperationalError
 

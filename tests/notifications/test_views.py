@@ -1,0 +1,237 @@
+"""Pages: permission matrix, the bell, mark-as-read with htmx, preferences, admin pages."""
+
+import pytest
+from django.urls import reverse
+
+from portal.models import AuditEntry
+from portal.notifications import services
+from portal.notifications.models import Delivery, Notification, NotificationPreference
+from portal.notifications.services import Draft, Target
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["researcher", "other_researcher", "reviewer", "staff", "admin", "outsider"]
+
+
+def store(user, period="p", kind="disclosure_stale"):
+    services.notifications_create([Draft(user.pk, kind, {"last": "2025-04-01"}, "/disclosures/",
+                                         Target(), period, user.language)])
+    return Notification.objects.filter(recipient=user).order_by("-id").first()
+
+
+def status_of(client, method, url, **kw):
+    return getattr(client, method)(url, **kw).status_code
+
+
+EVERYONE_OK = {"researcher": 200, "other_researcher": 200, "reviewer": 200, "staff": 200,
+               "admin": 200, "outsider": 403}
+ADMIN_ONLY = {"researcher": 403, "other_researcher": 403, "reviewer": 403, "staff": 403,
+              "admin": 200, "outsider": 403}
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("notifications:index", EVERYONE_OK),
+    ("notifications:preferences", EVERYONE_OK),
+    ("notifications:deliveries", ADMIN_ONLY),
+    ("notifications:schedules", ADMIN_ONLY),
+])
+def test_permission_matrix_of_pages(personas, client_as, name, expected):
+    url = reverse(name)
+    for persona, code in expected.items():
+        assert status_of(client_as(personas[persona]), "get", url) == code, persona
+    anonymous = client_as(None).get(url)
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert status_of(client_as(personas["admin"]), "delete", url) == 405
+
+
+def test_permission_matrix_of_schedule_preview_and_run(personas, client_as):
+    preview = reverse("notifications:schedule_preview", args=["campaign_reminders"])
+    run = reverse("notifications:schedule_run", args=["send_due"])
+    for persona, code in ADMIN_ONLY.items():
+        client = client_as(personas[persona])
+        assert status_of(client, "get", preview) == code, persona
+        assert status_of(client, "post", run) == (302 if code == 200 else 403), persona
+    admin = client_as(personas["admin"])
+    assert status_of(admin, "get", run) == 405
+    assert status_of(admin, "post", preview) == 405
+    assert status_of(admin, "get", reverse("notifications:schedule_preview", args=["nope"])) == 404
+    assert status_of(admin, "post", reverse("notifications:schedule_run", args=["nope"])) == 404
+
+
+def test_permission_matrix_of_one_notification(personas, client_as):
+    note = store(personas["researcher"])
+    open_url = reverse("notifications:open", args=[note.public_id])
+    read_url = reverse("notifications:mark_read", args=[note.public_id])
+    for persona in PERSONAS:
+        client = client_as(personas[persona])
+        expected = {"researcher": 302, "outsider": 403}.get(persona, 404)
+        assert status_of(client, "get", open_url) == expected, persona
+        assert status_of(client, "post", read_url) == expected, persona
+    assert status_of(client_as(personas["researcher"]), "get", read_url) == 405
+    assert status_of(client_as(personas["researcher"]), "post", open_url) == 405
+    assert status_of(client_as(personas["researcher"]), "get",
+                     reverse("notifications:mark_all_read")) == 405
+
+
+def test_opening_a_notification_marks_it_read_and_goes_to_the_exact_page(researcher, client_as):
+    note = store(researcher)
+    response = client_as(researcher).get(reverse("notifications:open", args=[note.public_id]))
+    assert response["Location"] == "/disclosures/"
+    note.refresh_from_db()
+    assert note.read_at is not None
+
+
+def test_an_offsite_link_is_never_followed(researcher, client_as):
+    note = store(researcher)
+    Notification.objects.filter(pk=note.pk).update(url="https://evil.example/")
+    response = client_as(researcher).get(reverse("notifications:open", args=[note.public_id]))
+    assert response["Location"] == reverse("notifications:index")
+
+
+def test_the_bell_shows_the_unread_count_with_one_query(researcher, client_as,
+                                                       django_assert_num_queries):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    store(researcher, "a")
+    store(researcher, "b")
+    request = RequestFactory().get("/")
+    request.user = researcher
+    template = Template('{% include "notifications/partials/_bell.html" %}')
+    with django_assert_num_queries(1):
+        html = template.render(Context({"request": request, "user": researcher}))
+    assert '<span class="count" data-testid="unread-count">2</span>' in html
+    page = client_as(researcher).get(reverse("portal:dashboard")).content.decode()
+    assert 'data-testid="unread-count">2<' in page
+
+
+def test_the_bell_works_with_nothing_there(researcher, client_as):
+    page = client_as(researcher).get(reverse("notifications:index")).content.decode()
+    assert 'data-testid="notification-bell"' in page
+    assert "unread-count" not in page
+    assert "You have no notifications." in page or "通知はありません" in page
+
+
+def test_mark_read_with_htmx_returns_the_item_and_updates_the_bell(researcher, client_as):
+    first = store(researcher, "a")
+    store(researcher, "b")
+    response = client_as(researcher).post(
+        reverse("notifications:mark_read", args=[first.public_id]), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="notification-{first.public_id}"' in html
+    assert 'hx-swap-oob="true"' in html and 'data-testid="unread-count">1<' in html
+    assert 'data-testid="mark-read"' not in html
+
+
+def test_list_filters_unread_and_paginates(researcher, client_as, django_assert_max_num_queries):
+    for i in range(30):
+        store(researcher, f"p{i}")
+    services.notification_mark_read(user=researcher, notification=Notification.objects.first())
+    client = client_as(researcher)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("notifications:index"))
+    assert response.context["page"].paginator.count == 30
+    assert len(response.context["page"].object_list) == 25
+    unread = client.get(reverse("notifications:index") + "?show=unread")
+    assert unread.context["page"].paginator.count == 29
+    partial = client.get(reverse("notifications:index") + "?page=2", HTTP_HX_REQUEST="true")
+    assert b"<html" not in partial.content and len(partial.context["page"].object_list) == 5
+
+
+def test_mark_all_read(researcher, client_as):
+    store(researcher, "a")
+    store(researcher, "b")
+    client_as(researcher).post(reverse("notifications:mark_all_read"))
+    assert not Notification.objects.filter(recipient=researcher, read_at__isnull=True).exists()
+
+
+def test_preferences_are_saved_and_mandatory_kinds_are_not_offered(researcher, client_as):
+    client = client_as(researcher)
+    page = client.get(reverse("notifications:preferences"))
+    assert "campaign_overdue" not in page.context["form"].fields
+    assert "item_ended" in page.context["form"].fields
+    data = dict.fromkeys(page.context["form"].fields, "immediate")
+    data["item_ended"] = "digest"
+    response = client.post(reverse("notifications:preferences"), data)
+    assert response.status_code == 302
+    assert NotificationPreference.objects.get(user=researcher).mode == "digest"
+    assert AuditEntry.objects.filter(action="notifications.preference.changed").count() == 1
+    bad = client.post(reverse("notifications:preferences"), {**data, "item_ended": "sms"})
+    assert bad.status_code == 200 and bad.context["form"].errors
+
+
+def test_delivery_log_lists_and_filters_for_administrators(personas, client_as,
+                                                          django_assert_max_num_queries):
+    store(personas["researcher"], "a")
+    store(personas["other_researcher"], "b")
+    Delivery.objects.filter(recipient=personas["other_researcher"]).update(
+        status="failed", attempts=5, last_error="SMTPServerDisconnected: gone")
+    client = client_as(personas["admin"])
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("notifications:deliveries"))
+    assert page.context["page"].paginator.count == 2
+    failed = client.get(reverse("notifications:deliveries") + "?status=failed")
+    assert [d.recipient for d in failed.context["page"].object_list] == [personas["other_researcher"]]
+    assert "SMTPServerDisconnected: gone" in failed.content.decode()
+    by_email = client.get(reverse("notifications:deliveries") + "?recipient=alice")
+    assert [d.recipient for d in by_email.context["page"].object_list] == [personas["researcher"]]
+    partial = client.get(reverse("notifications:deliveries") + "?kind=disclosure_stale",
+                         HTTP_HX_REQUEST="true")
+    assert b"<html" not in partial.content and b"delivery-table" in partial.content
+
+
+def test_schedules_page_lists_every_schedule(admin_user, client_as):
+    from portal.notifications.schedules import SCHEDULES
+
+    response = client_as(admin_user).get(reverse("notifications:schedules"))
+    html = response.content.decode()
+    for schedule in SCHEDULES:
+        assert f'data-testid="run-{schedule.name}"' in html
+
+
+def test_preview_lists_who_would_be_notified_without_storing(personas, client_as):
+    from tests.notifications.factories import make_campaign
+
+    make_campaign()
+    import datetime as dt
+
+    import time_machine
+
+    with time_machine.travel(dt.datetime(2026, 6, 27, 9, 0, tzinfo=dt.UTC), tick=False):
+        response = client_as(personas["admin"]).get(
+            reverse("notifications:schedule_preview", args=["campaign_reminders"]))
+    assert response.context["preview"].total == 3 + 3  # opening notice (catch-up) + reminder
+    assert personas["researcher"].email in response.content.decode()
+    assert not Notification.objects.exists()
+
+
+def test_run_now_is_audited_and_runs(admin_user, researcher, client_as, mailoutbox):
+    store(researcher)
+    Delivery.objects.update(status="pending")
+    response = client_as(admin_user).post(reverse("notifications:schedule_run", args=["send_due"]))
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="notifications.schedule.run_requested",
+                                     actor=admin_user, data__schedule="send_due").exists()
+    assert AuditEntry.objects.filter(action="notifications.schedule.ran", actor=admin_user).exists()
+    assert len(mailoutbox) == 1
+
+
+def test_run_now_with_the_broker_down_runs_in_the_request(admin_user, researcher, client_as,
+                                                         mailoutbox):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    store(researcher)
+    with mock.patch("celery.app.task.Task.apply_async", side_effect=OperationalError("down")):
+        response = client_as(admin_user).post(
+            reverse("notifications:schedule_run", args=["send_due"]), follow=True)
+    assert response.status_code == 200
+    assert len(mailoutbox) == 1
+
+
+def test_dashboard_widget_shows_unread_notifications(researcher, client_as):
+    store(researcher)
+    page = client_as(researcher).get(reverse("portal:dashboard"))
+    assert any(w.template == "notifications/partials/_widget.html" for w in page.context["widgets"])
