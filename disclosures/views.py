@@ -1,10 +1,722 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Pages of the disclosures app. Thin: form → service → render."""
 
-from portal.permissions import permission_required
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from disclosures import selectors, services
+from disclosures.applications import application_lists_pdf, application_lists_xlsx
+from disclosures.forms import (
+    AcceptForm,
+    AttachmentForm,
+    CampaignForm,
+    CommentForm,
+    ImportForm,
+    NoChangeForm,
+    PledgeForm,
+    QueueFilterForm,
+    ReturnForm,
+    SubmitForm,
+    item_form_class,
+)
+from disclosures.models import DisclosureVersion, UpdateCampaign
+from disclosures.sections import diff_contents, get_section, sections_for_display
+from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed
+from portal.permissions import has_perm, permission_required
+from portal.services import generated_file_request
+
+
+def _lock_from(request) -> int | None:
+    try:
+        return int(request.POST.get("lock_version", ""))
+    except ValueError:
+        return None
+
+
+def _fail(request, exc: ApplicationError):
+    if isinstance(exc, NotAllowed):
+        raise PermissionDenied(exc.message)
+    messages.error(request, exc.message)
 
 
 @require_GET
 @permission_required("disclosures.section.view")
 def index(request):
+    if has_perm(request.user, "disclosures.disclosure.file"):
+        return redirect("disclosures:mine")
+    if has_perm(request.user, "disclosures.disclosure.review"):
+        return redirect("disclosures:queue")
     return render(request, "disclosures/index.html")
+
+
+# --- The researcher's own disclosure -----------------------------------------------------------
+
+
+@require_GET
+@permission_required("disclosures.disclosure.file")
+def mine(request):
+    disclosure = selectors.own_disclosure(user=request.user)
+    if disclosure is not None and disclosure.current_version_id:
+        return redirect("disclosures:detail", public_id=disclosure.public_id)
+    return render(request, "disclosures/start.html", {"disclosure": disclosure})
+
+
+@require_POST
+@permission_required("disclosures.disclosure.file")
+def start(request):
+    try:
+        disclosure = services.disclosure_get_or_create(owner=request.user, actor=request.user)
+        services.draft_get_or_create(disclosure=disclosure, actor=request.user)
+    except ApplicationError as exc:
+        _fail(request, exc)
+        return redirect("disclosures:mine")
+    return redirect("disclosures:edit")
+
+
+@require_GET
+@permission_required("disclosures.section.view")
+def detail(request, public_id):
+    disclosure = selectors.disclosure_get_for(user=request.user, public_id=public_id)
+    owner = selectors.is_owner(request.user, disclosure)
+    versions = selectors.versions_for(user=request.user, disclosure=disclosure)
+    by_number = {v.number: v for v in versions}
+    try:
+        number = int(request.GET.get("v", "")) if request.GET.get("v") else None
+    except ValueError:
+        raise Http404 from None
+    if number is not None:
+        if number not in by_number:
+            raise Http404
+        version = selectors.version_get_for(user=request.user, disclosure=disclosure,
+                                            number=number)
+    elif owner and disclosure.current_version is not None:
+        version = disclosure.current_version
+    elif versions:
+        version = selectors.version_get_for(user=request.user, disclosure=disclosure,
+                                            number=versions[0].number)
+    else:
+        version = None
+    comments, attachments = [], []
+    if version is not None:
+        version.disclosure = disclosure
+        listed = next((v for v in versions if v.pk == version.pk), None)
+        if listed is not None:  # reuse what the version list already loaded
+            version.campaign = listed.campaign
+            version.reviewer = listed.reviewer
+        comments = selectors.comments_for(user=request.user, version=version)
+        attachments = selectors.attachments_for(version=version)
+        services.disclosure_viewed(disclosure=disclosure, version=version, actor=request.user)
+    comments_by_key, general_comments = {}, []
+    for c in comments:
+        if c.item_key:
+            comments_by_key.setdefault(str(c.item_key), []).append(c)
+        else:
+            general_comments.append(c)
+    attachments_by_key, general_attachments = {}, []
+    for a in attachments:
+        if a.item_key:
+            attachments_by_key.setdefault(str(a.item_key), []).append(a)
+        else:
+            general_attachments.append(a)
+    can_review = (not owner and version is not None
+                  and has_perm(request.user, "disclosures.disclosure.review", disclosure))
+    campaign = services.open_campaign() if owner else None
+    answered = campaign is not None and any(v.campaign_id == campaign.pk and
+                                            v.status != DisclosureVersion.Status.DRAFT
+                                            for v in versions)
+    context = {
+        "disclosure": disclosure,
+        "version": version,
+        "versions": versions,
+        "is_owner": owner,
+        "sections": sections_for_display(version.content if version else {}, comments_by_key,
+                                         attachments_by_key),
+        "general_comments": general_comments,
+        "general_attachments": general_attachments,
+        "can_review": can_review,
+        "can_internal": can_review and has_perm(request.user, "disclosures.comment.internal",
+                                                disclosure),
+        "comment_form": CommentForm(),
+        "return_form": ReturnForm(),
+        "accept_form": AcceptForm(),
+        "no_change_form": NoChangeForm(),
+        "campaign": campaign,
+        "campaign_answered": answered,
+    }
+    return render(request, "disclosures/detail.html", context)
+
+
+@require_GET
+@permission_required("disclosures.section.view")
+def diff(request, public_id):
+    disclosure = selectors.disclosure_get_for(user=request.user, public_id=public_id)
+    versions = selectors.versions_for(user=request.user, disclosure=disclosure)
+    if len(versions) < 2:
+        return render(request, "disclosures/diff.html",
+                      {"disclosure": disclosure, "versions": versions, "changes": None})
+    try:
+        a = int(request.GET.get("a") or versions[1].number)
+        b = int(request.GET.get("b") or versions[0].number)
+    except ValueError:
+        raise Http404 from None
+    old = selectors.version_get_for(user=request.user, disclosure=disclosure, number=a)
+    new = selectors.version_get_for(user=request.user, disclosure=disclosure, number=b)
+    changes = diff_contents(old.content, new.content)
+    return render(request, "disclosures/diff.html", {
+        "disclosure": disclosure, "versions": versions, "old": old, "new": new,
+        "changes": changes, "has_changes": any(s["changes"] for s in changes),
+    })
+
+
+@require_GET
+@permission_required("disclosures.section.view")
+def viewers(request, public_id):
+    disclosure = selectors.disclosure_get_for(user=request.user, public_id=public_id)
+    entries = selectors.viewers_of(disclosure=disclosure)
+    return render(request, "disclosures/viewers.html",
+                  {"disclosure": disclosure, "entries": entries})
+
+
+# --- Editing the draft -----------------------------------------------------------------------
+
+
+def _own_draft(request):
+    disclosure = selectors.own_disclosure(user=request.user)
+    if disclosure is None:
+        raise Http404
+    draft = disclosure.current_version
+    if draft is None or draft.status != DisclosureVersion.Status.DRAFT:
+        return disclosure, None
+    draft.disclosure = disclosure
+    return disclosure, draft
+
+
+def _section_items(draft, section_code):
+    return sections_for_display({"sections": {section_code: draft.content.get(
+        "sections", {}).get(section_code, [])}})
+
+
+def _render_section(request, draft, section, *, form=None, editing_key=None, error=None,
+                    status=200):
+    display = [s for s in _section_items(draft, section.code) if s["code"] == section.code][0]
+    return render(request, "disclosures/partials/_section.html", {
+        "draft": draft, "section": display, "form": form, "editing_key": editing_key,
+        "error": error, "oob_lock": True,
+    }, status=status)
+
+
+@require_GET
+@permission_required("disclosures.disclosure.file")
+def edit(request):
+    disclosure, draft = _own_draft(request)
+    if draft is None:
+        return redirect("disclosures:mine")
+    return render(request, "disclosures/edit.html", {
+        "disclosure": disclosure, "draft": draft,
+        "sections": sections_for_display(draft.content),
+        "attachments": selectors.attachments_for(version=draft),
+        "attachment_form": AttachmentForm(),
+        "effort_total": services.effort_total(draft),
+    })
+
+
+@require_GET
+@permission_required("disclosures.disclosure.file")
+def section_view(request, section):
+    try:
+        sec = get_section(section)
+    except LookupError:
+        raise Http404 from None
+    disclosure, draft = _own_draft(request)
+    if draft is None:
+        raise Http404
+    return _render_section(request, draft, sec)
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("disclosures.disclosure.file")
+def item_edit(request, section, item_key=None):
+    try:
+        sec = get_section(section)
+    except LookupError:
+        raise Http404 from None
+    disclosure, draft = _own_draft(request)
+    if draft is None:
+        raise Http404
+    if item_key is None:
+        instance = sec.model(version=draft)
+    else:
+        instance = sec.model.objects.filter(version=draft, item_key=item_key).first()
+        if instance is None:
+            raise Http404
+    form_class = item_form_class(sec)
+    if request.method == "GET":
+        form = form_class(instance=instance, prefix=sec.code)
+        if request.htmx:
+            return _render_section(request, draft, sec, form=form, editing_key=item_key)
+        return _edit_page_with_form(request, disclosure, draft, sec, form, item_key)
+    form = form_class(request.POST, instance=instance, prefix=sec.code)
+    error = None
+    status = 200
+    if form.is_valid():
+        item = form.save(commit=False)
+        try:
+            name_ja = form.cleaned_data.get("new_organisation_name_ja", "")
+            name_en = form.cleaned_data.get("new_organisation_name_en", "")
+            if not form.cleaned_data.get("organisation") and (name_ja or name_en):
+                item.organisation = services.organisation_from_form(
+                    name_ja=name_ja, name_en=name_en,
+                    country=form.cleaned_data.get("new_organisation_country") or "",
+                    actor=request.user)
+            services.item_save(version=draft, section_code=sec.code, item=item,
+                               actor=request.user, lock_version=_lock_from(request))
+        except ValidationError as exc:
+            for field, errs in exc.message_dict.items():
+                target = field if field in form.fields else None
+                for err in errs:
+                    form.add_error(target, err)
+        except ConcurrentEdit as exc:
+            error, status = exc.message, 409
+        except ApplicationError as exc:
+            if isinstance(exc, NotAllowed):
+                raise PermissionDenied(exc.message) from None
+            if exc.field and exc.field in form.fields:
+                form.add_error(exc.field, exc.message)
+            else:
+                error = exc.message
+        else:
+            if request.htmx:
+                draft.refresh_from_db(fields=["content", "lock_version"])
+                return _render_section(request, draft, sec)
+            messages.success(request, _("Saved."))
+            return redirect(reverse("disclosures:edit") + f"#section-{sec.code}")
+    if request.htmx:
+        # htmx swaps only 2xx answers: show the refusal in place.
+        return _render_section(request, draft, sec, form=form, editing_key=item_key, error=error)
+    return _edit_page_with_form(request, disclosure, draft, sec, form, item_key, error=error,
+                                status=status)
+
+
+def _edit_page_with_form(request, disclosure, draft, sec, form, item_key, *, error=None,
+                         status=200):
+    return render(request, "disclosures/edit.html", {
+        "disclosure": disclosure, "draft": draft,
+        "sections": sections_for_display(draft.content),
+        "attachments": selectors.attachments_for(version=draft),
+        "attachment_form": AttachmentForm(),
+        "open_section": sec.code, "form": form, "editing_key": item_key, "error": error,
+        "effort_total": services.effort_total(draft),
+    }, status=status)
+
+
+@require_POST
+@permission_required("disclosures.disclosure.file")
+def item_delete(request, section, item_key):
+    try:
+        sec = get_section(section)
+    except LookupError:
+        raise Http404 from None
+    disclosure, draft = _own_draft(request)
+    if draft is None:
+        raise Http404
+    error = None
+    try:
+        services.item_delete(version=draft, section_code=sec.code, item_key=item_key,
+                             actor=request.user, lock_version=_lock_from(request))
+    except ConcurrentEdit as exc:
+        if not request.htmx:
+            messages.error(request, exc.message)
+            return redirect("disclosures:edit")
+        error = exc.message
+    except ApplicationError as exc:
+        _fail(request, exc)
+        error = exc.message
+    if request.htmx:
+        draft.refresh_from_db(fields=["content", "lock_version"])
+        return _render_section(request, draft, sec, error=error)
+    return redirect(reverse("disclosures:edit") + f"#section-{sec.code}")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("disclosures.disclosure.file")
+def submit(request):
+    disclosure, draft = _own_draft(request)
+    if draft is None:
+        return redirect("disclosures:mine")
+    form = SubmitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.version_submit(version=draft, actor=request.user,
+                                    attest=form.cleaned_data["attest"],
+                                    lock_version=_lock_from(request),
+                                    change_note=form.cleaned_data["change_note"])
+        except ApplicationError as exc:
+            if isinstance(exc, NotAllowed):
+                raise PermissionDenied(exc.message) from None
+            form.add_error("attest" if exc.field == "attest" else None, exc.message)
+        else:
+            messages.success(request, _("Your disclosure was submitted for review."))
+            return redirect("disclosures:detail", public_id=disclosure.public_id)
+    return render(request, "disclosures/submit.html", {
+        "disclosure": disclosure, "draft": draft, "form": form,
+        "sections": sections_for_display(draft.content),
+        "attestation": _(services.ATTESTATION_TEXT),
+    })
+
+
+@require_POST
+@permission_required("disclosures.disclosure.file")
+def update_start(request):
+    try:
+        disclosure = services.disclosure_get_or_create(owner=request.user, actor=request.user)
+        services.draft_get_or_create(disclosure=disclosure, actor=request.user)
+    except ApplicationError as exc:
+        _fail(request, exc)
+        return redirect("disclosures:mine")
+    return redirect("disclosures:edit")
+
+
+@require_POST
+@permission_required("disclosures.disclosure.file")
+def discard(request):
+    disclosure = selectors.own_disclosure(user=request.user)
+    if disclosure is None:
+        raise Http404
+    try:
+        services.draft_discard(disclosure=disclosure, actor=request.user)
+        messages.success(request, _("The update in progress was discarded."))
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("disclosures:mine")
+
+
+@require_POST
+@permission_required("disclosures.disclosure.file")
+def no_change(request):
+    disclosure = selectors.own_disclosure(user=request.user)
+    if disclosure is None:
+        raise Http404
+    form = NoChangeForm(request.POST)
+    form.is_valid()
+    try:
+        services.no_change_confirm(disclosure=disclosure, actor=request.user,
+                                   attest=form.cleaned_data.get("attest", False))
+        messages.success(request, _("Thank you: you confirmed that nothing has changed."))
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("disclosures:detail", public_id=disclosure.public_id)
+
+
+# --- Attachments -------------------------------------------------------------------------------
+
+
+@require_POST
+@permission_required("disclosures.disclosure.file")
+def attachment_upload(request):
+    disclosure, draft = _own_draft(request)
+    if draft is None:
+        raise Http404
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.attachment_add(
+                version=draft, uploaded_file=form.cleaned_data["file"], actor=request.user,
+                section=form.cleaned_data.get("section") or "",
+                item_key=form.cleaned_data.get("item_key"),
+                description=form.cleaned_data.get("description") or "",
+                lock_version=_lock_from(request))
+            messages.success(request, _("The file was attached."))
+        except ApplicationError as exc:
+            _fail(request, exc)
+    return redirect(reverse("disclosures:edit") + "#attachments")
+
+
+@require_GET
+@permission_required("disclosures.section.view")
+def attachment_download(request, public_id):
+    attachment = selectors.attachment_get_for(user=request.user, public_id=public_id)
+    services.attachment_downloaded(attachment=attachment, actor=request.user)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
+                            filename=attachment.original_name, content_type=attachment.mimetype)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@permission_required("disclosures.disclosure.file")
+def attachment_delete(request, public_id):
+    disclosure, draft = _own_draft(request)
+    if draft is None:
+        raise Http404
+    attachment = draft.attachments.filter(public_id=public_id).first()
+    if attachment is None:
+        raise Http404
+    attachment.version = draft
+    try:
+        services.attachment_delete(attachment=attachment, actor=request.user,
+                                   lock_version=_lock_from(request))
+        messages.success(request, _("The attachment was removed."))
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect(reverse("disclosures:edit") + "#attachments")
+
+
+# --- Imports (researchmap / ORCID) -------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("disclosures.disclosure.file")
+def imports(request):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record_import = services.external_import_create(
+                owner=request.user, uploaded_file=form.cleaned_data["file"], actor=request.user)
+        except ApplicationError as exc:
+            if isinstance(exc, NotAllowed):
+                raise PermissionDenied(exc.message) from None
+            form.add_error("file", exc.message)
+        else:
+            messages.success(request, _("%(n)s entries were found. Accept or reject each one.")
+                             % {"n": record_import.item_count})
+            return redirect("disclosures:import_detail", public_id=record_import.public_id)
+    page = Paginator(selectors.imports_for(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "disclosures/imports.html", {"form": form, "page": page})
+
+
+@require_GET
+@permission_required("disclosures.disclosure.file")
+def import_detail(request, public_id):
+    record_import = selectors.import_get_for(user=request.user, public_id=public_id)
+    entries = record_import.items.select_related("organisation")
+    return render(request, "disclosures/import_detail.html",
+                  {"record_import": record_import, "entries": entries})
+
+
+@require_POST
+@permission_required("disclosures.disclosure.file")
+def import_decide(request, pk, decision):
+    entry = selectors.import_item_get_for(user=request.user, pk=pk)
+    error = None
+    try:
+        if decision == "accept":
+            services.external_item_accept(entry=entry, actor=request.user)
+        elif decision == "reject":
+            services.external_item_reject(entry=entry, actor=request.user)
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        if isinstance(exc, NotAllowed):
+            raise PermissionDenied(exc.message) from None
+        error = exc.message
+    entry.refresh_from_db()
+    if request.htmx:
+        return render(request, "disclosures/partials/_suggestion.html",
+                      {"entry": entry, "error": error})
+    if error:
+        messages.error(request, error)
+    return redirect("disclosures:import_detail", public_id=entry.record_import.public_id)
+
+
+# --- Review ------------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required("disclosures.disclosure.review")
+def queue(request):
+    departments = selectors.review_departments_for(user=request.user).order_by("code")
+    form = QueueFilterForm(request.GET or None, departments=departments)
+    params = form.cleaned_data if form.is_valid() else {}
+    versions = selectors.review_queue_for(
+        user=request.user, status=params.get("status", ""),
+        department=params.get("department", ""), query=params.get("q", ""),
+        order=params.get("order") or "submitted")
+    page = Paginator(versions, 25).get_page(request.GET.get("page"))
+    template = "disclosures/partials/_queue_table.html" if request.htmx else "disclosures/queue.html"
+    return render(request, template, {"form": form, "page": page})
+
+
+@require_POST
+@permission_required("disclosures.disclosure.review")
+def review_action(request, public_id, action):
+    version = selectors.version_by_public_id(user=request.user, public_id=public_id)
+    disclosure = version.disclosure
+    try:
+        if action == "start":
+            services.version_review_start(version=version, actor=request.user)
+            messages.success(request, _("You took up this disclosure for review."))
+        elif action == "return":
+            form = ReturnForm(request.POST)
+            form.is_valid()
+            services.version_return(version=version, actor=request.user,
+                                    comment=form.cleaned_data.get("comment", ""))
+            messages.success(request, _("The disclosure was returned to the researcher."))
+        elif action == "accept":
+            form = AcceptForm(request.POST)
+            form.is_valid()
+            services.version_accept(version=version, actor=request.user,
+                                    comment=form.cleaned_data.get("comment", ""))
+            messages.success(request, _("The disclosure was accepted."))
+        else:
+            raise Http404
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect(reverse("disclosures:detail", kwargs={"public_id": disclosure.public_id})
+                    + f"?v={version.number}")
+
+
+@require_POST
+@permission_required("disclosures.disclosure.review")
+def comment_add(request, public_id):
+    version = selectors.version_by_public_id(user=request.user, public_id=public_id)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.comment_add(version=version, actor=request.user,
+                                 body=form.cleaned_data["body"],
+                                 visibility=form.cleaned_data["visibility"],
+                                 section=form.cleaned_data.get("section") or "",
+                                 item_key=form.cleaned_data.get("item_key"))
+            messages.success(request, _("Comment added."))
+        except ApplicationError as exc:
+            _fail(request, exc)
+    else:
+        messages.error(request, _("The comment could not be added."))
+    return redirect(reverse("disclosures:detail", kwargs={"public_id": version.disclosure.public_id})
+                    + f"?v={version.number}")
+
+
+# --- Grant applications ------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("disclosures.disclosure.file")
+def applications(request):
+    disclosure = selectors.own_disclosure(user=request.user)
+    form = PledgeForm(request.POST or None)
+    if request.method == "POST":
+        if disclosure is None:
+            raise Http404
+        if form.is_valid():
+            try:
+                services.pledge_record(disclosure=disclosure, actor=request.user,
+                                       **form.cleaned_data)
+            except ApplicationError as exc:
+                if isinstance(exc, NotAllowed):
+                    raise PermissionDenied(exc.message) from None
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("The pledge was recorded."))
+                return redirect("disclosures:applications")
+    accepted = disclosure.last_accepted_version if disclosure else None
+    return render(request, "disclosures/applications.html", {
+        "disclosure": disclosure, "accepted": accepted, "form": form,
+        "pledges": selectors.pledges_for(disclosure=disclosure) if disclosure else [],
+        "sections": [s for s in sections_for_display(accepted.content if accepted else {})
+                     if s["code"] in ("funding", "position", "programme")],
+    })
+
+
+def _accepted_or_404(request):
+    disclosure = selectors.own_disclosure(user=request.user)
+    if disclosure is None or disclosure.last_accepted_version is None:
+        raise Http404
+    return disclosure
+
+
+@require_GET
+@permission_required("disclosures.disclosure.file")
+def applications_xlsx(request):
+    disclosure = _accepted_or_404(request)
+    content = application_lists_xlsx(disclosure=disclosure)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument"
+                                                  ".spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="application-lists.xlsx"'
+    return response
+
+
+@require_GET
+@permission_required("disclosures.disclosure.file")
+def applications_pdf(request):
+    disclosure = _accepted_or_404(request)
+    content = application_lists_pdf(disclosure=disclosure, request=request)
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = 'attachment; filename="application-lists.pdf"'
+    return response
+
+
+# --- Campaigns and export ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("disclosures.campaign.view")
+def campaigns(request):
+    can_manage = has_perm(request.user, "disclosures.campaign.manage")
+    form = CampaignForm(request.POST or None)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                campaign = services.campaign_open(actor=request.user, **form.cleaned_data)
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, _("The campaign is open; researchers are notified."))
+                return redirect("disclosures:campaign_detail", public_id=campaign.public_id)
+    page = Paginator(UpdateCampaign.objects.select_related("opened_by"), 20).get_page(
+        request.GET.get("page"))
+    return render(request, "disclosures/campaigns.html",
+                  {"form": form, "page": page, "can_manage": can_manage})
+
+
+@require_GET
+@permission_required("disclosures.campaign.view")
+def campaign_detail(request, public_id):
+    campaign = UpdateCampaign.objects.filter(public_id=public_id).first()
+    if campaign is None:
+        raise Http404
+    progress = selectors.campaign_progress(user=request.user, campaign=campaign)
+    context = {"campaign": campaign, "progress": progress,
+               "can_manage": has_perm(request.user, "disclosures.campaign.manage")}
+    template = ("disclosures/partials/_campaign_progress.html" if request.htmx
+                else "disclosures/campaign_detail.html")
+    return render(request, template, context)
+
+
+@require_POST
+@permission_required("disclosures.campaign.manage")
+def campaign_close(request, public_id):
+    campaign = UpdateCampaign.objects.filter(public_id=public_id).first()
+    if campaign is None:
+        raise Http404
+    try:
+        services.campaign_close(campaign=campaign, actor=request.user)
+        messages.success(request, _("The campaign was closed."))
+    except ApplicationError as exc:
+        _fail(request, exc)
+    return redirect("disclosures:campaign_detail", public_id=campaign.public_id)
+
+
+@require_POST
+@permission_required("disclosures.export.all")
+def export_all(request):
+    fmt = request.POST.get("format", "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        fmt = "xlsx"
+    try:
+        gf = generated_file_request(user=request.user, exporter="disclosures.all",
+                                    params={"format": fmt})
+    except ApplicationError as exc:
+        _fail(request, exc)
+        return redirect("disclosures:campaigns")
+    return redirect("portal:file_detail", public_id=gf.public_id)
+
+

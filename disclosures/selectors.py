@@ -1,0 +1,272 @@
+"""Reads of the disclosures app; who sees what is decided here.
+
+* A researcher reaches their own disclosure (``disclosures.disclosure.file``, own).
+* Staff reach disclosures in their scope (``disclosures.disclosure.view_any``): a department
+  reviewer the subtree of their departments, research-office staff and administrators all.
+  Staff see submitted versions only, never a researcher's draft.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from disclosures.models import (
+    Attachment,
+    Disclosure,
+    DisclosureVersion,
+    ExternalRecordImport,
+    ExternalRecordItem,
+    GrantPledge,
+    ItemComment,
+    UpdateCampaign,
+)
+from portal.audit import history_for
+from portal.models import Department, Organisation, OrganisationAlias, User
+from portal.names import normalize_name
+from portal.permissions import has_perm, scope_queryset
+
+
+def staff_scope(user: User, queryset: QuerySet[Disclosure]) -> QuerySet[Disclosure]:
+    return scope_queryset(user, "disclosures.disclosure.view_any", queryset,
+                          department_field="department")
+
+
+def disclosure_queryset_for(*, user: User) -> QuerySet[Disclosure]:
+    """Disclosures ``user`` may open: their own, plus those in their staff scope."""
+    qs = Disclosure.objects.select_related("owner", "department", "current_version",
+                                           "last_accepted_version")
+    parts = Q(pk__in=[])
+    if has_perm(user, "disclosures.disclosure.file"):
+        parts |= Q(owner=user)
+    if has_perm(user, "disclosures.disclosure.view_any"):
+        parts |= Q(pk__in=staff_scope(user, Disclosure.objects.all()).values("pk"))
+    return qs.filter(parts)
+
+
+def disclosure_get_for(*, user: User, public_id) -> Disclosure:
+    try:
+        return disclosure_queryset_for(user=user).get(public_id=public_id)
+    except (Disclosure.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def own_disclosure(*, user: User) -> Disclosure | None:
+    if not has_perm(user, "disclosures.disclosure.file"):
+        return None
+    return (Disclosure.objects.select_related("current_version", "last_accepted_version",
+                                              "department")
+            .filter(owner=user).first())
+
+
+def is_owner(user: User, disclosure: Disclosure) -> bool:
+    return disclosure.owner_id == user.pk
+
+
+def versions_for(*, user: User, disclosure: Disclosure) -> list[DisclosureVersion]:
+    """The versions ``user`` may see (without their content), newest first (one query)."""
+    qs = disclosure.versions.defer("content").select_related("reviewer", "campaign")
+    if not is_owner(user, disclosure):
+        qs = qs.exclude(status=DisclosureVersion.Status.DRAFT)
+    return list(qs.order_by("-number"))
+
+
+def version_get_for(*, user: User, disclosure: Disclosure, number: int) -> DisclosureVersion:
+    qs = disclosure.versions.all()
+    if not is_owner(user, disclosure):
+        qs = qs.exclude(status=DisclosureVersion.Status.DRAFT)
+    try:
+        version = qs.get(number=number)
+    except DisclosureVersion.DoesNotExist:
+        raise Http404 from None
+    version.disclosure = disclosure
+    return version
+
+
+def version_by_public_id(*, user: User, public_id) -> DisclosureVersion:
+    """A submitted version reachable by ``user`` as staff (reviewer actions)."""
+    qs = DisclosureVersion.objects.select_related("disclosure", "disclosure__owner").exclude(
+        status=DisclosureVersion.Status.DRAFT)
+    qs = qs.filter(disclosure__in=staff_scope(user, Disclosure.objects.all()))
+    try:
+        return qs.get(public_id=public_id)
+    except (DisclosureVersion.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def comments_for(*, user: User, version: DisclosureVersion) -> list[ItemComment]:
+    qs = ItemComment.objects.filter(version=version).select_related("author")
+    if not has_perm(user, "disclosures.comment.internal", version.disclosure) or \
+            version.disclosure.owner_id == user.pk:
+        qs = qs.filter(visibility=ItemComment.Visibility.RESEARCHER)
+    return list(qs)
+
+
+def attachments_for(*, version: DisclosureVersion) -> list[Attachment]:
+    return list(Attachment.objects.filter(version=version).defer("version"))
+
+
+def attachment_get_for(*, user: User, public_id) -> Attachment:
+    qs = Attachment.objects.select_related("version", "version__disclosure")
+    visible = disclosure_queryset_for(user=user)
+    try:
+        attachment = qs.filter(version__disclosure__in=visible.values("pk")).get(
+            public_id=public_id)
+    except (Attachment.DoesNotExist, ValueError):
+        raise Http404 from None
+    if attachment.version.disclosure.owner_id != user.pk and \
+            attachment.version.status == DisclosureVersion.Status.DRAFT:
+        raise Http404
+    return attachment
+
+
+def viewers_of(*, disclosure: Disclosure, limit: int = 100):
+    """Who among staff read this disclosure, newest first."""
+    return history_for(disclosure).filter(action="disclosures.disclosure.viewed")[:limit]
+
+
+def review_queue_for(*, user: User, status: str = "", department: str = "", query: str = "",
+                     order: str = "submitted") -> QuerySet[DisclosureVersion]:
+    """Versions waiting for (or after) review in ``user``'s scope."""
+    if not has_perm(user, "disclosures.disclosure.review"):
+        return DisclosureVersion.objects.none()
+    scope = staff_scope(user, Disclosure.objects.all())
+    qs = (DisclosureVersion.objects.defer("content")
+          .select_related("disclosure__owner", "disclosure__department", "reviewer")
+          .filter(disclosure__in=scope)
+          .exclude(status=DisclosureVersion.Status.DRAFT)
+          .exclude(kind=DisclosureVersion.Kind.NO_CHANGE))
+    if status:
+        qs = qs.filter(status=status)
+    else:
+        qs = qs.filter(status__in=DisclosureVersion.PENDING_REVIEW)
+    if department:
+        qs = qs.filter(disclosure__department__public_id=department)
+    if query:
+        qs = qs.filter(Q(disclosure__owner__family_name__icontains=query)
+                       | Q(disclosure__owner__given_name__icontains=query)
+                       | Q(disclosure__owner__family_name_en__icontains=query)
+                       | Q(disclosure__owner__email__icontains=query))
+    ordering = {"submitted": ["submitted_at", "id"], "-submitted": ["-submitted_at", "-id"],
+                "name": ["disclosure__owner__family_name", "id"]}
+    return qs.order_by(*ordering.get(order, ordering["submitted"]))
+
+
+def review_departments_for(*, user: User) -> QuerySet[Department]:
+    return scope_queryset(user, "disclosures.disclosure.view_any",
+                          Department.objects.all(), department_field="id")
+
+
+def pending_review_count(*, user: User) -> int:
+    return review_queue_for(user=user).count()
+
+
+# --- Imports ------------------------------------------------------------------------------
+
+
+def imports_for(*, user: User) -> QuerySet[ExternalRecordImport]:
+    return ExternalRecordImport.objects.filter(owner=user).annotate(
+        open_count=Count("items", filter=Q(items__status=ExternalRecordItem.Status.SUGGESTED)))
+
+
+def import_get_for(*, user: User, public_id) -> ExternalRecordImport:
+    try:
+        return ExternalRecordImport.objects.get(owner=user, public_id=public_id)
+    except (ExternalRecordImport.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def import_item_get_for(*, user: User, pk: int) -> ExternalRecordItem:
+    try:
+        return ExternalRecordItem.objects.select_related("record_import", "organisation").get(
+            owner=user, pk=pk)
+    except ExternalRecordItem.DoesNotExist:
+        raise Http404 from None
+
+
+# --- Organisations --------------------------------------------------------------------------
+
+
+def organisation_match(*, name_ja: str = "", name_en: str = "") -> Organisation | None:
+    """The registry entry with exactly this name (in either language) or alias."""
+    for name in (name_ja, name_en):
+        name = (name or "").strip()
+        if not name:
+            continue
+        org = Organisation.objects.filter(Q(name_ja=name) | Q(name_en=name)).first()
+        if org is not None:
+            return org
+        key = normalize_name(name)
+        if key:
+            alias = (OrganisationAlias.objects.filter(normalized=key)
+                     .select_related("organisation").first())
+            if alias is not None:
+                return alias.organisation
+    return None
+
+
+def organisation_canonical(organisation: Organisation | None) -> Organisation | None:
+    """Follow ``successor`` links to the organisation that continues this one today."""
+    seen = set()
+    while organisation is not None and organisation.successor_id and \
+            organisation.pk not in seen:
+        seen.add(organisation.pk)
+        organisation = organisation.successor
+    return organisation
+
+
+def organisation_resolve(name: str) -> Organisation | None:
+    """A name, former name or alias → the one entity it refers to today."""
+    return organisation_canonical(organisation_match(name_ja=name, name_en=name))
+
+
+# --- Campaigns --------------------------------------------------------------------------------
+
+
+def campaign_progress(*, user: User, campaign: UpdateCampaign) -> dict:
+    """Per department: confirmed (no change), updated, not started — in ``user``'s scope."""
+    if not has_perm(user, "disclosures.campaign.view"):
+        return {"rows": [], "totals": {}}
+    researchers = User.objects.filter(is_active=True, role_assignments__role="researcher")
+    confirmed_q = DisclosureVersion.objects.filter(
+        disclosure__owner=OuterRef("pk"), campaign=campaign,
+        kind=DisclosureVersion.Kind.NO_CHANGE).exclude(status=DisclosureVersion.Status.DRAFT)
+    updated_q = DisclosureVersion.objects.filter(
+        disclosure__owner=OuterRef("pk"), campaign=campaign).exclude(
+        kind=DisclosureVersion.Kind.NO_CHANGE).exclude(status=DisclosureVersion.Status.DRAFT)
+    rows_qs = (researchers.annotate(confirmed=Exists(confirmed_q), updated=Exists(updated_q))
+               .values("department_id", "confirmed", "updated"))
+    counts: dict = {}
+    for row in rows_qs:
+        bucket = counts.setdefault(row["department_id"],
+                                   {"confirmed": 0, "updated": 0, "not_started": 0})
+        if row["updated"]:
+            bucket["updated"] += 1
+        elif row["confirmed"]:
+            bucket["confirmed"] += 1
+        else:
+            bucket["not_started"] += 1
+    departments = {d.pk: d for d in Department.objects.filter(pk__in=[k for k in counts if k])}
+    rows = []
+    totals = {"confirmed": 0, "updated": 0, "not_started": 0, "total": 0}
+    for dept_id, bucket in counts.items():
+        total = sum(bucket.values())
+        done = bucket["confirmed"] + bucket["updated"]
+        rows.append({"department": departments.get(dept_id), **bucket, "total": total,
+                     "percent": round(100 * done / total) if total else 0})
+        for key in ("confirmed", "updated", "not_started"):
+            totals[key] += bucket[key]
+        totals["total"] += total
+    rows.sort(key=lambda r: (r["department"].code if r["department"] else "~"))
+    done = totals["confirmed"] + totals["updated"]
+    totals["percent"] = round(100 * done / totals["total"]) if totals["total"] else 0
+    return {"rows": rows, "totals": totals}
+
+
+def pledges_for(*, disclosure: Disclosure) -> QuerySet[GrantPledge]:
+    return disclosure.pledges.select_related("funder")
+
+
+def accepted_content(disclosure: Disclosure) -> dict:
+    version = disclosure.last_accepted_version
+    return version.content if version is not None else {}
