@@ -155,6 +155,11 @@ class DisclosureFacts:
         return cls(sections=current, previous=previous, external_records=records)
 
 
+def _num(value: Decimal) -> str:
+    """``110`` rather than ``1.1E+2``."""
+    return format(value.normalize(), "f")
+
+
 def _money(value) -> Decimal:
     try:
         return Decimal(value or 0)
@@ -238,7 +243,7 @@ def eval_effort(facts, p):
     total = sum((_money(i.effort_percent) for i in items), Decimal(0))
     if total > _money(p["threshold"]):
         return [Finding(_("Total effort is %(total)s%% (threshold %(threshold)s%%)")
-                        % {"total": total.normalize(), "threshold": p["threshold"]}, items)]
+                        % {"total": _num(total), "threshold": p["threshold"]}, items)]
     return []
 
 
@@ -287,7 +292,7 @@ def eval_substantive_change(facts, p):
                     p["amount_change_percent"]):
                 findings.append(Finding(
                     _("Amount changed from %(old)s to %(new)s: %(item)s")
-                    % {"old": old_amount.normalize(), "new": new_amount.normalize(),
+                    % {"old": _num(old_amount), "new": _num(new_amount),
                        "item": item_label(item)}, [item]))
     return findings
 

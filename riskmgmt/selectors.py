@@ -85,7 +85,9 @@ def case_queue(*, user: User, params) -> QuerySet[Case]:
 def case_detail_for(*, user: User, public_id) -> Case:
     from portal.permissions import get_object_in_scope
 
-    qs = Case.objects.select_related("researcher__department", "department", "assignee").prefetch_related(
+    qs = Case.objects.select_related(
+        "researcher__department", "department", "assignee", "contingency_plan__responsible"
+    ).prefetch_related(
         Prefetch("flags", queryset=Flag.objects.select_related("rule", "hit__entry__release__screening_list",
                                                                "version").prefetch_related("items")),
         Prefetch("measures", queryset=MitigationMeasure.objects.select_related("owner")),

@@ -1,10 +1,518 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Pages of risk management. Thin: form → service → render."""
 
-from portal.permissions import permission_required
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.audit import history_for
+from portal.errors import ApplicationError
+from portal.models import Department
+from portal.permissions import get_object_in_scope, has_perm, permission_required, require
+from portal.services import generated_file_request
+from portal.storage import private_storage
+from riskmgmt import forms, importers, matching, selectors, services
+from riskmgmt.models import (
+    Case,
+    Concern,
+    FundingAgencyInquiry,
+    InformationRequest,
+    MitigationMeasure,
+    RiskLevel,
+    Rule,
+    RuleChange,
+    ScreeningHit,
+    ScreeningList,
+)
+
+PAGE_SIZE = 50
+AGES = [("7", _("older than 7 days")), ("30", _("older than 30 days")),
+        ("90", _("older than 90 days"))]
+
+
+def _error(request, form, exc: ApplicationError):
+    if form is not None and exc.field and exc.field in form.fields:
+        form.add_error(exc.field, exc.message)
+    else:
+        messages.error(request, exc.message)
+
+
+# --- Review queue ----------------------------------------------------------------------------
 
 
 @require_GET
 @permission_required("riskmgmt.section.view")
 def index(request):
-    return render(request, "riskmgmt/index.html")
+    """The review queue (filters, sort, search, pagination, bulk assignment)."""
+    require(request.user, "riskmgmt.case.view")
+    qs = selectors.case_queue(user=request.user, params=request.GET)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    ctx = {
+        "page": page, "querystring": params.urlencode(), "params": request.GET,
+        "statuses": Case.Status.choices, "levels": RiskLevel.choices, "ages": AGES,
+        "concerns": Concern.choices,
+        "departments": Department.objects.filter(is_active=True).order_by("code"),
+        "rules": Rule.objects.order_by("code").only("pk", "name", "code"),
+        "assignees": selectors.office_users().only("pk", "email", "family_name", "given_name"),
+        "sorts": [("-opened", _("Newest first")), ("opened", _("Oldest first")),
+                  ("-level", _("Highest risk first")), ("-flags", _("Most flags first")),
+                  ("reference", _("Reference"))],
+        "can_manage": has_perm(request.user, "riskmgmt.case.manage"),
+    }
+    template = "riskmgmt/partials/_queue.html" if request.htmx else "riskmgmt/index.html"
+    return render(request, template, ctx)
+
+
+@require_POST
+@permission_required("riskmgmt.case.manage")
+def bulk_assign(request):
+    form = forms.BulkAssignForm(request.POST, case_queryset=selectors.case_list_for(user=request.user))
+    if form.is_valid():
+        try:
+            n = services.case_assign(cases=form.cleaned_data["cases"],
+                                     assignee=form.cleaned_data["assignee"], actor=request.user)
+            messages.success(request, _("%(n)s case(s) assigned.") % {"n": n})
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+    else:
+        messages.error(request, _("Choose at least one case."))
+    return redirect(request.POST.get("next") or reverse("riskmgmt:index"))
+
+
+# --- Case ------------------------------------------------------------------------------------
+
+CASE_FORMS = {
+    "assess": forms.AssessmentForm, "decide": forms.DecisionForm, "measure": forms.MeasureForm,
+    "contingency": forms.ContingencyForm, "review": forms.ReviewForm, "ask": forms.AskForm,
+    "close": forms.CloseForm,
+}
+
+
+def _case_forms(case, bound=None, name=None):
+    out = {}
+    for key, cls in CASE_FORMS.items():
+        kwargs = {"case": case} if key in ("measure", "contingency") else {}
+        if key == name and bound is not None:
+            out[key] = cls(bound, **kwargs)
+        else:
+            initial = {}
+            if key == "contingency" and hasattr(case, "contingency_plan"):
+                plan = case.contingency_plan
+                initial = {"trigger": plan.trigger, "actions": plan.actions,
+                           "responsible": plan.responsible_id}
+            out[key] = cls(initial=initial, **kwargs)
+    return out
+
+
+def _render_case(request, case, case_forms, status=200):
+    return render(request, "riskmgmt/case_detail.html", {
+        "case": case, "forms": case_forms, "history": history_for(case)[:100],
+        "can_manage": has_perm(request.user, "riskmgmt.case.manage"),
+        "measure_statuses": MitigationMeasure.Status.choices,
+    }, status=status)
+
+
+@require_GET
+@permission_required("riskmgmt.case.view")
+def case_detail(request, public_id):
+    case = selectors.case_detail_for(user=request.user, public_id=public_id)
+    return _render_case(request, case, _case_forms(case))
+
+
+@require_POST
+@permission_required("riskmgmt.case.view")
+def case_action(request, public_id, action):
+    case = selectors.case_detail_for(user=request.user, public_id=public_id)
+    require(request.user, "riskmgmt.case.manage", case)
+    if action not in CASE_FORMS:
+        raise Http404
+    case_forms = _case_forms(case, request.POST, action)
+    form = case_forms[action]
+    if form.is_valid():
+        d, u = form.cleaned_data, request.user
+        try:
+            if action == "assess":
+                services.case_assess(case=case, likelihood=d["likelihood"], impact=d["impact"],
+                                     rationale=d["rationale"], actor=u)
+                messages.success(request, _("Assessment recorded."))
+            elif action == "decide":
+                services.case_decide(case=case, decision=d["decision"], note=d["note"], actor=u)
+                messages.success(request, _("Decision recorded."))
+            elif action == "measure":
+                services.measure_add(case=case, kind=d["kind"], description=d["description"],
+                                     owner=d["owner"], due_date=d["due_date"], actor=u)
+                messages.success(request, _("Measure added."))
+            elif action == "contingency":
+                services.contingency_plan_save(case=case, trigger=d["trigger"], actions=d["actions"],
+                                               responsible=d["responsible"], actor=u)
+                messages.success(request, _("Contingency plan saved."))
+            elif action == "review":
+                services.monitoring_review_add(case=case, note=d["note"],
+                                               next_review_date=d["next_review_date"], actor=u)
+                messages.success(request, _("Review recorded."))
+            elif action == "ask":
+                services.information_request_ask(case=case, question=d["question"],
+                                                 due_date=d["due_date"], actor=u)
+                messages.success(request, _("The question was sent to the researcher."))
+            elif action == "close":
+                services.case_close(case=case, reason=d["reason"], actor=u)
+                messages.success(request, _("Case closed."))
+            return redirect("riskmgmt:case_detail", public_id=case.public_id)
+        except ApplicationError as exc:
+            _error(request, form, exc)
+    case = selectors.case_detail_for(user=request.user, public_id=public_id)
+    return _render_case(request, case, case_forms, status=400)
+
+
+@require_POST
+@permission_required("riskmgmt.case.manage")
+def measure_status(request, public_id, measure_id):
+    case = selectors.case_detail_for(user=request.user, public_id=public_id)
+    measure = get_object_or_404(MitigationMeasure, pk=measure_id, case=case)
+    form = forms.MeasureStatusForm(request.POST)
+    if form.is_valid():
+        services.measure_set_status(measure=measure, status=form.cleaned_data["status"],
+                                    actor=request.user)
+        messages.success(request, _("Measure updated."))
+    return redirect("riskmgmt:case_detail", public_id=case.public_id)
+
+
+# --- Register --------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required("riskmgmt.register.view")
+def register(request):
+    summary = selectors.register_summary(user=request.user)
+    return render(request, "riskmgmt/register.html", {"s": summary})
+
+
+@require_POST
+@permission_required("riskmgmt.register.export")
+def register_export(request):
+    gf = generated_file_request(user=request.user, exporter="riskmgmt.register", params={})
+    return redirect("portal:file_detail", public_id=gf.public_id)
+
+
+# --- Screening -------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required("riskmgmt.screening.view")
+def screening(request):
+    return render(request, "riskmgmt/screening.html", {
+        "lists": selectors.screening_lists_for(user=request.user),
+        "runs": selectors.screening_runs_for(user=request.user)[:20],
+        "open_hits": selectors.screening_hits_for(user=request.user).count(),
+    })
+
+
+def _stash(request, data: bytes, meta: dict) -> str:
+    token = uuid.uuid4().hex
+    path = private_storage.save(f"riskmgmt/imports/{token}", ContentFile(data))
+    stash = request.session.get("riskmgmt_imports", {})
+    stash[token] = {**meta, "path": path}
+    request.session["riskmgmt_imports"] = stash
+    return token
+
+
+def _unstash(request, token):
+    stash = request.session.get("riskmgmt_imports", {})
+    meta = stash.pop(token, None)
+    request.session["riskmgmt_imports"] = stash
+    if meta is None:
+        return None, None
+    with private_storage.open(meta["path"], "rb") as fh:
+        data = fh.read()
+    private_storage.delete(meta["path"])
+    return meta, data
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("riskmgmt.screening.import")
+def screening_import(request):
+    """Upload → dry run (entries or row errors shown) → confirm → release saved."""
+    if request.method == "POST" and request.POST.get("confirm"):
+        meta, data = _unstash(request, request.POST["confirm"])
+        if meta is None:
+            messages.error(request, _("The uploaded file has expired; upload it again."))
+            return redirect("riskmgmt:screening_import")
+        if meta.get("list_id"):
+            lst = get_object_or_404(ScreeningList, pk=meta["list_id"])
+        else:
+            code = f"{meta['format']}-{uuid.uuid4().hex[:6]}"
+            lst = services.screening_list_get_or_create(code=code, fmt=meta["format"],
+                                                        name=meta["new_name"], actor=request.user)
+        try:
+            release, _result = services.screening_release_import(
+                screening_list=lst, data=data, filename=meta["filename"], label=meta["label"],
+                actor=request.user)
+        except services.ImportFailed as exc:
+            return render(request, "riskmgmt/screening_import.html",
+                          {"form": forms.ImportForm(), "errors": exc.errors, "message": exc.message},
+                          status=400)
+        messages.success(request, _("Release #%(n)s of %(list)s imported with %(count)s entries; "
+                                    "the registry is being re-screened.")
+                         % {"n": release.number, "list": lst.name, "count": release.entry_count})
+        return redirect("riskmgmt:screening")
+    form = forms.ImportForm(request.POST or None, request.FILES or None)
+    ctx = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.PORTAL_MAX_UPLOAD_BYTES:
+            form.add_error("file", _("The file is too large."))
+            return render(request, "riskmgmt/screening_import.html", ctx, status=400)
+        data = upload.read()
+        fmt = form.cleaned_data["format"]
+        lst = form.cleaned_data["screening_list"]
+        result = importers.parse(data, fmt, filename=upload.name,
+                                 list_code=lst.code if lst else fmt)
+        ctx.update(result=result, preview=result.entries[:20])
+        if result.errors or not result.entries:
+            ctx["errors"] = result.errors or [(0, _("No entries."))]
+            ctx["message"] = _("The file has %(n)s row error(s); nothing will be imported. "
+                               "Correct the file and upload it again.") % {"n": len(ctx["errors"])}
+            return render(request, "riskmgmt/screening_import.html", ctx, status=400)
+        ctx["token"] = _stash(request, data, {
+            "list_id": lst.pk if lst else None, "new_name": form.cleaned_data["new_name"],
+            "format": fmt, "label": form.cleaned_data["label"], "filename": upload.name[:255]})
+        ctx["alias_count"] = sum(len(e.aliases) for e in result.entries)
+    return render(request, "riskmgmt/screening_import.html", ctx,
+                  status=400 if request.method == "POST" and not form.is_valid() else 200)
+
+
+@require_GET
+@permission_required("riskmgmt.screening.view")
+def hit_list(request):
+    status = request.GET.get("status", "open")
+    q = request.GET.get("q", "").strip()
+    qs = selectors.screening_hits_for(user=request.user, status=status, q=q)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "riskmgmt/hit_list.html", {
+        "page": page, "status": status, "q": q, "statuses": ScreeningHit.Status.choices,
+        "querystring": f"status={status}&q={q}"})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("riskmgmt.screening.view")
+def hit_detail(request, public_id):
+    hit = get_object_or_404(selectors.screening_hits_for(user=request.user, status=""),
+                            public_id=public_id)
+    form = forms.HitReviewForm(request.POST or None)
+    if request.method == "POST":
+        require(request.user, "riskmgmt.screening.review")
+        if form.is_valid():
+            try:
+                if form.cleaned_data["action"] == "clear":
+                    services.screening_hit_clear(hit=hit, reason=form.cleaned_data["reason"],
+                                                 actor=request.user)
+                    messages.success(request, _("Cleared as a false positive."))
+                else:
+                    services.screening_hit_confirm(hit=hit, reason=form.cleaned_data["reason"],
+                                                   actor=request.user)
+                    messages.success(request, _("Hit confirmed."))
+                return redirect("riskmgmt:hit_detail", public_id=hit.public_id)
+            except ApplicationError as exc:
+                _error(request, form, exc)
+    return render(request, "riskmgmt/hit_detail.html",
+                  {"hit": hit, "form": form, "history": history_for(hit)},
+                  status=400 if request.method == "POST" else 200)
+
+
+@require_GET
+@permission_required("riskmgmt.screening.view")
+def screening_check(request):
+    form = forms.CheckForm(request.GET or None)
+    results = None
+    if request.GET and form.is_valid():
+        names = [n.strip() for n in form.cleaned_data["names"].splitlines() if n.strip()][:50]
+        results = matching.check_names(names, threshold=form.cleaned_data["threshold"])
+    return render(request, "riskmgmt/screening_check.html", {"form": form, "results": results})
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+
+@require_GET
+@permission_required("riskmgmt.rule.view")
+def rule_list(request):
+    services.rules_ensure_builtin()
+    return render(request, "riskmgmt/rule_list.html", {"rules": selectors.rules_for(user=request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("riskmgmt.rule.view")
+def rule_detail(request, code):
+    rule = get_object_or_404(Rule, code=code)
+    form = forms.RuleForm(request.POST or None, rule=rule)
+    if request.method == "POST":
+        require(request.user, "riskmgmt.rule.manage")
+        if form.is_valid():
+            try:
+                services.rule_update(rule=rule, is_enabled=form.cleaned_data["is_enabled"],
+                                     params=form.params(), note=form.cleaned_data["note"],
+                                     actor=request.user)
+                messages.success(request, _("Rule saved."))
+                return redirect("riskmgmt:rule_detail", code=rule.code)
+            except ApplicationError as exc:
+                _error(request, form, exc)
+            except Exception as exc:  # ValidationError from the params schema
+                from django.core.exceptions import ValidationError
+
+                if not isinstance(exc, ValidationError):
+                    raise
+                form.add_error(None, " ".join(exc.messages))
+    return render(request, "riskmgmt/rule_detail.html", {
+        "rule": rule, "form": form,
+        "changes": RuleChange.objects.filter(rule=rule).select_related("changed_by")[:50],
+        "can_manage": has_perm(request.user, "riskmgmt.rule.manage"),
+    }, status=400 if request.method == "POST" else 200)
+
+
+# --- Funding-agency inquiries ----------------------------------------------------------------
+
+
+@require_GET
+@permission_required("riskmgmt.inquiry.manage")
+def inquiry_list(request):
+    qs = selectors.inquiries_for(user=request.user)
+    status = request.GET.get("status", "")
+    if status in FundingAgencyInquiry.Status.values:
+        qs = qs.filter(status=status)
+    q = request.GET.get("q", "").strip()
+    if q:
+        from django.db.models import Q
+
+        qs = qs.filter(Q(project_title__icontains=q) | Q(programme__icontains=q)
+                       | Q(reference__icontains=q) | Q(agency_name__icontains=q))
+    page = Paginator(qs.order_by("deadline"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "riskmgmt/inquiry_list.html", {
+        "page": page, "status": status, "q": q, "statuses": FundingAgencyInquiry.Status.choices,
+        "querystring": f"status={status}&q={q}"})
+
+
+def _save_inquiry(request, form):
+    from disclosures.models import Disclosure
+
+    inquiry = form.save(commit=False)
+    researchers = form.cleaned_data["researcher_emails"]
+    return services.inquiry_save(
+        instance=inquiry, actor=request.user, researchers=researchers,
+        cases=form.cleaned_data["case_references"],
+        disclosures=list(Disclosure.objects.filter(owner__in=researchers)))
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("riskmgmt.inquiry.manage")
+def inquiry_create(request):
+    form = forms.InquiryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            inquiry = _save_inquiry(request, form)
+            messages.success(request, _("Inquiry recorded."))
+            return redirect("riskmgmt:inquiry_detail", public_id=inquiry.public_id)
+        except ApplicationError as exc:
+            _error(request, form, exc)
+    return render(request, "riskmgmt/inquiry_form.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
+
+
+INQUIRY_FORMS = {"edit": None, "assess": forms.InquiryAssessForm, "measure": forms.MeasureForm,
+                 "respond": forms.InquiryRespondForm}
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("riskmgmt.inquiry.manage")
+def inquiry_detail(request, public_id):
+    inquiry = get_object_or_404(selectors.inquiries_for(user=request.user), public_id=public_id)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    bound = request.POST if action else None
+    f = {
+        "edit": forms.InquiryForm(bound if action == "edit" else None, instance=inquiry),
+        "assess": forms.InquiryAssessForm(bound if action == "assess" else None, initial={
+            "likelihood": inquiry.likelihood, "impact": inquiry.impact,
+            "assessment": inquiry.assessment}),
+        "measure": forms.MeasureForm(bound if action == "measure" else None),
+        "respond": forms.InquiryRespondForm(bound if action == "respond" else None,
+                                            initial={"response_text": inquiry.response_text}),
+    }
+    if request.method == "POST":
+        form = f.get(action)
+        if form is None:
+            raise Http404
+        if form.is_valid():
+            d, u = form.cleaned_data, request.user
+            try:
+                if action == "edit":
+                    _save_inquiry(request, form)
+                elif action == "assess":
+                    services.inquiry_assess(inquiry=inquiry, likelihood=d["likelihood"],
+                                            impact=d["impact"], assessment=d["assessment"], actor=u)
+                elif action == "measure":
+                    services.measure_add(inquiry=inquiry, kind=d["kind"], owner=d["owner"],
+                                         due_date=d["due_date"], description=d["description"],
+                                         actor=u)
+                elif action == "respond":
+                    services.inquiry_respond(inquiry=inquiry, response_text=d["response_text"],
+                                             actor=u)
+                messages.success(request, _("Saved."))
+                return redirect("riskmgmt:inquiry_detail", public_id=inquiry.public_id)
+            except ApplicationError as exc:
+                _error(request, form, exc)
+    return render(request, "riskmgmt/inquiry_detail.html", {
+        "inquiry": inquiry, "forms": f, "history": history_for(inquiry)[:100],
+        "measures": inquiry.measures.select_related("owner"),
+        "cases": inquiry.cases.select_related("researcher"),
+        "researchers": inquiry.researchers.all(),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@require_POST
+@permission_required("riskmgmt.inquiry.manage")
+def inquiry_pdf(request, public_id):
+    inquiry = get_object_or_404(selectors.inquiries_for(user=request.user), public_id=public_id)
+    gf = generated_file_request(user=request.user, exporter="riskmgmt.inquiry_response",
+                                params={"inquiry": str(inquiry.public_id)})
+    return redirect("portal:file_detail", public_id=gf.public_id)
+
+
+# --- Researcher: questions from the research office ------------------------------------------
+
+
+@require_GET
+@permission_required("riskmgmt.request.answer_own")
+def my_requests(request):
+    reqs = selectors.my_information_requests(user=request.user)
+    page = Paginator(reqs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "riskmgmt/my_requests.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("riskmgmt.request.answer_own")
+def my_request_detail(request, public_id):
+    req = get_object_in_scope(request.user, "riskmgmt.request.answer_own",
+                              InformationRequest.objects.select_related("asked_by", "case"),
+                              public_id=public_id)
+    form = forms.AnswerForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.information_request_answer(request=req, answer=form.cleaned_data["answer"],
+                                                actor=request.user)
+            messages.success(request, _("Thank you: your answer was sent to the research office."))
+            return redirect("riskmgmt:my_requests")
+        except ApplicationError as exc:
+            _error(request, form, exc)
+    return render(request, "riskmgmt/my_request_detail.html", {"req": req, "form": form},
+                  status=400 if request.method == "POST" else 200)
+

@@ -1,0 +1,231 @@
+"""Forms of risk management: input only; the services do the work."""
+
+from __future__ import annotations
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import User
+from riskmgmt.models import (
+    Case,
+    FundingAgencyInquiry,
+    ListFormat,
+    MeasureKind,
+    MitigationMeasure,
+    ScreeningList,
+)
+from riskmgmt.rules import RULE_TYPES
+
+SCALE = [(i, str(i)) for i in range(1, 6)]
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} <{obj.email}>"
+
+
+def owner_choices(case: Case | None = None):
+    cond = Q(role_assignments__role__in=["office_staff", "admin"])
+    if case is not None:
+        cond |= Q(pk=case.researcher_id)
+    return User.objects.filter(cond, is_active=True).distinct().order_by("family_name", "email")
+
+
+class AssessmentForm(forms.Form):
+    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), choices=SCALE, coerce=int)
+    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE, coerce=int)
+    rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"),
+                                 choices=[c for c in Case.Decision.choices if c[0]])
+    note = forms.CharField(label=_("Reasons"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MeasureForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Measure"), choices=MeasureKind.choices)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none())
+    due_date = forms.DateField(label=_("Due date"), widget=DATE)
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owner_choices(case)
+
+
+class MeasureStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=MitigationMeasure.Status.choices)
+
+
+class ContingencyForm(forms.Form):
+    trigger = forms.CharField(label=_("When it applies"), widget=forms.Textarea(attrs={"rows": 2}))
+    actions = forms.CharField(label=_("What is done"), widget=forms.Textarea(attrs={"rows": 3}))
+    responsible = UserChoiceField(label=_("Responsible"), queryset=User.objects.none(),
+                                  required=False)
+
+    def __init__(self, *args, case=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = owner_choices(None)
+
+
+class ReviewForm(forms.Form):
+    note = forms.CharField(label=_("Findings"), widget=forms.Textarea(attrs={"rows": 2}))
+    next_review_date = forms.DateField(label=_("Next review"), required=False, widget=DATE)
+
+
+class AskForm(forms.Form):
+    question = forms.CharField(label=_("Question to the researcher"),
+                               widget=forms.Textarea(attrs={"rows": 3}))
+    due_date = forms.DateField(label=_("Answer by"), required=False, widget=DATE)
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for closing"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}))
+
+
+class BulkAssignForm(forms.Form):
+    cases = forms.ModelMultipleChoiceField(queryset=Case.objects.none(), label=_("Cases"))
+    assignee = UserChoiceField(label=_("Assign to"), queryset=User.objects.none(), required=False,
+                               empty_label=_("(nobody)"))
+
+    def __init__(self, *args, case_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cases"].queryset = case_queryset if case_queryset is not None else Case.objects.none()
+        self.fields["cases"].to_field_name = "public_id"
+        self.fields["assignee"].queryset = owner_choices(None)
+
+
+class HitReviewForm(forms.Form):
+    action = forms.ChoiceField(choices=[("clear", _("Clear as false positive")),
+                                        ("confirm", _("Confirm"))], widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
+                             required=False)
+
+
+class ImportForm(forms.Form):
+    screening_list = forms.ModelChoiceField(label=_("List"), queryset=ScreeningList.objects.all(),
+                                            required=False, empty_label=_("(a new list)"))
+    new_name = forms.CharField(label=_("Name of a new list"), required=False, max_length=200)
+    format = forms.ChoiceField(label=_("Format"), choices=ListFormat.choices)
+    label = forms.CharField(label=_("Release label"), required=False, max_length=100,
+                            help_text=_("For example the revision date, 2025-09-29."))
+    file = forms.FileField(label=_("File"), help_text=_(
+        "METI: the Excel workbook as published (.xlsx) or its cells as CSV. CSL and generic: CSV."))
+
+    def clean(self):
+        data = super().clean()
+        lst = data.get("screening_list")
+        if lst is not None and data.get("format") and lst.format != data["format"]:
+            self.add_error("format", _("This list is imported in the format “%(f)s”.")
+                           % {"f": lst.get_format_display()})
+        if lst is None and not data.get("new_name"):
+            self.add_error("new_name", _("Name the new list, or choose an existing one."))
+        return data
+
+
+class CheckForm(forms.Form):
+    names = forms.CharField(label=_("Names (one per line)"), widget=forms.Textarea(attrs={"rows": 4}))
+    threshold = forms.FloatField(label=_("Minimum score"), initial=88, min_value=50, max_value=100)
+
+
+class RuleForm(forms.Form):
+    """Built from the rule type's declared parameters: nothing else can be set."""
+
+    is_enabled = forms.BooleanField(label=_("Enabled"), required=False)
+    note = forms.CharField(label=_("Why the change"), required=False, max_length=300)
+
+    def __init__(self, *args, rule, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule = rule
+        self.initial.setdefault("is_enabled", rule.is_enabled)
+        for key, spec in RULE_TYPES[rule.rule_type].params.items():
+            value = rule.params.get(key, spec.default)
+            name = f"p_{key}"
+            if spec.kind == "number":
+                self.fields[name] = forms.FloatField(label=spec.label, min_value=spec.minimum,
+                                                     max_value=spec.maximum)
+            elif spec.kind == "bool":
+                self.fields[name] = forms.BooleanField(label=spec.label, required=False)
+            elif spec.kind == "choices":
+                self.fields[name] = forms.MultipleChoiceField(
+                    label=spec.label, choices=list(spec.choices.items()),
+                    widget=forms.CheckboxSelectMultiple)
+            elif spec.kind == "org_countries":
+                self.fields[name] = forms.CharField(
+                    label=spec.label, required=False,
+                    help_text=_("ISO codes of organisations' countries/regions, separated by commas."))
+                value = ", ".join(value or [])
+            self.initial.setdefault(name, value)
+
+    def params(self) -> dict:
+        out = {}
+        for key, spec in RULE_TYPES[self.rule.rule_type].params.items():
+            value = self.cleaned_data.get(f"p_{key}")
+            if spec.kind == "org_countries":
+                value = [v.strip() for v in (value or "").split(",") if v.strip()]
+            out[key] = value
+        return out
+
+
+class InquiryForm(forms.ModelForm):
+    researcher_emails = forms.CharField(
+        label=_("Researchers (e-mail addresses, one per line)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}))
+    case_references = forms.CharField(
+        label=_("Linked cases (references, one per line)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 2}))
+
+    class Meta:
+        model = FundingAgencyInquiry
+        fields = ["agency_name", "programme", "project_title", "project_number", "question",
+                  "received_on", "deadline", "status"]
+        widgets = {"received_on": DATE, "deadline": DATE,
+                   "question": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency_name"].required = True
+        if self.instance.pk:
+            self.initial.setdefault("researcher_emails", "\n".join(
+                u.email for u in self.instance.researchers.all()))
+            self.initial.setdefault("case_references", "\n".join(
+                c.reference for c in self.instance.cases.all()))
+
+    def clean_researcher_emails(self):
+        emails = [e.strip().lower() for e in self.cleaned_data["researcher_emails"].split() if e.strip()]
+        users = list(User.objects.filter(email__in=emails))
+        missing = sorted(set(emails) - {u.email for u in users})
+        if missing:
+            raise forms.ValidationError(_("No user with the address %(emails)s.")
+                                        % {"emails": ", ".join(missing)})
+        return users
+
+    def clean_case_references(self):
+        refs = [r.strip() for r in self.cleaned_data["case_references"].split() if r.strip()]
+        cases = list(Case.objects.filter(reference__in=refs))
+        missing = sorted(set(refs) - {c.reference for c in cases})
+        if missing:
+            raise forms.ValidationError(_("No case with the reference %(refs)s.")
+                                        % {"refs": ", ".join(missing)})
+        return cases
+
+
+class InquiryAssessForm(forms.Form):
+    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), choices=SCALE, coerce=int)
+    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE, coerce=int)
+    assessment = forms.CharField(label=_("Project-level assessment"),
+                                 widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class InquiryRespondForm(forms.Form):
+    response_text = forms.CharField(label=_("Response to the funding agency"),
+                                    widget=forms.Textarea(attrs={"rows": 6}))
