@@ -183,3 +183,12 @@ def test_lockout_is_per_account_so_colleagues_behind_the_same_address_can_still_
     assert client.post("/accounts/login/", {"login": researcher.email, "password": PASSWORD}).status_code == 429
     ok = Client().post("/accounts/login/", {"login": other_researcher.email, "password": PASSWORD})
     assert ok.status_code == 302
+
+
+def test_the_admin_login_form_cannot_bypass_two_factor_authentication(client, admin_user):
+    """Django's own admin login form checks only the password: it must hand over to allauth."""
+    response = client.post("/admin/login/?next=/admin/",
+                           {"username": admin_user.email, "password": PASSWORD})
+    assert not client.get("/").wsgi_request.user.is_authenticated
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
