@@ -13,6 +13,7 @@ from followup.awareness.models import (
     RiskType,
 )
 from portal.models import Department
+from riskmgmt.models import MitigationMeasure
 
 
 class DateInput(forms.DateInput):
@@ -20,6 +21,8 @@ class DateInput(forms.DateInput):
 
 
 class ActivityForm(forms.ModelForm):
+    url = forms.URLField(label=_("course URL"), required=False, assume_scheme="https")
+
     class Meta:
         model = AwarenessActivity
         fields = ["kind", "title", "date", "audience", "departments", "description", "organiser",
@@ -124,7 +127,7 @@ class CaseStudyForm(forms.ModelForm):
     class Meta:
         model = CaseStudy
         fields = ["title", "summary", "scenario", "warning_signs", "institution_response",
-                  "lessons", "related_rules", "risk_types"]
+                  "lessons", "related_rules", "risk_types", "related_measures"]
         widgets = {
             "scenario": forms.Textarea(attrs={"rows": 6}),
             "warning_signs": forms.Textarea(attrs={"rows": 4}),
@@ -137,3 +140,11 @@ class CaseStudyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["risk_types"].queryset = RiskType.objects.all()
+        self.fields["related_measures"].queryset = MitigationMeasure.objects.select_related(
+            "case", "inquiry").order_by("-id")
+        self.fields["related_measures"].label_from_instance = _measure_label
+
+
+def _measure_label(measure) -> str:
+    owner = measure.case or measure.inquiry
+    return f"{owner.reference} — {measure}" if owner is not None else str(measure)

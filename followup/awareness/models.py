@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.fiscal import fiscal_year_of
 from portal.models import BilingualNameMixin, Department, PublicModel, TimeStampedModel
 from portal.storage import private_storage
+from riskmgmt.models import Concern
 
 
 def normalize_for_search(value: str) -> str:
@@ -338,8 +339,8 @@ class ChecklistItem(models.Model):
         help_text=_("A researcher's risk answer opens (or joins) a case in risk management."),
     )
     risk_concern = models.CharField(
-        _("concern for the case"), max_length=200, blank=True,
-        help_text=_("What the case is about, e.g. 'Undisclosed foreign appointment'."),
+        _("concern of the case"), max_length=40, blank=True, choices=Concern.choices,
+        help_text=_("What the risk case is about (one open case per researcher and concern)."),
     )
 
     class Meta:
@@ -504,6 +505,11 @@ class CaseStudy(PublicModel):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+", verbose_name=_("author"),
+    )
+    related_measures = models.ManyToManyField(
+        "riskmgmt.MitigationMeasure", blank=True, related_name="case_studies",
+        verbose_name=_("related mitigation measures"),
+        help_text=_("Mitigation measures in risk management that this case illustrates."),
     )
 
     class Meta:

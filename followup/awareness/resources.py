@@ -95,13 +95,14 @@ def read_dataset(upload) -> tablib.Dataset:
             _("The first row must name a column 'email' (メールアドレス) or 'staff_number' "
               "(職員番号)."), field="file",
         )
-    dataset = tablib.Dataset(headers=COLUMNS)
+    # "user" is filled in by the resource once the person is resolved.
+    dataset = tablib.Dataset(headers=[*COLUMNS, "user"])
     for row in rows[1:]:
         values = dict.fromkeys(COLUMNS, "")
         for name, value in zip(header, row, strict=False):
             if name in values:
                 values[name] = value if value is not None else ""
-        dataset.append([values[c] for c in COLUMNS])
+        dataset.append([*(values[c] for c in COLUMNS), ""])
     return dataset
 
 

@@ -374,8 +374,7 @@ def checklist_item_save(
     if not item.risk_answer:
         item.opens_case = False
     if item.opens_case and not item.risk_concern:
-        raise ValidationFailed(_("Say what the case is about when an answer opens a case."),
-                               field="risk_concern")
+        item.risk_concern = "awareness"
     if key is None and draft.items.filter(key=item.key).exists():
         raise ValidationFailed(_("Another question already uses this key."), field="key")
     _full_clean(item)
@@ -468,6 +467,7 @@ def response_save(
     response is submitted, each answer that signals a risk on a question set to open a case
     opens (or joins) a case in risk management for the researcher.
     """
+    response = ChecklistResponse.objects.select_related("checklist", "version").get(pk=response.pk)
     if response.respondent_id:
         if response.respondent_id != actor.pk:
             raise NotAllowed(_("Researchers fill their own checklist."))
@@ -543,10 +543,11 @@ def _open_case_for(*, answer: ChecklistAnswer, response: ChecklistResponse, acto
     }
     if answer.comment:
         reason += "\n" + answer.comment
-    case = risk_services.case_open_or_join(
-        researcher=response.respondent, concern=answer.item.risk_concern or answer.item.text[:200],
+    result = risk_services.case_open_or_join(
+        researcher=response.respondent, concern=answer.item.risk_concern or "awareness",
         reason=reason, source_obj=answer, actor=actor,
     )
+    case = result[0] if isinstance(result, tuple) else result
     if case is not None and getattr(case, "pk", None):
         answer.case_content_type = ContentType.objects.get_for_model(case)
         answer.case_object_id = str(case.pk)
@@ -576,7 +577,7 @@ def case_study_save(
     instance.save()
     if risk_types is not None:
         instance.risk_types.set(risk_types)
-    if related_measures is not None and hasattr(instance, "related_measures"):
+    if related_measures is not None:
         instance.related_measures.set(related_measures)
     audit_log(
         action="awareness.casestudy.created" if created else "awareness.casestudy.changed",

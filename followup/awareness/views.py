@@ -614,6 +614,7 @@ def response_detail(request, public_id):
     return render(request, "awareness/response_detail.html", {
         "response": response, "answers": answers,
         "can_edit": can_edit and response.fiscal_year == fiscal_year_of(),
+        "can_see_cases": has_perm(request.user, "riskmgmt.case.view"),
     })
 
 
@@ -646,8 +647,8 @@ def case_detail(request, public_id):
     case = _case_for(request, public_id)
     activities = selectors.activity_list_for(user=request.user).filter(case_studies=case)
     measures = []
-    if hasattr(case, "related_measures"):
-        measures = list(case.related_measures.all())
+    if has_perm(request.user, "riskmgmt.case.view"):
+        measures = list(case.related_measures.select_related("case", "inquiry"))
     return render(request, "awareness/case_detail.html", {
         "case": case, "activities": list(activities), "measures": measures,
         "can_manage": has_perm(request.user, "awareness.casestudy.manage"),
