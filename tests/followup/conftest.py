@@ -21,3 +21,11 @@ def previous_cycle(db):
     from followup import services
 
     return services.cycle_open(fiscal_year=2023)
+
+
+@pytest.fixture
+def outsider(outsider):
+    # UserFactory(roles=[]) skips the post-generation save, so the hashed password set by the
+    # factory is not stored and the forced login of the outsider is dropped on the next request.
+    outsider.save()
+    return outsider
