@@ -137,6 +137,38 @@ def bulk(model, objs: Iterable, batch: int = BATCH) -> list:
     return created
 
 
+def copy_insert(model, objs: Iterable) -> int:
+    """Insert rows that already carry their primary key; COPY on PostgreSQL (much faster than
+    an INSERT with parameter arrays), bulk_create elsewhere. Returns the number of rows."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return len(bulk(model, objs))
+    fields = list(model._meta.concrete_fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    # Raw attribute values (no descriptors: a CountryField's would build a Country per read);
+    # auto_now fields left empty get the time now, as pre_save would.
+    plan = [(f.attname, f, bool(getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)))
+            for f in fields]
+    now = dt.datetime.now(dt.UTC)
+    n = 0
+    with connection.cursor() as cur, cur.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+        for obj in objs:
+            if obj.pk is None:
+                raise ValueError(f"copy_insert needs explicit primary keys ({model.__name__})")
+            values = obj.__dict__
+            row = []
+            for attname, f, auto in plan:
+                value = values.get(attname)
+                if auto and value is None:
+                    value = now
+                row.append(f.get_db_prep_save(value, connection))
+            copy.write_row(row)
+            n += 1
+    return n
+
+
 # --- core ------------------------------------------------------------------------------------
 
 
