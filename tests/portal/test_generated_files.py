@@ -1,0 +1,146 @@
+"""Generated files: request an export → background build → progress page → owner download;
+expired files are refused; spreadsheet cells are guarded against formula injection."""
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from portal import exports, services
+from portal.errors import NotAllowed
+from portal.models import AuditEntry, GeneratedFile
+
+pytestmark = pytest.mark.django_db
+
+DANGEROUS = ["=HYPERLINK(\"http://evil\")", "+1+1", "-2+3", "@SUM(A1)", "plain"]
+
+
+@exports.register
+class TinyExporter(exports.ListExporter):
+    """A test exporter: three rows, one of them with formula-like text."""
+
+    identifier = "tests.tiny"
+    verbose_name = "Tiny export"
+    permission = "portal.files.view_own"
+    filename_stem = "tiny"
+
+    def headers(self, params):
+        return ["name", "value"]
+
+    def rows(self, params, *, user, progress):
+        for i, text in enumerate(DANGEROUS):
+            progress(int(100 * i / len(DANGEROUS)), f"row {i}")
+            yield [text, i]
+
+
+@exports.register
+class AdminOnlyExporter(TinyExporter):
+    identifier = "tests.admin_only"
+    permission = "portal.roster.import"
+
+
+@exports.register
+class BrokenExporter(TinyExporter):
+    identifier = "tests.broken"
+
+    def rows(self, params, *, user, progress):
+        raise RuntimeError("boom")
+
+
+@pytest.fixture
+def request_file(django_capture_on_commit_callbacks):
+    """Request an export and run the build task queued on commit (eager Celery)."""
+
+    def do(user, exporter="tests.tiny", **params):
+        with django_capture_on_commit_callbacks(execute=True):
+            gf = services.generated_file_request(user=user, exporter=exporter, params=params)
+        gf.refresh_from_db()
+        return gf
+
+    return do
+
+
+def _download(client, gf):
+    response = client.get(reverse("portal:file_download", args=[gf.public_id]))
+    return response, b"".join(response.streaming_content) if response.status_code == 200 else b""
+
+
+def test_request_build_progress_and_download_by_the_owner(client_as, researcher, other_researcher, request_file):
+    gf = request_file(researcher, "tests.tiny", format="csv")
+    gf.refresh_from_db()
+    assert gf.status == GeneratedFile.Status.DONE and gf.progress == 100
+    assert gf.filename.startswith("tiny-") and gf.filename.endswith(".csv")
+    client = client_as(researcher)
+    page = client.get(reverse("portal:file_detail", args=[gf.public_id]))
+    assert page.status_code == 200 and 'data-testid="file-download"' in page.content.decode()
+    partial = client.get(reverse("portal:file_detail", args=[gf.public_id]), HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode() and 'id="file-status"' in partial.content.decode()
+    response, body = _download(client, gf)
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    assert rows[0] == ["name", "value"]
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://evil\")", "'+1+1", "'-2+3", "'@SUM(A1)", "plain"]
+    assert _download(client_as(other_researcher), gf)[0].status_code == 404
+    actions = set(AuditEntry.objects.filter(object_id=str(gf.pk)).values_list("action", flat=True))
+    assert {"portal.generated_file.requested", "portal.generated_file.built",
+            "portal.generated_file.downloaded"} <= actions
+
+
+def test_xlsx_cells_are_guarded_against_formulas(client_as, researcher, request_file):
+    from openpyxl import load_workbook
+
+    gf = request_file(researcher, "tests.tiny", format="xlsx")
+    _response, body = _download(client_as(researcher), GeneratedFile.objects.get(pk=gf.pk))
+    ws = load_workbook(io.BytesIO(body)).active
+    values = [row[0] for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert values == ["'=HYPERLINK(\"http://evil\")", "'+1+1", "'-2+3", "'@SUM(A1)", "plain"]
+    assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
+
+
+def test_a_pending_file_shows_progress_and_polls(client_as, researcher):
+    gf = GeneratedFile.objects.create(owner=researcher, exporter="tests.tiny", title="Tiny export",
+                                      status=GeneratedFile.Status.RUNNING, progress=40)
+    html = client_as(researcher).get(reverse("portal:file_detail", args=[gf.public_id])).content.decode()
+    assert 'value="40"' in html and "hx-get" in html and 'hx-trigger="every 1s"' in html
+    assert client_as(researcher).get(reverse("portal:file_download", args=[gf.public_id])).status_code == 404
+
+
+def test_expired_file_cannot_be_downloaded(client_as, researcher, request_file):
+    gf = request_file(researcher, "tests.tiny", format="csv")
+    GeneratedFile.objects.filter(pk=gf.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert client_as(researcher).get(reverse("portal:file_download", args=[gf.public_id])).status_code == 404
+    assert services.generated_files_purge_expired() == 1
+    assert not GeneratedFile.objects.filter(pk=gf.pk).exists()
+
+
+def test_an_export_the_user_may_not_run_is_refused(researcher):
+    with pytest.raises(NotAllowed):
+        services.generated_file_request(user=researcher, exporter="tests.admin_only")
+
+
+def test_a_failing_export_ends_failed_with_a_message(client_as, researcher, request_file):
+    gf = request_file(researcher, "tests.broken", format="csv")
+    gf.refresh_from_db()
+    assert gf.status == GeneratedFile.Status.FAILED and gf.message
+    assert "boom" not in gf.message
+
+
+def test_permission_is_checked_again_when_the_task_runs(researcher, admin_user):
+    gf = GeneratedFile.objects.create(owner=researcher, exporter="tests.admin_only", title="x")
+    services.generated_file_build(file_id=gf.pk)
+    gf.refresh_from_db()
+    assert gf.status == GeneratedFile.Status.FAILED
+    assert AuditEntry.objects.filter(action="portal.generated_file.refused", object_id=str(gf.pk)).exists()
+
+
+def test_file_list_shows_only_own_files_except_for_administrators(client_as, researcher, other_researcher, admin_user, request_file):
+    mine = request_file(researcher, "tests.tiny", format="csv")
+    theirs = request_file(other_researcher, "tests.tiny", format="csv")
+    html = client_as(researcher).get(reverse("portal:file_list")).content.decode()
+    assert str(mine.public_id) in html and str(theirs.public_id) not in html
+    html = client_as(admin_user).get(reverse("portal:file_list")).content.decode()
+    assert str(mine.public_id) in html and str(theirs.public_id) in html
