@@ -90,6 +90,12 @@ INFORMATION_REQUEST = _kind(
     body=_("The research office asked you for information (\"%(request)s\") on %(asked)s. "
            "Please answer it."),
 )
+REVIEW_WAITING = _kind(
+    "review_waiting", _("Disclosure waiting for review"), mandatory=False,
+    title=_("A disclosure is waiting for your review: %(researcher)s"),
+    body=_("%(researcher)s submitted their disclosure on %(submitted)s. It is in your review "
+           "queue."),
+)
 STAFF_DIGEST = _kind(
     "staff_digest", _("Weekly digest of what is waiting"), mandatory=False,
     title=_("What is waiting for you this week"),

@@ -45,3 +45,48 @@ def campaign_fan_out(*, campaign_id: int) -> int:
         audit_log(action="notifications.campaign.announced", target=campaign,
                   data={"count": count})
     return count
+
+
+def on_version_submitted(sender, version=None, **kwargs) -> None:
+    """A disclosure was submitted for review: tell the reviewers of its department.
+
+    Runs after the submission committed (disclosures sends the signal on commit); the notices
+    are stored in their own transaction and e-mailed by a worker. Never raises.
+    """
+    if version is None:
+        return
+    try:
+        version_submitted_notify(version_id=version.pk)
+    except Exception:
+        logger.exception("Could not store review notices for version %s", version.pk)
+
+
+def version_submitted_notify(*, version_id: int) -> int:
+    from disclosures.models import DisclosureVersion
+    from portal.models import Role, RoleAssignment
+    from portal.notifications import services
+    from portal.notifications.sources import _url
+
+    version = (DisclosureVersion.objects.select_related("disclosure__owner", "disclosure__department")
+               .filter(pk=version_id).first())
+    if version is None or version.status not in DisclosureVersion.PENDING_REVIEW:
+        return 0
+    department = version.disclosure.department or version.disclosure.owner.department
+    if department is None:
+        return 0
+    scope = [department.pk] + [d.pk for d in department.ancestors()]
+    reviewers = RoleAssignment.objects.filter(
+        role=Role.DEPT_REVIEWER, department_id__in=scope, user__is_active=True,
+    ).exclude(user_id=version.disclosure.owner_id).values_list("user_id", "user__language").distinct()
+    owner = version.disclosure.owner
+    name = f"{owner.family_name} {owner.given_name}".strip() or owner.email
+    submitted = version.submitted_at.date().isoformat() if version.submitted_at else ""
+    target = services.Target.of(version)
+    url = _url("disclosures:queue") or _url("disclosures:index")
+    drafts = [
+        services.Draft(user_id, "review_waiting", {"researcher": name, "submitted": submitted},
+                       url, target, "", language)
+        for user_id, language in reviewers
+    ]
+    with transaction.atomic():
+        return services.notifications_create(drafts)

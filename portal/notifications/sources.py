@@ -75,13 +75,12 @@ def _campaign_params(campaign) -> dict:
 
 
 def campaign_researcher_url(campaign) -> str:
-    return (_url("disclosures:campaign_respond", campaign.public_id)
-            or _url("disclosures:my_disclosure") or _url("disclosures:index"))
+    return _url("disclosures:mine") or _url("disclosures:index")
 
 
 def campaign_staff_url(campaign) -> str:
     return (_url("disclosures:campaign_detail", campaign.public_id)
-            or _url("disclosures:campaign_list") or _url("disclosures:index"))
+            or _url("disclosures:campaigns") or _url("disclosures:index"))
 
 
 def campaign_opened_drafts(campaign, researchers=None) -> Iterator[Draft]:
@@ -218,7 +217,7 @@ def plan_disclosure_stale(*, now, after_days=365, **_options) -> Iterator[Draft]
         .values_list("pk", "owner_id", "owner__language", "last")
     )
     ct = ContentType.objects.get_for_model(Disclosure)
-    url = _url("disclosures:my_disclosure") or _url("disclosures:index")
+    url = _url("disclosures:mine") or _url("disclosures:index")
     for pk, owner_id, language, last in rows.iterator(chunk_size=5000):
         last_day = timezone.localdate(last)
         rounds = max((today - last_day).days - int(after_days), 0) // 30
@@ -235,7 +234,7 @@ def plan_items_ended(*, now, lookback_days=90, **_options) -> Iterator[Draft]:
 
     today = _today(now)
     since = today - dt.timedelta(days=int(lookback_days))
-    url = _url("disclosures:my_disclosure") or _url("disclosures:index")
+    url = _url("disclosures:mine") or _url("disclosures:index")
     for model, label_field in ((PositionItem, "role"), (ContractItem, "title")):
         ct = ContentType.objects.get_for_model(model)
         rows = model.objects.filter(
@@ -330,9 +329,7 @@ def plan_information_requests(*, now, after_days=7, repeat_every_days=7, **_opti
     for pk, public_id, question, asked, user_id, language in rows.iterator(chunk_size=5000):
         days = (now - asked).days
         short = " ".join(question.split())[:80]
-        url = (_url("riskmgmt:information_request_answer", public_id)
-               or _url("riskmgmt:information_request_detail", public_id)
-               or _url("riskmgmt:index"))
+        url = _url("riskmgmt:my_request_detail", public_id) or _url("riskmgmt:index")
         yield Draft(user_id, "information_request",
                     {"request": short, "asked": timezone.localdate(asked).isoformat()}, url,
                     Target(ct.pk, str(pk), short), f"r{(days - int(after_days)) // every}", language)
