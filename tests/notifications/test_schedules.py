@@ -1,0 +1,80 @@
+"""Schedules declared in one place, synced into django-celery-beat idempotently."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from portal.notifications import schedules
+from portal.notifications.models import Delivery
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_schedule_is_declared_with_a_cron_comment():
+    import re
+
+    source = open(schedules.__file__, encoding="utf-8").read()
+    comments = re.findall(r"^    # (\S+ \S+ \S+ \S+ \S+)  —", source, flags=re.MULTILINE)
+    assert comments == [s.cron_text for s in schedules.SCHEDULES]
+
+
+def test_sync_creates_every_periodic_task_and_is_idempotent():
+    call_command("sync_schedules", stdout=open("/dev/null", "w"))
+    tasks = PeriodicTask.objects.filter(name__startswith=schedules.PREFIX)
+    assert tasks.count() == len(schedules.SCHEDULES)
+    crontabs = CrontabSchedule.objects.count()
+    assert set(schedules.sync().values()) == {"unchanged"}
+    assert PeriodicTask.objects.filter(name__startswith=schedules.PREFIX).count() == len(schedules.SCHEDULES)
+    assert CrontabSchedule.objects.count() == crontabs
+    reminders = PeriodicTask.objects.get(name="portal:campaign_reminders")
+    assert reminders.task == schedules.TASK
+    assert json.loads(reminders.kwargs) == {"name": "campaign_reminders", "days_before": [14, 3]}
+    assert (reminders.crontab.minute, reminders.crontab.hour) == ("0", "8")
+    digest = PeriodicTask.objects.get(name="portal:staff_weekly_digest")
+    assert digest.crontab.day_of_week == "1"
+
+
+def test_sync_keeps_times_and_options_an_administrator_changed_unless_reset():
+    schedules.sync()
+    task = PeriodicTask.objects.get(name="portal:campaign_reminders")
+    task.crontab = CrontabSchedule.objects.create(minute="30", hour="9")
+    task.kwargs = json.dumps({"name": "campaign_reminders", "days_before": [7]})
+    task.save()
+    schedules.sync()
+    task.refresh_from_db()
+    assert task.crontab.hour == "9"
+    assert schedules.options_for(schedules.get_schedule("campaign_reminders"))["days_before"] == [7]
+    assert schedules.sync(reset=True)["campaign_reminders"] == "updated"
+    task.refresh_from_db()
+    assert task.crontab.hour == "8"
+
+
+def test_demo_load_syncs_the_schedules():
+    from portal.notifications import demo
+
+    demo.load()
+    demo.load()
+    assert PeriodicTask.objects.filter(name__startswith=schedules.PREFIX).count() == len(schedules.SCHEDULES)
+
+
+def test_beat_task_runs_a_schedule_by_name_with_its_options(researcher, mailoutbox):
+    from portal.notifications import services, tasks
+
+    services.notifications_create([services.Draft(researcher.pk, "item_ended",
+                                                  {"item": "X", "end_date": "2026-01-01"})])
+    Delivery.objects.update(status="pending")
+    assert tasks.run_schedule.apply(kwargs={"name": "send_due", "batch": 10}).get() == 1
+    assert len(mailoutbox) == 1
+
+
+def test_every_schedule_previews_and_runs_on_an_empty_database(admin_user):
+    from django.utils import timezone
+
+    from portal.notifications import services
+
+    for schedule in schedules.SCHEDULES:
+        preview = schedule.preview(timezone.now(), dict(schedule.options))
+        assert preview.total >= 0
+        assert services.schedule_run(name=schedule.name) >= 0
