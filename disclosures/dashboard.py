@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
 from disclosures.models import Disclosure, DisclosureVersion, UpdateCampaign
@@ -14,17 +15,17 @@ def researcher_widget(request):
     user = request.user
     if not has_perm(user, "disclosures.disclosure.file"):
         return None
-    disclosure = (Disclosure.objects.filter(owner=user)
-                  .select_related("current_version", "last_accepted_version")
-                  .defer("current_version__content", "last_accepted_version__content")
-                  .first())
     campaign = (UpdateCampaign.objects.filter(status=UpdateCampaign.Status.OPEN)
                 .order_by("-fiscal_year").first())
-    answered = False
-    if campaign is not None and disclosure is not None:
-        answered = DisclosureVersion.objects.filter(
-            disclosure=disclosure, campaign=campaign).exclude(
-            status=DisclosureVersion.Status.DRAFT).exists()
+    disclosures = (Disclosure.objects.filter(owner=user)
+                   .select_related("current_version", "last_accepted_version")
+                   .defer("current_version__content", "last_accepted_version__content"))
+    if campaign is not None:
+        disclosures = disclosures.annotate(answered=Exists(
+            DisclosureVersion.objects.filter(disclosure=OuterRef("pk"), campaign=campaign)
+            .exclude(status=DisclosureVersion.Status.DRAFT)))
+    disclosure = disclosures.first()
+    answered = bool(getattr(disclosure, "answered", False))
     return Widget(title=_("My disclosure"), template="disclosures/partials/_widget_researcher.html",
                   context={"disclosure": disclosure, "campaign": campaign, "answered": answered},
                   order=10)
