@@ -99,8 +99,9 @@ class Ctx:
         self.counts: dict[str, int] = {}
         self.timings: dict[str, float] = {}
         self.skipped: dict[str, str] = {}
-        self.now = dt.datetime(2025, 11, 1, 9, 0, tzinfo=dt.UTC)
-        self.today = dt.date(2025, 11, 1)
+        # Dates are relative to the day of generation (pages show what is due or overdue).
+        self.today = dt.datetime.now(dt.UTC).date()
+        self.now = dt.datetime.combine(self.today, dt.time(0, 0), tzinfo=dt.UTC)
         # filled by the core
         self.home = None
         self.departments: list = []  # leaf departments (researchers live there)

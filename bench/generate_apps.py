@@ -242,6 +242,15 @@ def gen_disclosures(ctx: Ctx) -> None:
     reviewers = ctx.staff_ids or ctx.admin_ids
 
     ctx.submitted_versions = {}  # owner id → (last submitted version id, a few of its items)
+    # The open annual update campaign of this fiscal year (a third of researchers done).
+    from portal.fiscal import fiscal_year_of
+
+    campaign = M.UpdateCampaign.objects.create(
+        fiscal_year=fiscal_year_of(ctx.today), title=f"FY{fiscal_year_of(ctx.today)} annual update",
+        opens_on=ctx.today - dt.timedelta(days=20), due_date=ctx.today + dt.timedelta(days=30),
+        status="open", opened_by_id=ctx.admin_ids[0] if ctx.admin_ids else None,
+        public_id=ctx.uuid())
+    ctx.campaign_id = campaign.pk
     total_items = 0
     total_versions = 0
     item_models = {s.code: s.model for s in sections.SECTIONS}
@@ -299,11 +308,15 @@ def gen_disclosures(ctx: Ctx) -> None:
                         "key": str(item.item_key), "id": item.pk,
                         "values": sections.item_values(by_code[code], item)})
                 is_draft = status == Status.DRAFT
+                in_campaign = (is_last and number > 1 and not is_draft and rng.random() < 0.35)
+                if in_campaign:
+                    submitted = ctx.now - dt.timedelta(days=rng.randint(1, 19))
                 reviewed = status in (Status.ACCEPTED, Status.RETURNED)
                 version = M.DisclosureVersion(
                     id=v_id, disclosure_id=d_id, number=number, status=status,
                     kind=Kind.INITIAL if number == 1 else rng.choice(
-                        [Kind.ANNUAL_UPDATE, Kind.CHANGE, Kind.ANNUAL_UPDATE]),
+                        [Kind.ANNUAL_UPDATE, Kind.CHANGE, Kind.NO_CHANGE]),
+                    campaign_id=campaign.pk if in_campaign else None,
                     based_on_id=version_ids[-1] if version_ids else None,
                     submitted_at=None if is_draft else submitted,
                     submitted_by_id=None if is_draft else owner_id,

@@ -77,7 +77,7 @@ class Figure:
 
 
 def _fmt(value: float) -> str:
-    if float(value).is_integer() and abs(value) >= 1:
+    if float(value).is_integer():
         return str(int(value))
     return f"{value:.1f}" if abs(value) >= 10 else f"{value:.2f}"
 
@@ -157,6 +157,8 @@ def measure_page(client, url: str, *, repeats: int, warmup: int = 2, method: str
         request()
     with CaptureQueriesContext(connection) as ctx:
         response = request()
+    # captured_queries reads connection.queries lazily: copy it before the next request resets it
+    captured = [q["sql"] for q in ctx.captured_queries]
     if response.status_code not in expect:
         raise PageError(f"GET {url} answered {response.status_code}")
     times = []
@@ -165,9 +167,8 @@ def measure_page(client, url: str, *, repeats: int, warmup: int = 2, method: str
         if response.status_code not in expect:
             raise PageError(f"{method.upper()} {url} answered {response.status_code}")
         times.append(ms)
-    return PageResult(times_ms=times, queries=len(ctx.captured_queries),
-                      status=response.status_code, size=len(response.content),
-                      sql=[q["sql"] for q in ctx.captured_queries])
+    return PageResult(times_ms=times, queries=len(captured), status=response.status_code,
+                      size=len(response.content), sql=captured)
 
 
 def page_figures(prefix: str, result: PageResult, *, p95_target: str,
