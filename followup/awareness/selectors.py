@@ -22,7 +22,7 @@ from followup.awareness.models import (
     normalize_for_search,
 )
 from portal.fiscal import fiscal_year_of
-from portal.models import Department, Role, User
+from portal.models import Department, Role, RoleAssignment, User
 from portal.permissions import has_perm, roles_of, scope_queryset
 
 # --- Activities ------------------------------------------------------------------------------
@@ -144,10 +144,11 @@ def completion_by_department(*, user: User, activities: list[AwarenessActivity])
     departments = list(visible.filter(is_active=True).order_by("code"))
     if not departments or not activities:
         return []
-    researchers = User.objects.filter(is_active=True, role_assignments__role=Role.RESEARCHER,
-                                      department__in=departments).distinct()
+    researcher_ids = RoleAssignment.objects.filter(role=Role.RESEARCHER).values("user_id")
+    researchers = User.objects.filter(is_active=True, pk__in=researcher_ids,
+                                      department__in=departments)
     members: dict[int, int] = {}
-    for row in researchers.values("department").annotate(n=Count("pk", distinct=True)):
+    for row in researchers.order_by().values("department").annotate(n=Count("pk")):
         members[row["department"]] = row["n"]
     complete_ids = None
     for activity in activities:

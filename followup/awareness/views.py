@@ -597,6 +597,7 @@ def response_list(request):
         q = g["q"].strip()
         qs = qs.filter(Q(respondent__email__icontains=q) | Q(respondent__family_name__icontains=q)
                        | Q(checklist__title__icontains=q))
+    qs = qs.order_by("-fiscal_year", "-submitted_at", "-id")
     return render(request, "awareness/response_list.html", {
         "page": _page(request, qs), "fy": g.get("fy", ""), "risk": g.get("risk", ""),
         "status": g.get("status", ""), "q": g.get("q", ""), "statuses": ResponseStatus.choices,
