@@ -192,15 +192,20 @@ _cache_lock = threading.Lock()
 _cache: dict[tuple, Index] = {}
 
 
-def current_index(release_ids: tuple[int, ...] | None = None) -> Index:
-    """The index over the current release of every active list (cached per release set)."""
+def current_index() -> Index:
+    """The index over the current release of every active list.
+
+    Cached per set of releases, keyed by their random public ids (integer ids can come back
+    after a rollback), so a new release is picked up at once, in every process.
+    """
     from riskmgmt.models import ScreeningEntry, ScreeningListRelease
 
-    if release_ids is None:
-        release_ids = tuple(sorted(ScreeningListRelease.objects.filter(
-            is_current=True, screening_list__is_active=True).values_list("pk", flat=True)))
+    current = sorted(ScreeningListRelease.objects.filter(
+        is_current=True, screening_list__is_active=True).values_list("pk", "public_id"))
+    key = tuple(current)
+    release_ids = [pk for pk, _uuid in current]
     with _cache_lock:
-        index = _cache.get(release_ids)
+        index = _cache.get(key)
     if index is not None:
         return index
     rows = (
@@ -213,7 +218,7 @@ def current_index(release_ids: tuple[int, ...] | None = None) -> Index:
     with _cache_lock:
         if len(_cache) > 8:
             _cache.clear()
-        _cache[release_ids] = index
+        _cache[key] = index
     return index
 
 

@@ -220,7 +220,7 @@ def screening(request):
 
 def _stash(request, data: bytes, meta: dict) -> str:
     token = uuid.uuid4().hex
-    path = private_storage.save(f"riskmgmt/imports/{token}", ContentFile(data))
+    path = private_storage().save(f"riskmgmt/imports/{token}", ContentFile(data))
     stash = request.session.get("riskmgmt_imports", {})
     stash[token] = {**meta, "path": path}
     request.session["riskmgmt_imports"] = stash
@@ -233,9 +233,10 @@ def _unstash(request, token):
     request.session["riskmgmt_imports"] = stash
     if meta is None:
         return None, None
-    with private_storage.open(meta["path"], "rb") as fh:
+    storage = private_storage()
+    with storage.open(meta["path"], "rb") as fh:
         data = fh.read()
-    private_storage.delete(meta["path"])
+    storage.delete(meta["path"])
     return meta, data
 
 
