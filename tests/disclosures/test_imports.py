@@ -10,7 +10,7 @@ from django.urls import reverse
 from disclosures import importers, services
 from disclosures.models import CareerItem, ExternalRecordItem, FundingItem, PositionItem
 from disclosures.selectors import organisation_resolve
-from portal.errors import NotAllowed, ValidationFailed
+from portal.errors import ApplicationError, NotAllowed, ValidationFailed
 from portal.models import Organisation
 from tests.disclosures.factories import draft_for
 
@@ -113,7 +113,7 @@ def test_import_creates_suggestions_accepted_or_rejected_one_by_one(researcher):
     entries["career"].refresh_from_db()
     assert entries["career"].status == "accepted"
     assert entries["career"].accepted_item_key == career.item_key
-    with pytest.raises(Exception):
+    with pytest.raises(ApplicationError):
         services.external_item_accept(entry=entries["career"], actor=researcher)
 
 
