@@ -225,7 +225,7 @@ def gen_disclosures(ctx: Ctx) -> None:
 
     researchers = list(ctx.researcher_ids)
     # 85% of researchers have filed; the items (over all versions) add up to the scale's number.
-    filers = [pk for pk in researchers if rng.random() < 0.85 or pk == researchers[0]]
+    filers = [pk for pk in researchers if rng.random() < 0.85 or pk in researchers[:3]]
     versions_per = {pk: rng.choices(range(1, ctx.scale.max_versions + 1),
                                     weights=[30, 25, 20, 12, 8, 5][: ctx.scale.max_versions])[0]
                     for pk in filers}
