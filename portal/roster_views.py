@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -65,7 +66,7 @@ def roster_import(request):
     if request.method == "GET":
         return _render(request, {})
     if "token" in request.POST:
-        return _confirm(request, request.POST["token"])
+        return _confirm(request)
     form = RosterUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _render(request, {"form": form})
@@ -86,7 +87,12 @@ def roster_import(request):
                              "token": upload.token if report.ok else ""})
 
 
-def _confirm(request, token: str):
+@reauthentication_required
+def _confirm(request):
+    """The import itself. Like other bulk changes it asks for the password (or an authenticator
+    code) again when the last confirmation is older than ACCOUNT_REAUTHENTICATION_TIMEOUT;
+    allauth replays this POST after the re-authentication."""
+    token = request.POST.get("token", "")
     try:
         upload = roster.upload_from_session(request.session, user=request.user, token=token)
         report = roster.roster_run(user=request.user, upload=upload, dry_run=False)

@@ -13,6 +13,7 @@ PEOPLE = (
 
 def test_roster_dry_run_then_confirm(page, login, admin_user, tmp_path):
     from portal.models import RoleAssignment, User
+    from tests.factories import PASSWORD
 
     bad = tmp_path / "bad.csv"
     bad.write_text(PEOPLE + "broken@example.ac.jp,壊,れ,,,,,NOPE,researcher\n", encoding="utf-8")
@@ -40,6 +41,11 @@ def test_roster_dry_run_then_confirm(page, login, admin_user, tmp_path):
     assert not User.objects.filter(email="hanako.e2e@example.ac.jp").exists()
     page.get_by_test_id("roster-confirm").click()
     page.wait_for_load_state()
+    # A bulk change: allauth asks for the password again, then carries on with the import.
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/roster/")
     assert page.locator(".message-success").is_visible()
     ken = User.objects.get(email="ken.e2e@example.ac.jp")
     assert ken.department.code == "SCI-CHEM"

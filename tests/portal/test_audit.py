@@ -41,7 +41,9 @@ def test_admin_shows_entries_but_cannot_add_change_or_delete(client_as, admin_us
 def test_entries_written_in_a_request_carry_the_actor_and_request_id(client_as, admin_user, departments):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    client = client_as(admin_user)
+    from tests.portal.test_roster import reauthenticated
+
+    client = reauthenticated(client_as(admin_user), admin_user)
     upload = SimpleUploadedFile("d.csv", "code,name_ja\nAUD,監査\n".encode())
     token = client.post("/roster/", {"departments": upload}).context["token"]
     response = client.post("/roster/", {"token": token}, HTTP_X_REQUEST_ID="req-abc-123")

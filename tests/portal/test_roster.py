@@ -32,6 +32,18 @@ def xlsx_file(rows, name="people.xlsx"):
     return SimpleUploadedFile(name, buf.getvalue(), content_type="application/octet-stream")
 
 
+def reauthenticated(client, user):
+    """Mark the session as recently re-authenticated (what allauth's password prompt does)."""
+    import time
+
+    session = client.session
+    session["account_authentication_methods_user"] = str(user.pk)
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}]
+    session.save()
+    return client
+
+
 def dry_run(client, **files):
     response = client.post(URL, files)
     assert response.status_code == 200
@@ -43,7 +55,7 @@ def token_of(response):
 
 
 def test_dry_run_shows_changes_and_saves_nothing(client_as, admin_user, departments):
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     people = csv_file(PEOPLE_HEADER
                       + "new.person@example.ac.jp,新井,一,Arai,Hajime,E1,123,ENG-MECH,researcher\n")
     before = AuditEntry.objects.count()
@@ -61,7 +73,7 @@ def test_dry_run_shows_changes_and_saves_nothing(client_as, admin_user, departme
 
 
 def test_confirm_imports_people_and_roles_through_audited_services(client_as, admin_user, departments):
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     people = csv_file(PEOPLE_HEADER
                       + "New.Person@Example.ac.jp,新井,一,Arai,Hajime,E1,123,ENG-MECH,researcher;dept_reviewer:ENG\n")
     token = token_of(dry_run(client, people=people))
@@ -84,7 +96,7 @@ def test_confirm_imports_people_and_roles_through_audited_services(client_as, ad
 
 
 def test_one_bad_row_means_nothing_is_imported_and_the_row_is_reported(client_as, admin_user, departments):
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     people = csv_file(PEOPLE_HEADER
                       + "good@example.ac.jp,良,子,,,,,ENG,researcher\n"
                       + "bad@example.ac.jp,悪,太,,,,,NOPE,researcher\n"
@@ -103,7 +115,7 @@ def test_one_bad_row_means_nothing_is_imported_and_the_row_is_reported(client_as
 
 
 def test_departments_and_people_in_one_upload_import_parents_first(client_as, admin_user, departments):
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     depts = csv_file("code,name_ja,name_en,parent_code\n"
                      "NEW-CHILD,子専攻,Child,NEW-TOP\n"
                      "NEW-TOP,新研究科,New School,\n", name="departments.csv")
@@ -120,7 +132,7 @@ def test_departments_and_people_in_one_upload_import_parents_first(client_as, ad
 
 
 def test_a_bad_people_file_rolls_back_the_departments_file_too(client_as, admin_user, departments):
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     depts = csv_file("code,name_ja,name_en,parent_code\nNEW-TOP,新研究科,New School,\n", name="d.csv")
     people = csv_file(PEOPLE_HEADER + "x@example.ac.jp,エックス,,,,,,MISSING,\n")
     response = dry_run(client, departments=depts, people=people)
@@ -129,7 +141,7 @@ def test_a_bad_people_file_rolls_back_the_departments_file_too(client_as, admin_
 
 
 def test_unchanged_rows_are_skipped_and_updates_show_before_and_after(client_as, admin_user, researcher):
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     people = csv_file(PEOPLE_HEADER
                       + f"{researcher.email},有栖,アリス,Arisu,Alice,,,ENG-MECH,researcher\n"
                       + f"{admin_user.email},管理,新名,,,,,RO,admin\n")
@@ -141,7 +153,7 @@ def test_unchanged_rows_are_skipped_and_updates_show_before_and_after(client_as,
 
 
 def test_xlsx_upload_with_numbers_is_read(client_as, admin_user, departments):
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     upload = xlsx_file([
         ["email", "family_name", "given_name", "employee_number", "department_code", "roles"],
         ["xl@example.ac.jp", "表", "計算", 12345, "SCI-CHEM", "researcher"],
@@ -153,7 +165,7 @@ def test_xlsx_upload_with_numbers_is_read(client_as, admin_user, departments):
 
 
 def test_shift_jis_csv_is_read(client_as, admin_user, departments):
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     upload = csv_file("email,family_name,given_name,department_code\nsjis@example.ac.jp,佐藤,花子,ENG\n",
                       encoding="cp932")
     response = dry_run(client, people=upload)
@@ -171,7 +183,7 @@ def test_shift_jis_csv_is_read(client_as, admin_user, departments):
 ])
 def test_files_are_checked_by_content_and_columns(client_as, admin_user, departments, name, content, message, settings):
     settings.LANGUAGE_CODE = "en"
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     response = client.post(URL, {"people": SimpleUploadedFile(name, content)}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     errors = " ".join(response.context["form"].non_field_errors())
@@ -181,7 +193,7 @@ def test_files_are_checked_by_content_and_columns(client_as, admin_user, departm
 
 def test_files_larger_than_the_limit_are_refused(client_as, admin_user, departments, settings):
     settings.PORTAL_MAX_UPLOAD_BYTES = 100
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     upload = csv_file(PEOPLE_HEADER + "a@example.ac.jp" + "," * 8 + "\n" * 3 + "x" * 200)
     response = client.post(URL, {"people": upload})
     assert response.context["form"].errors["people"]
@@ -190,7 +202,7 @@ def test_files_larger_than_the_limit_are_refused(client_as, admin_user, departme
 def test_confirm_does_not_accept_a_new_file_and_checks_the_stored_digest(client_as, admin_user, departments, settings):
     from portal.storage import private_storage
 
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     good = csv_file(PEOPLE_HEADER + "first@example.ac.jp,一,二,,,,,ENG,researcher\n")
     token = token_of(dry_run(client, people=good))
     # a different file sent along with the confirmation is ignored
@@ -217,12 +229,12 @@ def test_a_token_from_another_session_is_refused(client_as, admin_user, departme
     give_totp(other_admin)
     token = token_of(dry_run(client_as(admin_user),
                              people=csv_file(PEOPLE_HEADER + "t@example.ac.jp,t,t,,,,,ENG,\n")))
-    client_as(other_admin).post(URL, {"token": token})
+    reauthenticated(client_as(other_admin), other_admin).post(URL, {"token": token})
     assert not User.objects.filter(email="t@example.ac.jp").exists()
 
 
 def test_duplicate_rows_in_one_file_are_errors(client_as, admin_user, departments):
-    client = client_as(admin_user)
+    client = reauthenticated(client_as(admin_user), admin_user)
     people = csv_file(PEOPLE_HEADER + "dup@example.ac.jp,a,b,,,,,ENG,\nDUP@example.ac.jp,c,d,,,,,ENG,\n")
     report = dry_run(client, people=people).context["report"]
     assert not report.ok
@@ -239,7 +251,7 @@ def test_sample_files_import_cleanly_on_the_demo_data(client_as, db):
     demo.load()
     admin = User.objects.get(email="admin@demo.example")
     give_totp(admin)
-    client = client_as(admin)
+    client = reauthenticated(client_as(admin), admin)
     fixtures = settings.BASE_DIR / "fixtures"
     depts = SimpleUploadedFile("d.csv", (fixtures / "roster_departments_sample.csv").read_bytes())
     people = SimpleUploadedFile("p.csv", (fixtures / "roster_sample.csv").read_bytes())
@@ -258,3 +270,16 @@ def test_sample_download_is_a_csv_for_administrators_only(client_as, admin_user,
     assert body.startswith("email,family_name")
     assert client_as(staff).get(url).status_code == 403
     assert client_as(admin_user).get(reverse("portal:roster_sample", args=["nope"])).status_code == 404
+
+
+def test_confirming_asks_for_the_password_again_and_then_imports(client_as, admin_user, departments):
+    from tests.factories import PASSWORD
+
+    client = client_as(admin_user)  # signed in, but not recently re-authenticated
+    token = token_of(dry_run(client, people=csv_file(PEOPLE_HEADER + "re@example.ac.jp,再,認,,,,,ENG,\n")))
+    response = client.post(URL, {"token": token})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    assert not User.objects.filter(email="re@example.ac.jp").exists()
+    response = client.post(response["Location"], {"password": PASSWORD}, follow=True)
+    assert User.objects.filter(email="re@example.ac.jp").exists()
