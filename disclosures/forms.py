@@ -55,6 +55,8 @@ def item_form_class(section: Section) -> type[forms.ModelForm]:
             self.fields["organisation"].widget.attrs["data-org-select"] = "1"
             # Keep the picker small: only the chosen organisation is listed until a search.
             chosen = self.instance.organisation_id if self.instance.pk else None
+            if chosen:
+                self.initial["organisation"] = str(self.instance.organisation.public_id)
             data_value = self.data.get(self.add_prefix("organisation")) if self.is_bound else None
             qs = Organisation.objects.none()
             if chosen:

@@ -297,6 +297,8 @@ def item_edit(request, section, item_key=None):
                 return _render_section(request, draft, sec)
             messages.success(request, _("Saved."))
             return redirect(reverse("disclosures:edit") + f"#section-{sec.code}")
+    # A refused save was rolled back: show the lock and items as they are in the database.
+    draft.refresh_from_db(fields=["content", "lock_version"])
     if request.htmx:
         # htmx swaps only 2xx answers: show the refusal in place.
         return _render_section(request, draft, sec, form=form, editing_key=item_key, error=error)
