@@ -17,6 +17,8 @@ declare("awareness.training.complete_own", _("Record one's own e-learning comple
 # Checklists
 declare("awareness.checklist.manage", _("Edit and publish checklists"), OFFICE)
 declare("awareness.checklist.fill_own", _("Fill one's own checklist"), RESEARCHER, own=True)
+declare("awareness.checklist.fill_for_researcher",
+        _("Fill a researcher's checklist on their behalf (e.g. in an interview)"), OFFICE)
 declare("awareness.checklist.fill_institution", _("Fill the institution's checklist"), OFFICE)
 declare("awareness.checklist.view_responses", _("See researchers' checklist answers"), ALL_STAFF)
 

@@ -238,6 +238,12 @@ def unfilled_checklists_for(*, user: User) -> list[Checklist]:
             if row["response"] is None or row["response"].status != ResponseStatus.SUBMITTED]
 
 
+def response_of(*, checklist: Checklist, respondent: User | None,
+                fiscal_year: int) -> ChecklistResponse | None:
+    return ChecklistResponse.objects.select_related("version").filter(
+        checklist=checklist, respondent=respondent, fiscal_year=fiscal_year).first()
+
+
 def response_list_for(*, user: User) -> QuerySet[ChecklistResponse]:
     """Responses the user may read: staff by scope, researchers their own."""
     base = ChecklistResponse.objects.select_related(

@@ -426,8 +426,10 @@ def response_start(
         if respondent is None:
             raise ApplicationError(_("A researcher checklist is filled for a researcher."))
         if respondent.pk != actor.pk:
-            raise NotAllowed(_("Researchers fill their own checklist."))
-        _require(actor, "awareness.checklist.fill_own")
+            if not has_perm(actor, "awareness.checklist.fill_for_researcher"):
+                raise NotAllowed(_("Researchers fill their own checklist."))
+        else:
+            _require(actor, "awareness.checklist.fill_own")
     else:
         respondent = None
         _require(actor, "awareness.checklist.fill_institution")
@@ -470,8 +472,10 @@ def response_save(
     response = ChecklistResponse.objects.select_related("checklist", "version").get(pk=response.pk)
     if response.respondent_id:
         if response.respondent_id != actor.pk:
-            raise NotAllowed(_("Researchers fill their own checklist."))
-        _require(actor, "awareness.checklist.fill_own", response)
+            if not has_perm(actor, "awareness.checklist.fill_for_researcher"):
+                raise NotAllowed(_("Researchers fill their own checklist."))
+        else:
+            _require(actor, "awareness.checklist.fill_own", response)
     else:
         _require(actor, "awareness.checklist.fill_institution")
     if response.fiscal_year != fiscal_year_of() and response.status == ResponseStatus.SUBMITTED:

@@ -7,6 +7,7 @@ import uuid
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -528,22 +529,33 @@ def checklist_publish(request, public_id):
 @require_http_methods(["GET", "POST"])
 @permission_required("awareness.section.view")
 def checklist_fill(request, public_id):
-    """Fill this year's checklist: a researcher their own, the office the institution's."""
+    """Fill this year's checklist: a researcher their own (or the office on a researcher's
+    behalf, ``?for=<e-mail>``), the office the institution's. Nothing is written on GET."""
     checklist = _checklist_for(request, public_id)
     user = request.user
+    on_behalf = request.GET.get("for", "").strip()
     if checklist.target == ChecklistTarget.RESEARCHER:
-        require(user, "awareness.checklist.fill_own")
-        respondent = user
+        if on_behalf:
+            require(user, "awareness.checklist.fill_for_researcher")
+            respondent = get_object_or_404(
+                User.objects.filter(is_active=True, role_assignments__role="researcher").distinct(),
+                email__iexact=on_behalf,
+            )
+        else:
+            require(user, "awareness.checklist.fill_own")
+            respondent = user
     else:
         require(user, "awareness.checklist.fill_institution")
         respondent = None
-    try:
-        response = services.response_start(actor=user, checklist=checklist, respondent=respondent)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+    fiscal_year = fiscal_year_of()
+    response = selectors.response_of(checklist=checklist, respondent=respondent,
+                                      fiscal_year=fiscal_year)
+    version = response.version if response else services.published_version(checklist)
+    if version is None or (response is None and not checklist.is_active):
+        messages.error(request, _("This checklist is not open for answers."))
         return redirect("awareness:checklist_list")
-    items = list(response.version.items.all())
-    existing = {a.item_id: a for a in response.answers.all()}
+    items = list(version.items.all())
+    existing = {a.item_id: a for a in response.answers.all()} if response else {}
     values = {i.pk: (existing[i.pk].value, existing[i.pk].comment) if i.pk in existing else ("", "")
               for i in items}
     item_errors: dict[int, str] = {}
@@ -553,20 +565,30 @@ def checklist_fill(request, public_id):
         values = {i.pk: (request.POST.get(f"item-{i.pk}", ""),
                          request.POST.get(f"comment-{i.pk}", "")) for i in items}
         try:
-            services.response_save(actor=user, response=response, answers=values, submit=submit)
+            with transaction.atomic():
+                if response is None:
+                    response = services.response_start(actor=user, checklist=checklist,
+                                                       respondent=respondent,
+                                                       fiscal_year=fiscal_year)
+                response = services.response_save(actor=user, response=response,
+                                                   answers=values, submit=submit)
         except ApplicationError as exc:
             error = exc.message
             item_errors = exc.extra.get("items", {})
+            response = selectors.response_of(checklist=checklist, respondent=respondent,
+                                              fiscal_year=fiscal_year)
         else:
             if submit:
                 messages.success(request, _("Thank you: your answers were submitted."))
                 return redirect("awareness:response_detail", public_id=response.public_id)
             messages.success(request, _("Your answers were saved as a draft."))
-            return redirect("awareness:checklist_fill", public_id=checklist.public_id)
+            return redirect(request.get_full_path())
     rows = [{"item": i, "value": values[i.pk][0], "comment": values[i.pk][1],
              "error": item_errors.get(i.pk), "choices": _choices_for(i)} for i in items]
     return render(request, "awareness/checklist_fill.html", {
-        "checklist": checklist, "response": response, "rows": rows, "error": error,
+        "checklist": checklist, "response": response, "version": version,
+        "fiscal_year": fiscal_year, "respondent": respondent, "rows": rows, "error": error,
+        "on_behalf": respondent is not None and respondent.pk != user.pk,
     })
 
 

@@ -176,3 +176,57 @@ def test_the_office_fills_the_institution_checklist_once_a_year(staff, researche
                            submit=True)
     with pytest.raises(NotAllowed):
         services.response_start(actor=researcher, checklist=checklist, respondent=None)
+
+
+def _post_all_yes(client, url, response_items):
+    data = {"submit": "1"}
+    for item in response_items:
+        if item.answer_kind == "text":
+            data[f"comment-{item.pk}"] = "特になし"
+        else:
+            data[f"item-{item.pk}"] = "no" if item.risk_answer == "yes" else "yes"
+    return client.post(url, data)
+
+
+def test_opening_the_fill_page_writes_nothing(client_as, researcher):
+    checklist = make_checklist()
+    resp = client_as(researcher).get(f"/awareness/checklists/{checklist.public_id}/fill/")
+    assert resp.status_code == 200
+    assert not ChecklistResponse.objects.exists()
+
+
+def test_fill_page_keeps_what_was_typed_when_an_answer_is_missing(client_as, researcher):
+    checklist = make_checklist()
+    items = list(services.published_version(checklist).items.all())
+    free = next(i for i in items if i.answer_kind == "text")
+    data = {"submit": "1", f"comment-{free.pk}": "相談したい内容です"}
+    resp = client_as(researcher).post(f"/awareness/checklists/{checklist.public_id}/fill/", data)
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert "相談したい内容です" in html and "aw-has-error" in html
+    assert not ChecklistResponse.objects.filter(status=ResponseStatus.SUBMITTED).exists()
+
+
+def test_researcher_submits_through_the_page(client_as, researcher):
+    checklist = make_checklist()
+    url = f"/awareness/checklists/{checklist.public_id}/fill/"
+    resp = _post_all_yes(client_as(researcher), url, services.published_version(checklist).items.all())
+    assert resp.status_code == 302
+    response = ChecklistResponse.objects.get()
+    assert response.status == ResponseStatus.SUBMITTED and response.respondent == researcher
+
+
+def test_the_office_fills_a_researchers_checklist_on_their_behalf(client_as, staff, researcher):
+    checklist = make_checklist()
+    url = f"/awareness/checklists/{checklist.public_id}/fill/?for={researcher.email}"
+    assert client_as(staff).get(url).status_code == 200
+    resp = _post_all_yes(client_as(staff), url, services.published_version(checklist).items.all())
+    assert resp.status_code == 302
+    response = ChecklistResponse.objects.get()
+    assert (response.respondent, response.filled_by) == (researcher, staff)
+
+
+def test_a_researcher_cannot_fill_on_someone_elses_behalf(client_as, researcher, other_researcher):
+    checklist = make_checklist()
+    url = f"/awareness/checklists/{checklist.public_id}/fill/?for={other_researcher.email}"
+    assert client_as(researcher).get(url).status_code == 403
