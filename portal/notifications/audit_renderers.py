@@ -10,3 +10,5 @@ register_renderer("notifications.campaign.announced",
                   _("Announced the campaign to %(count)s researchers"))
 register_renderer("notifications.preference.changed",
                   _("Changed how “%(kind)s” notifications arrive"))
+register_renderer("notifications.beat.changed",
+                  _("Changed a periodic task or its schedule in the administration"))

@@ -78,3 +78,23 @@ def test_every_schedule_previews_and_runs_on_an_empty_database(admin_user):
         preview = schedule.preview(timezone.now(), dict(schedule.options))
         assert preview.total >= 0
         assert services.schedule_run(name=schedule.name) >= 0
+
+
+def test_administrators_edit_schedule_times_in_the_admin_and_the_change_is_audited(
+    admin_user, staff, client_as
+):
+    from portal.models import AuditEntry
+
+    schedules.sync()
+    task = PeriodicTask.objects.get(name="portal:campaign_reminders")
+    url = f"/admin/django_celery_beat/crontabschedule/{task.crontab_id}/change/"
+    assert client_as(staff).get(url).status_code in (302, 403)
+    admin = client_as(admin_user)
+    assert admin.get("/admin/django_celery_beat/periodictask/").status_code == 200
+    response = admin.post(url, {"minute": "45", "hour": "9", "day_of_week": "*",
+                                "day_of_month": "*", "month_of_year": "*",
+                                "timezone": "Asia/Tokyo"})
+    assert response.status_code == 302, response.content[:2000]
+    task.refresh_from_db()
+    assert (task.crontab.minute, task.crontab.hour) == ("45", "9")
+    assert AuditEntry.objects.filter(action="notifications.beat.changed", actor=admin_user).exists()
