@@ -31,3 +31,19 @@ class RiskmgmtConfig(AppConfig):
     def ready(self):
         from disclosures.signals import version_submitted
         version_submitted.connect(on_version_submitted, dispatch_uid="riskmgmt.evaluate_version")
+        try:
+            from celery.signals import worker_process_init
+
+            worker_process_init.connect(warm_matcher, dispatch_uid="riskmgmt.warm_matcher")
+        except ImportError:  # pragma: no cover - celery is a dependency
+            pass
+
+
+def warm_matcher(**kwargs):
+    """Build the screening index when a worker starts, so the first submission is fast."""
+    try:
+        from riskmgmt.matching import current_index
+
+        current_index()
+    except Exception:  # the database may not be migrated yet
+        logger.warning("Could not warm the screening index", exc_info=True)

@@ -6,7 +6,7 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from portal.errors import ApplicationError
 from portal.exports import PDF, XLSX, BaseExporter, register, safe_cell
@@ -22,7 +22,7 @@ class RiskRegisterExporter(BaseExporter):
     """The institution-wide register of open risks: cases, measures (overdue marked), heat map."""
 
     identifier = "riskmgmt.register"
-    verbose_name = _l("Risk register (Excel)")
+    verbose_name = gettext_lazy("Risk register (Excel)")
     permission = "riskmgmt.register.export"
 
     def render(self, params, *, user, progress):
@@ -85,7 +85,7 @@ class RiskRegisterExporter(BaseExporter):
                         cell.fill = red
                 row += 1
         hm = wb.create_sheet(_("Heat map")[:31])
-        hm.append([_("Impact \\ Likelihood"), 1, 2, 3, 4, 5])
+        hm.append([_("Impact ↓ / Likelihood →"), 1, 2, 3, 4, 5])
         for line in summary.get("heatmap", []):
             hm.append([line["impact"], *[c["count"] for c in line["cells"]]])
         hm.append([])
@@ -95,7 +95,7 @@ class RiskRegisterExporter(BaseExporter):
         hm.append([])
         hm.append([_("Rule"), _("Open cases")])
         for r in summary.get("by_rule", []):
-            hm.append([safe_cell(r["rule__name"] or _("(no rule)")), r["n"]])
+            hm.append([safe_cell(_(r["rule__name"]) if r["rule__name"] else _("(no rule)")), r["n"]])
         progress(90, _("Writing the file"))
         buf = io.BytesIO()
         wb.save(buf)
@@ -107,7 +107,7 @@ class InquiryResponseExporter(BaseExporter):
     """The institution's response to a funding agency's inquiry, as a PDF."""
 
     identifier = "riskmgmt.inquiry_response"
-    verbose_name = _l("Response to a funding-agency inquiry (PDF)")
+    verbose_name = gettext_lazy("Response to a funding-agency inquiry (PDF)")
     permission = "riskmgmt.inquiry.manage"
 
     def render(self, params, *, user, progress):

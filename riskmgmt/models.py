@@ -63,7 +63,20 @@ class Rule(TimeStampedModel):
         verbose_name_plural = _("flagging rules")
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (built-in names are stored in English msgids)."""
+        from django.utils.translation import gettext
+
+        return gettext(self.name) if self.name else ""
+
+    @property
+    def description_label(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext(self.description) if self.description else ""
 
     def clean(self):
         from riskmgmt.rules import validate_params

@@ -17,21 +17,21 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from portal.names import compact
 
 HOME_COUNTRY = "JP"
 
 SECTIONS = {
-    "career": _l("Career and research history"),
-    "position": _l("Positions and side jobs"),
-    "funding": _l("Research funding"),
-    "support": _l("Non-monetary support"),
-    "programme": _l("Talent and host programmes"),
-    "contract": _l("Contracts and agreements"),
-    "donation": _l("Donations"),
-    "specified": _l("Specified-category relationships"),
+    "career": gettext_lazy("Career and research history"),
+    "position": gettext_lazy("Positions and side jobs"),
+    "funding": gettext_lazy("Research funding"),
+    "support": gettext_lazy("Non-monetary support"),
+    "programme": gettext_lazy("Talent and host programmes"),
+    "contract": gettext_lazy("Contracts and agreements"),
+    "donation": gettext_lazy("Donations"),
+    "specified": gettext_lazy("Specified-category relationships"),
 }
 SECTION_RELATED = {
     "career": "career_items", "position": "position_items", "funding": "funding_items",
@@ -39,19 +39,19 @@ SECTION_RELATED = {
     "donation": "donation_items", "specified": "specified_items",
 }
 CLAUSES = {
-    "assigns_results_or_ip": _l("Assignment of results or IP"),
-    "restricts_publication": _l("Publication restrictions"),
-    "exclusivity": _l("Exclusivity"),
-    "obligation_recruit_or_work_abroad": _l("Obligation to recruit or work abroad"),
+    "assigns_results_or_ip": gettext_lazy("Assignment of results or IP"),
+    "restricts_publication": gettext_lazy("Publication restrictions"),
+    "exclusivity": gettext_lazy("Exclusivity"),
+    "obligation_recruit_or_work_abroad": gettext_lazy("Obligation to recruit or work abroad"),
 }
-PROGRAMME_KINDS = {"talent": _l("Talent programme"), "host": _l("Host programme")}
+PROGRAMME_KINDS = {"talent": gettext_lazy("Talent programme"), "host": gettext_lazy("Host programme")}
 RELATIONSHIPS = {
-    "contract_control": _l("Type 1: under a contract"),
-    "economic_control": _l("Type 2: economic benefit"),
-    "instructions": _l("Type 3: instructions"),
+    "contract_control": gettext_lazy("Type 1: under a contract"),
+    "economic_control": gettext_lazy("Type 2: economic benefit"),
+    "instructions": gettext_lazy("Type 3: instructions"),
 }
-RECORD_KINDS = {"career": _l("Career"), "affiliation": _l("Affiliation"),
-                "funding": _l("Research project / funding")}
+RECORD_KINDS = {"career": gettext_lazy("Career"), "affiliation": gettext_lazy("Affiliation"),
+                "funding": gettext_lazy("Research project / funding")}
 
 # The only kinds of parameter a rule can have. None of them describes a person.
 PARAM_KINDS = ("number", "bool", "choices", "org_countries")
@@ -332,60 +332,60 @@ _ALL_SECTIONS = list(SECTIONS)
 
 RULE_TYPES: dict[str, RuleType] = {
     rt.code: rt for rt in [
-        RuleType("foreign_support", _l("Foreign funding or in-kind support"), "foreign_support",
-                 _l("Funding, support or donations from an organisation outside Japan."),
-                 {"sections": Param("choices", _l("Sections"), ["funding", "support", "donation"],
+        RuleType("foreign_support", gettext_lazy("Foreign funding or in-kind support"), "foreign_support",
+                 gettext_lazy("Funding, support or donations from an organisation outside Japan."),
+                 {"sections": Param("choices", gettext_lazy("Sections"), ["funding", "support", "donation"],
                                     choices={k: SECTIONS[k] for k in ("funding", "support", "donation")}),
-                  "countries": Param("org_countries", _l("Only organisations in these countries/regions (empty: any outside Japan)"), []),
-                  "min_amount": Param("number", _l("Minimum amount (0: any)"), 0, minimum=0)},
+                  "countries": Param("org_countries", gettext_lazy("Only organisations in these countries/regions (empty: any outside Japan)"), []),
+                  "min_amount": Param("number", gettext_lazy("Minimum amount (0: any)"), 0, minimum=0)},
                  eval_foreign_support),
-        RuleType("talent_programme", _l("Talent or host programme participation"), "talent_programme",
-                 _l("Participation in a talent (人材登用) or host programme."),
-                 {"programme_kinds": Param("choices", _l("Programme types"), ["talent", "host"],
+        RuleType("talent_programme", gettext_lazy("Talent or host programme participation"), "talent_programme",
+                 gettext_lazy("Participation in a talent (人材登用) or host programme."),
+                 {"programme_kinds": Param("choices", gettext_lazy("Programme types"), ["talent", "host"],
                                            choices=PROGRAMME_KINDS),
-                  "foreign_only": Param("bool", _l("Only programmes of organisations outside Japan"), False)},
+                  "foreign_only": Param("bool", gettext_lazy("Only programmes of organisations outside Japan"), False)},
                  eval_talent_programme),
-        RuleType("screening_match", _l("Screening list match"), "screening_match",
-                 _l("A position, funder or counterpart matches an entry of a screening list."),
-                 {"sections": Param("choices", _l("Sections"), _ALL_SECTIONS, choices=SECTIONS),
-                  "threshold": Param("number", _l("Minimum match score (0–100)"), 88,
+        RuleType("screening_match", gettext_lazy("Screening list match"), "screening_match",
+                 gettext_lazy("A position, funder or counterpart matches an entry of a screening list."),
+                 {"sections": Param("choices", gettext_lazy("Sections"), _ALL_SECTIONS, choices=SECTIONS),
+                  "threshold": Param("number", gettext_lazy("Minimum match score (0–100)"), 88,
                                      minimum=50, maximum=100)},
                  eval_screening_match),
-        RuleType("undeclared_funding", _l("Funding not declared in applications"), "undeclared_funding",
-                 _l("Research funding that the researcher has not declared in grant applications."),
-                 {"statuses": Param("choices", _l("Funding statuses"), ["received"],
-                                    choices={"applied": _l("Applied for"), "received": _l("Received")}),
-                  "foreign_only": Param("bool", _l("Only funders outside Japan"), False)},
+        RuleType("undeclared_funding", gettext_lazy("Funding not declared in applications"), "undeclared_funding",
+                 gettext_lazy("Research funding that the researcher has not declared in grant applications."),
+                 {"statuses": Param("choices", gettext_lazy("Funding statuses"), ["received"],
+                                    choices={"applied": gettext_lazy("Applied for"), "received": gettext_lazy("Received")}),
+                  "foreign_only": Param("bool", gettext_lazy("Only funders outside Japan"), False)},
                  eval_undeclared_funding),
-        RuleType("effort_threshold", _l("Total effort over a threshold"), "effort",
-                 _l("The sum of effort percentages exceeds the threshold."),
-                 {"threshold": Param("number", _l("Threshold (%)"), 100, minimum=1, maximum=1000),
-                  "sections": Param("choices", _l("Sections"), ["funding", "position"],
+        RuleType("effort_threshold", gettext_lazy("Total effort over a threshold"), "effort",
+                 gettext_lazy("The sum of effort percentages exceeds the threshold."),
+                 {"threshold": Param("number", gettext_lazy("Threshold (%)"), 100, minimum=1, maximum=1000),
+                  "sections": Param("choices", gettext_lazy("Sections"), ["funding", "position"],
                                     choices={k: SECTIONS[k] for k in ("funding", "position")})},
                  eval_effort),
-        RuleType("contract_clauses", _l("Contract clauses of concern"), "contract_clauses",
-                 _l("A contract assigns results, restricts publication or is exclusive."),
-                 {"clauses": Param("choices", _l("Clauses"), list(CLAUSES), choices=CLAUSES)},
+        RuleType("contract_clauses", gettext_lazy("Contract clauses of concern"), "contract_clauses",
+                 gettext_lazy("A contract assigns results, restricts publication or is exclusive."),
+                 {"clauses": Param("choices", gettext_lazy("Clauses"), list(CLAUSES), choices=CLAUSES)},
                  eval_contract_clauses),
-        RuleType("specified_category", _l("Specified-category relationship"), "specified_category",
-                 _l("A relationship of a specified category (特定類型) was reported."),
-                 {"relationships": Param("choices", _l("Relationships"), list(RELATIONSHIPS),
+        RuleType("specified_category", gettext_lazy("Specified-category relationship"), "specified_category",
+                 gettext_lazy("A relationship of a specified category (特定類型) was reported."),
+                 {"relationships": Param("choices", gettext_lazy("Relationships"), list(RELATIONSHIPS),
                                          choices=RELATIONSHIPS)},
                  eval_specified_category),
-        RuleType("substantive_change", _l("Substantive change since the last accepted version"),
+        RuleType("substantive_change", gettext_lazy("Substantive change since the last accepted version"),
                  "substantive_change",
-                 _l("New or changed items compared with the last accepted version."),
-                 {"sections": Param("choices", _l("Sections"),
+                 gettext_lazy("New or changed items compared with the last accepted version."),
+                 {"sections": Param("choices", gettext_lazy("Sections"),
                                     ["position", "funding", "support", "programme", "contract", "specified"],
                                     choices=SECTIONS),
-                  "foreign_only": Param("bool", _l("Only new items of organisations outside Japan"), True),
-                  "amount_change_percent": Param("number", _l("Amount change that counts (%)"), 50,
+                  "foreign_only": Param("bool", gettext_lazy("Only new items of organisations outside Japan"), True),
+                  "amount_change_percent": Param("number", gettext_lazy("Amount change that counts (%)"), 50,
                                                  minimum=0)},
                  eval_substantive_change),
-        RuleType("record_discrepancy", _l("Discrepancy with external records"), "record_discrepancy",
-                 _l("researchmap/ORCID imports list an organisation the disclosure does not mention."),
-                 {"kinds": Param("choices", _l("Record kinds"), list(RECORD_KINDS), choices=RECORD_KINDS),
-                  "foreign_only": Param("bool", _l("Only organisations outside Japan"), True)},
+        RuleType("record_discrepancy", gettext_lazy("Discrepancy with external records"), "record_discrepancy",
+                 gettext_lazy("researchmap/ORCID imports list an organisation the disclosure does not mention."),
+                 {"kinds": Param("choices", gettext_lazy("Record kinds"), list(RECORD_KINDS), choices=RECORD_KINDS),
+                  "foreign_only": Param("bool", gettext_lazy("Only organisations outside Japan"), True)},
                  eval_record_discrepancy),
     ]
 }

@@ -80,12 +80,16 @@ def _validate(instance) -> None:
 
 def rules_ensure_builtin() -> list[Rule]:
     """Create the built-in rules that do not exist yet (enabled, with default parameters)."""
+    from django.utils import translation
+
     existing = set(Rule.objects.values_list("code", flat=True))
     created = []
     for code, rt in RULE_TYPES.items():
         if code in existing:
             continue
-        rule = Rule(code=code, rule_type=code, name=str(rt.label), description=str(rt.description),
+        with translation.override("en"):  # stored as the msgid; shown translated (Rule.label)
+            name, description = str(rt.label), str(rt.description)
+        rule = Rule(code=code, rule_type=code, name=name, description=description,
                     concern=rt.concern, params=defaults_for(code))
         rule.full_clean()
         rule.save()

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit import history_for
@@ -35,8 +36,8 @@ from riskmgmt.models import (
 )
 
 PAGE_SIZE = 50
-AGES = [("7", _("older than 7 days")), ("30", _("older than 30 days")),
-        ("90", _("older than 90 days"))]
+AGES = [("7", gettext_lazy("older than 7 days")), ("30", gettext_lazy("older than 30 days")),
+        ("90", gettext_lazy("older than 90 days"))]
 
 
 def _error(request, form, exc: ApplicationError):
