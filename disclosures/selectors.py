@@ -166,7 +166,8 @@ def pending_review_count(*, user: User) -> int:
 
 def imports_for(*, user: User) -> QuerySet[ExternalRecordImport]:
     return ExternalRecordImport.objects.filter(owner=user).annotate(
-        open_count=Count("items", filter=Q(items__status=ExternalRecordItem.Status.SUGGESTED)))
+        open_count=Count("items", filter=Q(items__status=ExternalRecordItem.Status.SUGGESTED))
+    ).order_by("-created_at", "-id")
 
 
 def import_get_for(*, user: User, public_id) -> ExternalRecordImport:

@@ -542,7 +542,9 @@ def queue(request):
         order=params.get("order") or "submitted")
     page = Paginator(versions, 25).get_page(request.GET.get("page"))
     template = "disclosures/partials/_queue_table.html" if request.htmx else "disclosures/queue.html"
-    return render(request, template, {"form": form, "page": page})
+    return render(request, template, {
+        "form": form, "page": page,
+        "can_campaigns": has_perm(request.user, "disclosures.campaign.view")})
 
 
 @require_POST
@@ -676,7 +678,7 @@ def campaigns(request):
     page = Paginator(UpdateCampaign.objects.select_related("opened_by"), 20).get_page(
         request.GET.get("page"))
     return render(request, "disclosures/campaigns.html",
-                  {"form": form, "page": page, "can_manage": can_manage})
+                  {"form": form, "page": page, "can_manage": can_manage, "can_campaigns": True})
 
 
 @require_GET
@@ -686,7 +688,7 @@ def campaign_detail(request, public_id):
     if campaign is None:
         raise Http404
     progress = selectors.campaign_progress(user=request.user, campaign=campaign)
-    context = {"campaign": campaign, "progress": progress,
+    context = {"campaign": campaign, "progress": progress, "can_campaigns": True,
                "can_manage": has_perm(request.user, "disclosures.campaign.manage")}
     template = ("disclosures/partials/_campaign_progress.html" if request.htmx
                 else "disclosures/campaign_detail.html")
