@@ -26,9 +26,9 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
+from followup.awareness.uploads import material_storage
 from portal.fiscal import fiscal_year_of
 from portal.models import BilingualNameMixin, Department, PublicModel, TimeStampedModel
-from portal.storage import private_storage
 from riskmgmt.models import Concern
 
 
@@ -128,7 +128,7 @@ class ActivityMaterial(TimeStampedModel):
         AwarenessActivity, on_delete=models.CASCADE, related_name="materials",
         verbose_name=_("activity"),
     )
-    file = models.FileField(_("file"), storage=private_storage, upload_to="awareness/materials/%Y/")
+    file = models.FileField(_("file"), storage=material_storage, upload_to="awareness/materials/%Y/")
     filename = models.CharField(_("file name"), max_length=200)
     mimetype = models.CharField(_("type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size"), default=0)

@@ -79,6 +79,26 @@ def activity_search(qs: QuerySet, *, query: str = "", kind: str = "", fiscal_yea
     return qs.order_by(*order)
 
 
+def activity_summary(*, fiscal_year: int) -> list[dict]:
+    """Q1 evidence for the follow-up survey: per kind, how many activities and participants.
+
+    Participants are the head count entered for an activity, or else its recorded attendance.
+    Two queries; for the survey's evidence page and exports (callers check permissions).
+    """
+    acts = list(AwarenessActivity.objects.filter(fiscal_year=fiscal_year).annotate(
+        attended=Count("attendances", filter=Q(attendances__attended=True)),
+    ).values("kind", "participants_count", "attended"))
+    rows = []
+    for kind, label in ActivityKind.choices:
+        mine = [a for a in acts if a["kind"] == kind]
+        rows.append({
+            "kind": kind, "label": label, "count": len(mine),
+            "participants": sum(a["participants_count"] if a["participants_count"] is not None
+                                else a["attended"] for a in mine),
+        })
+    return rows
+
+
 def attendance_list(activity: AwarenessActivity) -> QuerySet[Attendance]:
     return activity.attendances.select_related("user", "user__department", "recorded_by").order_by(
         "user__family_name", "user__given_name", "user__email"

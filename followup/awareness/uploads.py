@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.defaultfilters import filesizeformat
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext as _
 
 from portal.errors import ValidationFailed
@@ -60,3 +64,28 @@ def check_material(upload) -> str:
             _("Only PDF files and images (PNG, JPEG, GIF, WebP) can be attached."), field="file"
         )
     return mimetype
+
+
+class _PrivateStorage(LazyObject):
+    """``storages["private"]``, looked up again whenever the STORAGES setting changes.
+
+    A FileField evaluates its storage callable once, at import; tests override STORAGES per
+    test, so the field holds this proxy rather than the storage object of that moment.
+    """
+
+    def _setup(self):
+        self._wrapped = storages["private"]
+
+
+_private = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _reset_private_storage(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _private._wrapped = empty
+
+
+def material_storage():
+    """Callable for ``ActivityMaterial.file``: the private storage (never served directly)."""
+    return _private

@@ -43,6 +43,7 @@ urlpatterns = [
     path("checklists/<uuid:public_id>/fill/", views.checklist_fill, name="checklist_fill"),
     path("responses/", views.response_list, name="response_list"),
     path("responses/<uuid:public_id>/", views.response_detail, name="response_detail"),
+    path("export/<slug:name>/", views.export, name="export"),
     # Case library (事例集)
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_edit, name="case_create"),

@@ -40,10 +40,11 @@ from followup.awareness.models import (
     RiskType,
     VersionStatus,
 )
-from portal.errors import ApplicationError
+from portal.errors import ApplicationError, NotAllowed
 from portal.fiscal import fiscal_year_of
 from portal.models import Department, User
 from portal.permissions import has_perm, permission_required, require
+from portal.services import generated_file_request
 from portal.storage import private_storage
 
 
@@ -711,3 +712,31 @@ def case_publish(request, public_id):
 
 def department_choices():
     return Department.objects.filter(is_active=True).order_by("code")
+
+
+# --- Exports ---------------------------------------------------------------------------------
+
+EXPORTERS = {"activities": "awareness.activities", "attendance": "awareness.attendance",
+             "answers": "awareness.checklist_answers"}
+
+
+@require_POST
+@permission_required("awareness.section.view")
+def export(request, name):
+    """Queue an export (built in the background) and show its progress page."""
+    exporter = EXPORTERS.get(name)
+    if exporter is None:
+        raise Http404
+    fmt = request.POST.get("format", "xlsx")
+    params = {"format": fmt if fmt in ("xlsx", "csv") else "xlsx"}
+    fy = request.POST.get("fy", "")
+    if fy.isdigit():
+        params["fiscal_year"] = int(fy)
+    try:
+        gf = generated_file_request(user=request.user, exporter=exporter, params=params)
+    except NotAllowed:
+        raise PermissionDenied from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("awareness:index")
+    return redirect("portal:file_detail", public_id=gf.public_id)

@@ -49,7 +49,7 @@ def test_materials_are_sniffed_not_trusted_by_name(staff):
 
 def test_materials_are_size_limited(staff, settings):
     settings.PORTAL_MAX_UPLOAD_BYTES = 20
-    with pytest.raises(ApplicationError, match="too large"):
+    with pytest.raises(ApplicationError, match="大きすぎ"):
         services.material_add(actor=staff, activity=ActivityFactory(),
                               upload=SimpleUploadedFile("slides.pdf", PDF))
 

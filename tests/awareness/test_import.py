@@ -76,7 +76,7 @@ def test_one_bad_row_blocks_the_whole_import_and_is_reported_by_line(staff, numb
     assert set(lines) == {3, 4, 5}
     assert "nobody@example.ac.jp" in " ".join(lines[3])
     assert "maybe" in " ".join(lines[4])
-    assert "different people" in " ".join(lines[5])
+    assert "別の人" in " ".join(lines[5])
     assert not Attendance.objects.exists()
 
 
@@ -119,7 +119,7 @@ def test_shift_jis_csv_from_japanese_excel_is_read(staff, numbered):
 
 def test_file_without_a_person_column_is_refused(staff):
     activity = ActivityFactory()
-    with pytest.raises(ApplicationError, match="email"):
+    with pytest.raises(ApplicationError, match="メールアドレス"):
         services.attendance_import(actor=staff, activity=activity,
                                    upload=csv_upload("name\nAlice\n"), dry_run=True)
 
@@ -134,7 +134,7 @@ def test_binary_file_is_refused(staff):
 def test_oversized_file_is_refused(staff, settings):
     settings.PORTAL_MAX_UPLOAD_BYTES = 10
     activity = ActivityFactory()
-    with pytest.raises(ApplicationError, match="too large"):
+    with pytest.raises(ApplicationError, match="大きすぎ"):
         services.attendance_import(actor=staff, activity=activity,
                                    upload=csv_upload("email\nalice@example.ac.jp\n"), dry_run=True)
 
