@@ -23,3 +23,18 @@ def unread_notifications(request):
     return Widget(title=str(_("Unread notifications")),
                   template="notifications/partials/_widget.html",
                   context={"notes": latest, "count": count}, order=5)
+
+
+@provider
+def failed_deliveries(request):
+    """Administrators: notification e-mails that failed for good (one query)."""
+    if not has_perm(request.user, "notifications.delivery.view"):
+        return None
+    from portal.notifications.models import Delivery
+
+    count = Delivery.objects.filter(status=Delivery.Status.FAILED).count()
+    if not count:
+        return None
+    return Widget(title=str(_("Notification e-mails that failed")),
+                  template="notifications/partials/_widget_failed.html",
+                  context={"count": count}, order=15)

@@ -134,15 +134,30 @@ def test_unanswered_requests_for_information_are_reminded_weekly(researcher, sta
                                                        args=[req.public_id])
 
 
-def test_weekly_staff_digest_reaches_staff_with_something_waiting(personas):
+def test_weekly_staff_digest_tells_staff_what_is_waiting_and_skips_those_with_nothing(
+    personas, django_capture_on_commit_callbacks
+):
+    from tests.disclosures.factories import submitted_disclosure
+    from tests.notifications.factories import make_campaign
+
     with on(2026, 9, 7):
+        assert run("staff_weekly_digest") == 0  # nothing is waiting for anybody
+    with django_capture_on_commit_callbacks(execute=True):
+        submitted_disclosure(personas["researcher"])
+    make_campaign(opens_on=dt.date(2026, 6, 1), due_date=dt.date(2026, 6, 30))
+    with on(2026, 9, 14):
         count = run("staff_weekly_digest")
         assert run("staff_weekly_digest") == 0
-    notes = Notification.objects.filter(kind="staff_digest")
-    assert count == notes.count()
-    recipients = set(notes.values_list("recipient", flat=True))
-    assert personas["researcher"].pk not in recipients
-    assert personas["outsider"].pk not in recipients
+    notes = {n.recipient: n for n in Notification.objects.filter(kind="staff_digest")}
+    assert count == len(notes) == 3
+    assert set(notes) == {personas["reviewer"], personas["staff"], personas["admin"]}
+    reviewer_body = notes[personas["reviewer"]].body
+    assert "1" in reviewer_body and reverse("disclosures:queue") in reviewer_body
+    assert "令和8年度 定期更新" not in reviewer_body
+    office_body = notes[personas["staff"]].body
+    campaign_line = next(line for line in office_body.splitlines() if "令和8年度 定期更新" in line)
+    assert ": 3 " in campaign_line  # alice, bob, charlie have not responded
+    assert reverse("disclosures:queue") in office_body  # the office reviews every department
 
 
 def test_a_submission_with_the_broker_down_succeeds_and_the_reviewer_is_told_later(

@@ -235,3 +235,14 @@ def test_dashboard_widget_shows_unread_notifications(researcher, client_as):
     store(researcher)
     page = client_as(researcher).get(reverse("portal:dashboard"))
     assert any(w.template == "notifications/partials/_widget.html" for w in page.context["widgets"])
+
+
+def test_administrators_see_failed_emails_on_the_dashboard(personas, client_as):
+    store(personas["researcher"])
+    Delivery.objects.update(status="failed", attempts=5, last_error="boom")
+    admin_page = client_as(personas["admin"]).get(reverse("portal:dashboard"))
+    assert any(w.template == "notifications/partials/_widget_failed.html"
+               for w in admin_page.context["widgets"])
+    staff_page = client_as(personas["staff"]).get(reverse("portal:dashboard"))
+    assert not any(w.template == "notifications/partials/_widget_failed.html"
+                   for w in staff_page.context["widgets"])
