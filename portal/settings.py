@@ -60,7 +60,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 VAR_DIR = Path(env("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
-for _sub in ("staticfiles", "private", "mail", "celery/queue", "celery/processed"):
+for _sub in ("staticfiles", "private", "mail", "celery/queue", "celery/processed", "celery/control"):
     (VAR_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
@@ -271,6 +271,7 @@ else:
         "data_folder_in": str(_celery_dir / "queue"),
         "data_folder_out": str(_celery_dir / "queue"),
         "processed_folder": str(_celery_dir / "processed"),
+        "control_folder": str(_celery_dir / "control"),
         "store_processed": False,
     }
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
