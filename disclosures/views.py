@@ -169,6 +169,8 @@ def diff(request, public_id):
     old = selectors.version_get_for(user=request.user, disclosure=disclosure, number=a)
     new = selectors.version_get_for(user=request.user, disclosure=disclosure, number=b)
     changes = diff_contents(old.content, new.content)
+    new.disclosure = disclosure
+    services.disclosure_viewed(disclosure=disclosure, version=new, actor=request.user)
     return render(request, "disclosures/diff.html", {
         "disclosure": disclosure, "versions": versions, "old": old, "new": new,
         "changes": changes, "has_changes": any(s["changes"] for s in changes),
@@ -208,7 +210,7 @@ def _render_section(request, draft, section, *, form=None, editing_key=None, err
     display = [s for s in _section_items(draft, section.code) if s["code"] == section.code][0]
     return render(request, "disclosures/partials/_section.html", {
         "draft": draft, "section": display, "form": form, "editing_key": editing_key,
-        "error": error, "oob_lock": True,
+        "error": error, "oob_lock": True, "effort_total": services.effort_total(draft),
     }, status=status)
 
 

@@ -184,8 +184,9 @@ def test_no_change_confirmation_in_one_step(researcher, reviewer, admin_user,
                                              attest=True)
     assert version.kind == DisclosureVersion.Kind.NO_CHANGE and version.campaign == campaign
     assert version.status == "accepted" and version.number == 2
-    strip = [[{**i, "id": None} for i in items] for items in v1.content["sections"].values()]
-    same = [[{**i, "id": None} for i in items] for items in version.content["sections"].values()]
+    strip = {k: [{**i, "id": None} for i in items] for k, items in v1.content["sections"].items()}
+    same = {k: [{**i, "id": None} for i in items]
+            for k, items in version.content["sections"].items()}
     assert strip == same
     with pytest.raises(ApplicationError):
         services.no_change_confirm(disclosure=disclosure, actor=researcher, attest=True)
@@ -237,3 +238,28 @@ def test_campaign_progress_page_polls_with_htmx(client_as, admin_user, staff):
     assert 'hx-trigger="every 10s"' in page
     partial = client_as(staff).get(url, HTTP_HX_REQUEST="true").content.decode()
     assert "<html" not in partial and "campaign-progress" in partial
+
+
+def test_upload_page_attaches_files_and_refuses_other_types(client_as, researcher):
+    draft = draft_for(researcher)
+    item = add_item(researcher, "position", side_job(org()))
+    client = client_as(researcher)
+    url = reverse("disclosures:attachment_upload")
+    client.post(url, {"file": SimpleUploadedFile("approval.pdf", PDF),
+                      "item_key": str(item.item_key), "description": "兼業許可書"})
+    client.post(url, {"file": SimpleUploadedFile("notes.txt", b"plain text")})
+    [attachment] = Attachment.objects.filter(version=draft)
+    assert attachment.item_key == item.item_key and attachment.description == "兼業許可書"
+    page = client.get(reverse("disclosures:edit")).content.decode()
+    assert "approval.pdf" in page
+
+
+def test_staff_reading_the_diff_is_logged(client_as, researcher, reviewer, staff):
+    from portal.models import AuditEntry
+
+    v1 = accepted_disclosure(researcher, reviewer, ("position", side_job(org())))
+    add_item(researcher, "position", side_job(org("Another Co"), effort_percent=None))
+    submitted_disclosure(researcher)
+    response = client_as(staff).get(reverse("disclosures:diff", args=[v1.disclosure.public_id]))
+    assert response.status_code == 200 and "Another Co" in response.content.decode()
+    assert AuditEntry.objects.filter(action="disclosures.disclosure.viewed", actor=staff).exists()
