@@ -87,6 +87,28 @@ class SurveyRowResource(resources.ModelResource):
         self._cycles: dict[int, SurveyCycle] = {}
         self._institutions: dict[str, Institution] = {}
         self._home_codes: dict[int, dict[int, int]] = {}
+        self._existing: dict[tuple[str, int], tuple[int, int, dict[int, int]]] | None = None
+        self._set_data: dict[int, tuple[dict, dict]] = {}
+
+    def before_import(self, dataset, **kwargs):
+        """Read, in a few queries, the institutions and current answers the file refers to."""
+        column = self.layout.code
+        codes = sorted({_text(v) for v in (dataset[column] if column in (dataset.headers or [])
+                                           else []) if _text(v)})
+        self._existing = {}
+        for start in range(0, len(codes), 500):
+            chunk = codes[start:start + 500]
+            for inst in Institution.objects.select_related("category").filter(code__in=chunk):
+                self._institutions[inst.code] = inst
+            rows = (SurveyResponse.objects.filter(is_current=True, institution__code__in=chunk)
+                    .values_list("pk", "version", "institution__code", "cycle__fiscal_year",
+                                 "answers__question__number", "answers__option__code"))
+            for pk, version, code, year, number, option in rows:
+                entry = self._existing.setdefault((code, year), (pk, version, {}))
+                if number is not None and option is not None:
+                    entry[2][number] = option
+        for cycle in SurveyCycle.objects.select_related("question_set"):
+            self._cycles[cycle.fiscal_year] = cycle
 
     # -- parsing ------------------------------------------------------------------------------
 
@@ -139,12 +161,12 @@ class SurveyRowResource(resources.ModelResource):
         return ParsedRow(code, name, category, year, codes, institution)
 
     def _institution(self, code: str) -> Institution | None:
-        if code not in self._institutions:
+        if code not in self._institutions and self._existing is None:
             inst = Institution.objects.select_related("category").filter(code=code).first()
             if inst is None:
                 return None
             self._institutions[code] = inst
-        return self._institutions[code]
+        return self._institutions.get(code)
 
     def _home_answers(self, year: int) -> dict[int, int]:
         if year not in self._home_codes:
@@ -161,6 +183,15 @@ class SurveyRowResource(resources.ModelResource):
             self._cycles[year] = services.cycle_open(fiscal_year=year, actor=self.actor)
         return self._cycles[year]
 
+    def _question_set_data(self, cycle: SurveyCycle) -> tuple[dict, dict]:
+        key = cycle.question_set_id
+        if key not in self._set_data:
+            self._set_data[key] = (
+                {o.code: o for o in cycle.question_set.options.all()},
+                {q.number: q for q in cycle.question_set.questions.all()},
+            )
+        return self._set_data[key]
+
     # -- import-export hooks ------------------------------------------------------------------
 
     def before_import_row(self, row, **kwargs):
@@ -168,6 +199,15 @@ class SurveyRowResource(resources.ModelResource):
 
     def get_or_init_instance(self, instance_loader, row):
         parsed: ParsedRow = row["__parsed"]
+        if self._existing is not None:
+            found = self._existing.get((parsed.code, parsed.fiscal_year))
+            if found is None or parsed.institution is None:
+                return SurveyResponse(), True
+            pk, version, _codes = found
+            instance = SurveyResponse(pk=pk, version=version, institution=parsed.institution,
+                                      cycle=self._cycles.get(parsed.fiscal_year))
+            instance._imported_codes = found[2]
+            return instance, False
         if parsed.institution is not None:
             existing = (SurveyResponse.objects.filter(
                 cycle__fiscal_year=parsed.fiscal_year, institution=parsed.institution,
@@ -183,8 +223,10 @@ class SurveyRowResource(resources.ModelResource):
         if instance.pk is None:
             return False
         parsed: ParsedRow = row["__parsed"]
-        current = dict(instance.answers.filter(option__isnull=False)
-                       .values_list("question__number", "option__code"))
+        current = getattr(instance, "_imported_codes", None)
+        if current is None:
+            current = dict(instance.answers.filter(option__isnull=False)
+                           .values_list("question__number", "option__code"))
         return current == parsed.codes
 
     def save_instance(self, instance, is_create, row, **kwargs):
@@ -196,10 +238,12 @@ class SurveyRowResource(resources.ModelResource):
             institution_save(instance=institution, actor=self.actor)
             self._institutions[parsed.code] = institution
             parsed.institution = institution
+        cycle = self._cycle(parsed.fiscal_year)
+        options, questions = self._question_set_data(cycle)
         try:
             response, _changed = services.response_import(
-                cycle=self._cycle(parsed.fiscal_year), institution=institution,
-                codes=parsed.codes, actor=self.actor)
+                cycle=cycle, institution=institution, codes=parsed.codes, actor=self.actor,
+                options=options, questions=questions)
         except ApplicationError as exc:
             raise ValidationError({self.layout.code: [exc.message]})
         instance.pk = response.pk

@@ -274,12 +274,19 @@ def response_amend(*, response: SurveyResponse, reason: str, actor: User) -> Sur
 
 @transaction.atomic
 def response_import(*, cycle: SurveyCycle, institution: Institution, codes: dict[int, int],
-                    actor: User | None = None) -> tuple[SurveyResponse, bool]:
-    """Store another institution's published answers (locked). Returns (response, changed)."""
+                    actor: User | None = None, options: dict | None = None,
+                    questions: dict | None = None) -> tuple[SurveyResponse, bool]:
+    """Store another institution's published answers (locked). Returns (response, changed).
+
+    ``options``/``questions`` (code → object of the cycle's question set) may be passed by a
+    bulk import so that they are not read again for every row.
+    """
     if institution.is_home:
         raise ApplicationError(_("The home institution's answers are entered in the portal."))
-    options = {o.code: o for o in cycle.question_set.options.all()}
-    questions = {q.number: q for q in cycle.question_set.questions.all()}
+    if options is None:
+        options = {o.code: o for o in cycle.question_set.options.all()}
+    if questions is None:
+        questions = {q.number: q for q in cycle.question_set.questions.all()}
     for number, code in codes.items():
         if number not in questions or code not in options:
             raise ApplicationError(_("Unknown answer code %(code)s for Q%(n)s.")
