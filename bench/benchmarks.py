@@ -78,7 +78,7 @@ def _model(label: str, name: str):
         raise NotBuilt(f"{label}.{name} missing") from None
 
 
-def _page(b, prefix: str, email: str, page: str, *, p95: str, queries: str = "<= 12 queries",
+def _page(b, prefix: str, email: str, page: str, *, p95: str | None, queries: str = "<= 12 queries",
           headers: dict | None = None):
     result = measure_page(b.client(email), page, repeats=b.repeats, headers=headers)
     return page_figures(prefix, result, p95_target=p95, queries_target=queries, url=page)
@@ -94,6 +94,13 @@ def _disclosure_of(email: str):
 
 def _names(prefix: str) -> list[str]:
     return [f"{prefix}_queries", f"{prefix}_median", f"{prefix}_p95"]
+
+
+@benchmark("baseline_page", _names("baseline_page"))
+def baseline_page(b):
+    """Calibration, no target: the smallest logged-in page (the researcher's generated files,
+    none) — session, user, roles, base template and menus. Compare the other pages with it."""
+    return _page(b, "baseline_page", G.LONG_HISTORY_RESEARCHER, url("portal:file_list"), p95=None)
 
 
 @benchmark("researcher_dashboard", _names("researcher_dashboard"))

@@ -113,6 +113,16 @@ class Bench:
 
 
 def maxrss_mb() -> float:
+    """Peak resident memory of this process in MB.
+
+    /proc/self/status VmHWM is per address space, so it starts afresh in a child after exec;
+    ru_maxrss (the fallback elsewhere) would carry the parent's size over to the child."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
