@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import CachedInstanceLoader
 
 from portal import services
 from portal.errors import ApplicationError
@@ -135,8 +136,11 @@ class RosterResource(resources.ModelResource):
     clean_exclude: tuple[str, ...] = ()
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
-        """Combine the row's errors with the model's own validation (all shown at once)."""
+        """When a column is already wrong, add the model's own validation so that every problem
+        of the row is shown at once. Otherwise the service validates (full_clean) on save."""
         errors = dict(import_validation_errors or {})
+        if not errors:
+            return
         try:
             instance.full_clean(exclude=[*errors, *self.clean_exclude],
                                 validate_unique=validate_unique)
@@ -189,6 +193,7 @@ class DepartmentResource(RosterResource):
     class Meta:
         model = Department
         import_id_fields = ["code"]
+        instance_loader_class = CachedInstanceLoader
         fields = ["code", "name_ja", "name_en", "parent"]
         skip_html_diff = True
         store_instance = True
@@ -312,6 +317,7 @@ class PersonResource(RosterResource):
     class Meta:
         model = User
         import_id_fields = ["email"]
+        instance_loader_class = CachedInstanceLoader
         fields = ["email", "family_name", "given_name", "family_name_en", "given_name_en",
                   "employee_number", "researcher_number", "department"]
         skip_html_diff = True
@@ -321,6 +327,18 @@ class PersonResource(RosterResource):
 
     def get_queryset(self):
         return User.objects.select_related("department").prefetch_related("role_assignments")
+
+    def before_import(self, dataset, **kwargs):
+        super().before_import(dataset, **kwargs)
+        headers = dataset.headers or []
+        if "email" in headers:  # matched case-insensitively (addresses are stored lower-case)
+            index = headers.index("email")
+            rows = [list(r) for r in dataset]
+            for r in rows:
+                r[index] = str(r[index] or "").strip().lower()
+            del dataset[:]
+            for r in rows:
+                dataset.append(r)
 
     def before_import_row(self, row, **kwargs):
         row["email"] = (row.get("email") or "").strip().lower()

@@ -283,3 +283,15 @@ def test_confirming_asks_for_the_password_again_and_then_imports(client_as, admi
     assert not User.objects.filter(email="re@example.ac.jp").exists()
     response = client.post(response["Location"], {"password": PASSWORD}, follow=True)
     assert User.objects.filter(email="re@example.ac.jp").exists()
+
+
+def test_existing_people_are_matched_by_email_case_insensitively(client_as, admin_user, researcher):
+    client = reauthenticated(client_as(admin_user), admin_user)
+    people = csv_file(PEOPLE_HEADER + "ALICE@Example.AC.JP,有栖,アリス,Arisu,Alice,E-77,,ENG-MECH,\n")
+    response = dry_run(client, people=people)
+    row = response.context["report"].files[0].rows[0]
+    assert row.action == "update" and row.changes == [("employee_number", "", "E-77")]
+    client.post(URL, {"token": response.context["token"]})
+    researcher.refresh_from_db()
+    assert researcher.employee_number == "E-77"
+    assert User.objects.filter(email__iexact="alice@example.ac.jp").count() == 1
