@@ -545,7 +545,7 @@ def write_meta(meta: dict) -> None:
 
 
 def prepare(scale: Scale, target: dict, *, seed: int, regenerate: bool,
-            out: Callable[[str], None] = print) -> dict:
+            out: Callable[[str], None] = print, keep_stale: bool = False) -> dict:
     """Make sure the benchmark database holds ``scale``'s data; regenerate when stale.
 
     Call after bench.env.configure() and django.setup().
@@ -566,6 +566,13 @@ def prepare(scale: Scale, target: dict, *, seed: int, regenerate: bool,
         if meta and all(meta.get(k) == v for k, v in wanted.items()):
             out(f"Reusing the generated data in {target['name']} (generated {meta['at']}).")
             return meta
+        if keep_stale and meta and meta.get("scale") == wanted["scale"]:
+            # Migrations or the generator changed since: apply the new migrations, keep the rows
+            # (tables added since stay empty). Faster than regenerating a full scale.
+            call_command("migrate", interactive=False, verbosity=0)
+            out(f"Reusing the stale generated data in {target['name']} (generated {meta['at']}, "
+                "migrated forward; --regenerate to refresh).")
+            return {**meta, "stale": True}
     connection.close()
     env.reset_database(target)
     out(f"Generating scale '{scale.name}' into {target['vendor']} {target['name']} ...")

@@ -403,6 +403,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--warmup", type=float, default=5,
                         help="seconds of traffic before the measured window (not counted)")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="reuse data generated before the latest migrations (migrating forward)")
     parser.add_argument("--keep-db", action="store_true", help="keep the throw-away database")
     args = parser.parse_args(argv)
     if not (0 < args.seconds <= 3600 and 0 < args.users <= 1000):
@@ -415,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.generate import prepare
 
-    prepare(scale, target, seed=args.seed, regenerate=False)
+    prepare(scale, target, seed=args.seed, regenerate=False, keep_stale=args.keep_data)
     load = clone_database(target, args.scale)
     use_database(load)
     rng = random.Random(args.seed)

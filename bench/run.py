@@ -210,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="timed requests per page")
     parser.add_argument("--only", default="", help="comma-separated benchmark keys")
     parser.add_argument("--regenerate", action="store_true", help="regenerate the data first")
+    parser.add_argument("--keep-data", action="store_true",
+                        help="reuse data generated before the latest migrations (migrating forward)")
     parser.add_argument("--list", action="store_true", help="list the benchmark keys and exit")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     parser.add_argument("--child-params", default="{}", help=argparse.SUPPRESS)
@@ -243,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     print(f"bench/run.py: scale {scale.name} on {target['vendor']} ({target['name']})", flush=True)
-    meta = prepare(scale, target, seed=args.seed, regenerate=args.regenerate)
+    meta = prepare(scale, target, seed=args.seed, regenerate=args.regenerate,
+                   keep_stale=args.keep_data)
     repeats = args.repeats or (20 if scale_key in {"quick", "tiny"} else 50)
     bench = Bench(scale=scale, scale_key=scale_key, repeats=repeats)
     only = {k.strip() for k in args.only.split(",") if k.strip()} or None
