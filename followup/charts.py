@@ -38,6 +38,10 @@ def _fmt_change(value: Decimal | None) -> str:
 
 def stacked_bars(*, title: str, questions, options, results, chart_id: str = "") -> SafeString:
     """SVG of one category: ``results`` maps question number → aggregation.QuestionResult."""
+    done_label = escape(_("Done by year end"))
+    change_label = escape(_("vs. previous year"))
+    empty_label = escape(_("No answers"))
+    legend_done = escape(_("Done by year end (options 1 + 2)"))
     legend_h = 18 * ((len(options) + 1) // 2) + 8
     top = 26
     height = top + ROW_H * len(questions) + legend_h + 8
@@ -50,9 +54,9 @@ def stacked_bars(*, title: str, questions, options, results, chart_id: str = "")
         f"<title>{escape(title)}</title>",
         f'<text x="{LEFT}" y="16" font-size="13" font-weight="bold">{escape(title)}</text>',
         f'<text x="{LEFT + BAR_W + 14}" y="16" font-size="10" fill="#444">'
-        f'{escape(_("Done by year end"))}</text>',
+        f"{done_label}</text>",
         f'<text x="{LEFT + BAR_W + 130}" y="16" font-size="10" fill="#444">'
-        f'{escape(_("vs. previous year"))}</text>',
+        f"{change_label}</text>",
     ]
     for i, q in enumerate(questions):
         res = results.get(q.number)
@@ -65,7 +69,7 @@ def stacked_bars(*, title: str, questions, options, results, chart_id: str = "")
             parts.append(f'<rect x="{LEFT}" y="{bar_y}" width="{BAR_W}" height="{BAR_H}" '
                          f'fill="#f2f2f2" stroke="#ccc"/>')
             parts.append(f'<text x="{LEFT + 6}" y="{bar_y + 13}" fill="#666">'
-                         f'{escape(_("No answers"))}</text>')
+                         f"{empty_label}</text>")
             continue
         x = float(LEFT)
         for opt in options:
@@ -113,7 +117,7 @@ def stacked_bars(*, title: str, questions, options, results, chart_id: str = "")
     parts.append(f'<path d="M{lx} {yy + 6} H{lx + 12}" stroke="#c00000" stroke-width="1.5" '
                  f'stroke-dasharray="4 2"/>')
     parts.append(f'<text x="{lx + 18}" y="{yy + 10}" font-size="10">'
-                 f'{escape(_("Done by year end (options 1 + 2)"))}</text>')
+                 f"{legend_done}</text>")
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
