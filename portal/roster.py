@@ -30,8 +30,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from portal.audit import audit_log
+from portal.audit import audit_log, register_renderer
 from portal.errors import ApplicationError
 from portal.models import User
 from portal.permissions import require
@@ -51,6 +52,12 @@ COLUMNS = {"departments": DEPARTMENT_COLUMNS, "people": PERSON_COLUMNS}
 MAX_ROWS = 50_000
 UPLOAD_MAX_AGE_SECONDS = 3600
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+register_renderer(
+    "portal.roster.imported",
+    gettext_lazy("Roster imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged"),
+)
 
 
 class RosterError(ApplicationError):

@@ -89,6 +89,13 @@ def test_confirm_imports_people_and_roles_through_audited_services(client_as, ad
     assert "portal.user.saved" in actions
     assert actions.count("portal.role.assigned") == 2
     assert "portal.roster.imported" in actions
+    from django.utils import translation
+
+    from portal.audit import render_entry
+
+    with translation.override("en"):
+        summary = render_entry(AuditEntry.objects.get(action="portal.roster.imported"))
+    assert summary == "Roster imported: 1 new, 0 updated, 0 unchanged"
     # the token is single-use
     again = client.post(URL, {"token": token})
     assert again.status_code == 302
