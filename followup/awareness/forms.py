@@ -74,7 +74,7 @@ class AttendanceMarkForm(forms.Form):
 
 
 class QuizQuestionForm(forms.Form):
-    text = forms.CharField(label=_("Question"), widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label=_("Quiz question"), widget=forms.Textarea(attrs={"rows": 2}))
     choice_1 = forms.CharField(label=_("Choice 1"), max_length=300)
     choice_2 = forms.CharField(label=_("Choice 2"), max_length=300)
     choice_3 = forms.CharField(label=_("Choice 3"), max_length=300, required=False)

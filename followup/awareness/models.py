@@ -152,7 +152,7 @@ class QuizQuestion(models.Model):
         AwarenessActivity, on_delete=models.CASCADE, related_name="quiz_questions"
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    text = models.TextField(_("question"))
+    text = models.TextField(_("question text"))
 
     class Meta:
         ordering = ["order", "id"]
@@ -200,7 +200,7 @@ class Attendance(TimeStampedModel):
     )
     attended = models.BooleanField(_("attended / completed"), default=True)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
-    source = models.CharField(_("source"), max_length=10, choices=AttendanceSource.choices)
+    source = models.CharField(_("how recorded"), max_length=10, choices=AttendanceSource.choices)
     quiz_score = models.PositiveSmallIntegerField(_("quiz score (%)"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
@@ -232,8 +232,8 @@ class Attendance(TimeStampedModel):
 
 
 class ChecklistTarget(models.TextChoices):
-    RESEARCHER = "researcher", _("Researchers")
-    INSTITUTION = "institution", _("Institution")
+    RESEARCHER = "researcher", _("For researchers")
+    INSTITUTION = "institution", _("For the institution")
 
 
 class ChecklistCategory(models.TextChoices):
@@ -325,7 +325,7 @@ class ChecklistItem(models.Model):
     key = models.SlugField(_("key"), max_length=60)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     category = models.CharField(_("category"), max_length=30, choices=ChecklistCategory.choices)
-    text = models.TextField(_("question"))
+    text = models.TextField(_("question text"))
     help_text = models.TextField(_("guidance"), blank=True)
     answer_kind = models.CharField(
         _("answer"), max_length=20, choices=AnswerKind.choices, default=AnswerKind.YES_NO
