@@ -8,7 +8,6 @@ for code, text in {
     "riskmgmt.case.opened": _("Case opened: %(reason)s"),
     "riskmgmt.case.flag_joined": _("New flag joined the case: %(reason)s"),
     "riskmgmt.case.assigned": _("Case assigned"),
-    "riskmgmt.case.assessed": _("Risk assessed as %(level)s: %(rationale)s"),
     "riskmgmt.case.decided": _("Decision recorded"),
     "riskmgmt.case.reviewed": _("Monitoring review: %(note)s"),
     "riskmgmt.case.closed": _("Case closed"),
@@ -28,3 +27,16 @@ for code, text in {
     "riskmgmt.inquiry.responded": _("Response to the funding agency recorded"),
 }.items():
     register_renderer(code, text)
+
+
+def _assessed(entry):
+    from riskmgmt.models import RiskLevel
+
+    data = entry.data or {}
+    level = data.get("level", "")
+    label = RiskLevel(level).label if level in RiskLevel.values else level
+    return _("Risk assessed as %(level)s: %(rationale)s") % {
+        "level": label, "rationale": data.get("rationale", "")}
+
+
+register_renderer("riskmgmt.case.assessed", _assessed)

@@ -30,6 +30,16 @@ def load(stdout=None) -> None:
         services.screening_release_import(screening_list=lst, data=FIXTURE.read_bytes(),
                                           filename=FIXTURE.name, actor=admin, label="demo",
                                           rescreen=False)
+        # A registry organisation that the new release finds, for the hit review page.
+        from portal.models import Organisation
+        from portal.services import organisation_save
+
+        if not Organisation.objects.filter(name_en="Harbin Institute of Technology").exists():
+            organisation_save(instance=Organisation(name_ja="哈爾浜工業大学",
+                                                    name_en="Harbin Institute of Technology",
+                                                    country="CN"), actor=admin)
+        services.screening_rescreen_registry(release=lst.releases.get(is_current=True),
+                                             actor=admin)
     # Rules over the disclosures that the disclosures demo may have submitted.
     try:
         from disclosures.models import DisclosureVersion

@@ -135,7 +135,8 @@ class DisclosureFacts:
 
         def load(v):
             return {
-                section: list(getattr(v, related).select_related("organisation").all())
+                section: list(getattr(v, related).select_related("organisation")
+                              .prefetch_related("organisation__aliases"))
                 for section, related in SECTION_RELATED.items()
             }
 
@@ -151,6 +152,7 @@ class DisclosureFacts:
         records = list(
             ExternalRecordItem.objects.filter(owner_id=disclosure.owner_id)
             .exclude(status=ExternalRecordItem.Status.REJECTED).select_related("organisation")
+            .prefetch_related("organisation__aliases")
         )
         return cls(sections=current, previous=previous, external_records=records)
 
