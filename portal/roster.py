@@ -136,6 +136,8 @@ def read_table(kind: str, fmt: str, data: bytes) -> tablib.Dataset:
     while headers and not headers[-1]:
         headers.pop()
     allowed = COLUMNS[kind]
+    if "" in headers:
+        raise RosterError(_("Column %(n)s of the header has no name.") % {"n": headers.index("") + 1})
     unknown = [h for h in headers if h not in allowed]
     if unknown or not headers:
         raise RosterError(

@@ -21,6 +21,9 @@ def test_researcher_logs_in_switches_language_and_logs_out(page, login, research
     assert "有栖" in page.locator("main h1").inner_text()
     assert page.locator("html").get_attribute("lang") == "ja"
     assert page.locator("nav.main-nav").is_visible()
+    # the researcher dashboard: the role badge and no administrator widgets
+    assert page.locator("main .badge").count() >= 1
+    assert page.get_by_test_id("active-users").count() == 0
 
     page.get_by_test_id("lang-en").click()
     page.wait_for_load_state()

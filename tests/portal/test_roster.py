@@ -187,6 +187,7 @@ def test_shift_jis_csv_is_read(client_as, admin_user, departments):
     ("people.csv", b"mail,name\nx,y\n", "Unknown column"),
     ("people.csv", b"family_name\nx\n", "Missing column"),
     ("people.csv", b"email,family_name\n", "no rows"),
+    ("people.csv", b"email,,family_name\na,b,c\n", "has no name"),
 ])
 def test_files_are_checked_by_content_and_columns(client_as, admin_user, departments, name, content, message, settings):
     settings.LANGUAGE_CODE = "en"
