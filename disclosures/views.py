@@ -217,7 +217,10 @@ def _render_section(request, draft, section, *, form=None, editing_key=None, err
 @require_GET
 @permission_required("disclosures.disclosure.file")
 def edit(request):
-    disclosure, draft = _own_draft(request)
+    try:
+        disclosure, draft = _own_draft(request)
+    except Http404:
+        return redirect("disclosures:mine")
     if draft is None:
         return redirect("disclosures:mine")
     return render(request, "disclosures/edit.html", {

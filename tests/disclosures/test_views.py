@@ -266,3 +266,39 @@ def test_edit_page_query_count(client_as, researcher, django_assert_max_num_quer
     client = client_as(researcher)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("disclosures:edit")).status_code == 200
+
+
+def test_no_change_button_confirms_within_the_open_campaign(client_as, researcher, reviewer,
+                                                           admin_user):
+    from tests.disclosures.factories import open_campaign
+
+    v1 = accepted_disclosure(researcher, reviewer, ("position", side_job(org())))
+    open_campaign(admin_user)
+    client = client_as(researcher)
+    detail = reverse("disclosures:detail", args=[v1.disclosure.public_id])
+    assert 'data-testid="no-change-form"' in client.get(detail).content.decode()
+    client.post(reverse("disclosures:no_change"), {"attest": ""})
+    assert v1.disclosure.versions.count() == 1  # refused without the attestation
+    response = client.post(reverse("disclosures:no_change"), {"attest": "on"})
+    assert response.status_code == 302
+    latest = v1.disclosure.versions.order_by("-number").first()
+    assert (latest.number, latest.kind, latest.status) == (2, "no_change", "accepted")
+    assert 'data-testid="no-change-form"' not in client.get(detail).content.decode()
+
+
+def test_removing_an_item_through_htmx(client_as, researcher):
+    item = add_item(researcher, "position", side_job(org("Gone Co")))
+    draft = draft_for(researcher)
+    response = client_as(researcher).post(
+        reverse("disclosures:item_delete", args=["position", item.item_key]),
+        {"lock_version": draft.lock_version}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "Gone Co" not in response.content.decode()
+    assert not PositionItem.objects.filter(version=draft).exists()
+
+
+def test_queue_filters_return_the_table_partial_for_htmx(client_as, staff, researcher):
+    submitted_disclosure(researcher)
+    response = client_as(staff).get(reverse("disclosures:queue"), {"status": "submitted"},
+                                    HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body and 'data-testid="queue-row"' in body
