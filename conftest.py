@@ -154,3 +154,17 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "integration" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    """The real public data samples: ``../shared/data`` beside the checkout (as in CI), or
+    ``PORTAL_SHARED_DATA``."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    path = Path(os.environ.get("PORTAL_SHARED_DATA", settings.BASE_DIR.parent / "shared" / "data"))
+    if not path.is_dir():
+        pytest.fail(f"shared data samples not found at {path} (set PORTAL_SHARED_DATA)")
+    return path
