@@ -32,6 +32,7 @@ RENDERERS = {
     "awareness.casestudy.changed": _("Changed the case study “%(title)s”"),
     "awareness.casestudy.published": _("Published the case study"),
     "awareness.casestudy.withdrawn": _("Withdrew the case study to draft"),
+    "awareness.risktype.saved": _("Saved the risk type"),
 }
 
 for action, text in RENDERERS.items():

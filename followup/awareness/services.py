@@ -30,6 +30,7 @@ from followup.awareness.models import (
     QuizChoice,
     QuizQuestion,
     ResponseStatus,
+    RiskType,
     VersionStatus,
 )
 from followup.awareness.resources import ImportReport, read_dataset, run_import
@@ -605,3 +606,14 @@ def case_study_publish(*, actor: User | None, case_study: CaseStudy, publish: bo
         target=case_study, actor=actor, data={"title": case_study.title},
     )
     return case_study
+
+
+@transaction.atomic
+def risk_type_save(*, instance: RiskType, actor: User | None = None) -> RiskType:
+    """Create or rename a risk-type tag of the case library (administrators, in the admin)."""
+    before = snapshot(RiskType.objects.get(pk=instance.pk)) if instance.pk else {}
+    _full_clean(instance)
+    instance.save()
+    audit_log(action="awareness.risktype.saved", target=instance, actor=actor,
+              before=before, after=snapshot(instance))
+    return instance

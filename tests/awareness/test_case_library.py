@@ -133,3 +133,15 @@ def test_shipped_fixtures_load_twice_without_changes_and_keep_edits(staff):
     assert CaseStudy.objects.filter(search_text__contains="兼業").exists()
     assert (RiskType.objects.count(), Checklist.objects.count(), CaseStudy.objects.count()) == (
         counts[0], counts[1], counts[3])
+
+
+def test_administrators_edit_risk_types_in_the_admin(client_as, admin_user, staff):
+    from portal.models import AuditEntry
+
+    resp = client_as(admin_user).post("/admin/awareness/risktype/add/", {
+        "code": "research_misconduct", "name_ja": "研究不正", "name_en": "Misconduct", "order": 99})
+    assert resp.status_code == 302
+    assert RiskType.objects.filter(code="research_misconduct").exists()
+    assert AuditEntry.objects.filter(action="awareness.risktype.saved").exists()
+    assert client_as(staff).get("/admin/awareness/risktype/").status_code in (302, 403)
+    assert client_as(admin_user).get("/admin/awareness/casestudy/").status_code == 200
