@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import RegulationDocument
 
@@ -18,7 +19,7 @@ class AnswerForm(forms.Form):
 
     option = forms.TypedChoiceField(label=_("Answer"), coerce=int, required=False,
                                     empty_value=None, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("Note"), required=False, max_length=4000,
+    note = forms.CharField(label=pgettext_lazy("survey answer", "Note"), required=False, max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 2}))
     evidence = forms.CharField(label=_("Evidence"), required=False, max_length=8000,
                                widget=forms.Textarea(attrs={"rows": 3}))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.fiscal import fiscal_year_label
@@ -55,8 +55,8 @@ class Question(models.Model):
 
     class Meta:
         ordering = ["question_set", "number"]
-        verbose_name = _("question")
-        verbose_name_plural = _("questions")
+        verbose_name = pgettext_lazy("survey", "question")
+        verbose_name_plural = pgettext_lazy("survey", "questions")
         constraints = [
             models.UniqueConstraint(fields=["question_set", "number"],
                                     name="unique_question_number"),
@@ -113,8 +113,8 @@ class SurveyCycle(TimeStampedModel):
     """One fiscal year's survey. Addressed by its fiscal year (not an id) in URLs."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("survey cycle", "Open")
+        CLOSED = "closed", pgettext_lazy("survey cycle", "Closed")
 
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"), unique=True)
     question_set = models.ForeignKey(QuestionSet, on_delete=models.PROTECT,
@@ -151,7 +151,7 @@ class SurveyResponse(PublicModel):
 
     class Source(models.TextChoices):
         ENTERED = "entered", _("Entered in the portal")
-        IMPORTED = "imported", _("Imported")
+        IMPORTED = "imported", pgettext_lazy("answer source", "Imported")
 
     cycle = models.ForeignKey(SurveyCycle, on_delete=models.CASCADE, related_name="responses",
                               verbose_name=_("survey cycle"))
@@ -244,7 +244,7 @@ class SurveyAnswer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     option = models.ForeignKey(AnswerOption, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="answers", verbose_name=_("answer"))
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(pgettext_lazy("survey answer", "note"), blank=True)
     evidence = models.TextField(_("evidence"), blank=True)
     documents = models.ManyToManyField(RegulationDocument, blank=True, related_name="answers",
                                        verbose_name=_("regulation documents"))

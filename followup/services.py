@@ -426,7 +426,8 @@ def institutions_load_mext(*, records: list[dict], actor: User | None = None) ->
             inst.name_ja, inst.name_en, inst.category = name_ja, new_en, categories[cat_code]
             institution_save(instance=inst, actor=actor)
             stats.updated += 1
-        audit_log(action="followup.institutions.loaded", actor=actor,
-                  data={"created": stats.created, "updated": stats.updated,
-                        "unchanged": stats.unchanged, "skipped": len(stats.skipped)})
+        if stats.created or stats.updated:
+            audit_log(action="followup.institutions.loaded", actor=actor,
+                      data={"created": stats.created, "updated": stats.updated,
+                            "unchanged": stats.unchanged, "skipped": len(stats.skipped)})
     return stats
