@@ -71,9 +71,11 @@ class RosterResource(resources.ModelResource):
     #: attribute → column name, for error messages and the change list
     columns: dict[str, str] = {}
 
-    def __init__(self, *, actor: User | None = None, institution: Institution | None = None):
+    def __init__(self, *, actor: User | None = None, institution: Institution | None = None,
+                 on_row=None):
         super().__init__()
         self.actor = actor
+        self.on_row = on_row  # called after each row (progress of background imports)
         self.institution = institution or Institution.home()
         self._departments: dict[str, Department | None] = {}
         self._seen_keys: set[str] = set()
@@ -148,6 +150,12 @@ class RosterResource(resources.ModelResource):
             errors = exc.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def import_row(self, row, instance_loader, **kwargs):
+        result = super().import_row(row, instance_loader, **kwargs)
+        if self.on_row is not None:
+            self.on_row()
+        return result
 
     def after_import_row(self, row, row_result, **kwargs):
         instance = row_result.instance

@@ -20,19 +20,24 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
+import logging
 import secrets
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 
 import tablib
+from celery import shared_task
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.audit import audit_log, register_renderer
+from portal.audit import audit_log, register_renderer, task_actor
 from portal.errors import ApplicationError
 from portal.models import User
 from portal.permissions import require
@@ -46,7 +51,12 @@ from portal.resources import (
 )
 from portal.storage import private_storage
 
+logger = logging.getLogger(__name__)
+
 KINDS = ("departments", "people")
+#: Uploads with more rows than this are checked and imported by a Celery task with a progress
+#: page, so that a large roster never hits the web server's request timeout.
+SYNC_MAX_ROWS = 300
 REQUIRED = {"departments": ["code"], "people": ["email"]}
 COLUMNS = {"departments": DEPARTMENT_COLUMNS, "people": PERSON_COLUMNS}
 MAX_ROWS = 50_000
@@ -176,6 +186,7 @@ class StoredFile:
     fmt: str
     sha256: str
     size: int
+    rows: int = 0
 
 
 @dataclass
@@ -184,6 +195,10 @@ class StoredUpload:
     user_id: int
     created: float
     files: list[StoredFile]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(f.rows for f in self.files)
 
     def to_session(self) -> dict:
         return {"token": self.token, "user_id": self.user_id, "created": self.created,
@@ -215,15 +230,15 @@ def roster_upload_store(*, user: User, uploads: dict) -> StoredUpload:
             )
         data = upload.read()
         fmt = sniff_format(upload.name, data)
-        read_table(kind, fmt, data)
-        checked.append((kind, upload.name, fmt, data))
+        rows = len(read_table(kind, fmt, data))
+        checked.append((kind, upload.name, fmt, data, rows))
     if not checked:
         raise RosterError(_("Choose a departments file, a people file, or both."))
     token = secrets.token_urlsafe(24)
-    for kind, name, fmt, data in checked:
+    for kind, name, fmt, data, rows in checked:
         path = private_storage().save(f"roster/{token}/{kind}.{fmt}", ContentFile(data))
         files.append(StoredFile(kind=kind, name=name[:200], path=path, fmt=fmt,
-                                sha256=hashlib.sha256(data).hexdigest(), size=len(data)))
+                                sha256=hashlib.sha256(data).hexdigest(), size=len(data), rows=rows))
     return StoredUpload(token=token, user_id=user.pk, created=timezone.now().timestamp(),
                         files=files)
 
@@ -243,9 +258,11 @@ def _load_stored(upload: StoredUpload) -> list[tuple[StoredFile, bytes]]:
 
 
 def roster_upload_discard(*, upload: StoredUpload) -> None:
-    for f in upload.files:
-        if private_storage().exists(f.path):
-            private_storage().delete(f.path)
+    storage = private_storage()
+    paths = [f.path for f in upload.files] + [_job_path(upload, k) for k in JOB_KINDS]
+    for path in paths:
+        if storage.exists(path):
+            storage.delete(path)
 
 
 def upload_from_session(session, *, user: User, token: str) -> StoredUpload:
@@ -344,6 +361,21 @@ class RosterReport:
         return sum(f.new + f.updated for f in self.files)
 
 
+def report_to_dict(report: RosterReport) -> dict:
+    return asdict(report)
+
+
+def report_from_dict(data: dict) -> RosterReport:
+    files = []
+    for f in data.get("files", []):
+        rows = [RowReport(**{**r, "changes": [tuple(c) for c in r.get("changes", [])]})
+                for r in f.get("rows", [])]
+        files.append(FileReport(kind=f["kind"], name=f["name"], rows=rows,
+                                base_errors=list(f.get("base_errors", []))))
+    return RosterReport(files=files, dry_run=data.get("dry_run", True),
+                        imported=data.get("imported", False))
+
+
 class _Rollback(Exception):
     pass
 
@@ -390,10 +422,19 @@ def _line_of(row_values) -> int:
         return 0
 
 
-def roster_run(*, user: User, upload: StoredUpload, dry_run: bool) -> RosterReport:
+def roster_run(*, user: User, upload: StoredUpload, dry_run: bool,
+               progress: Callable[[int], None] | None = None) -> RosterReport:
     """Dry-run or import the stored files; all-or-nothing across every file and row."""
     require(user, "portal.roster.import")
     loaded = _load_stored(upload)
+    total = max(1, upload.total_rows)
+    done = [0]
+
+    def on_row():
+        done[0] += 1
+        if progress is not None and (done[0] % 25 == 0 or done[0] == total):
+            progress(min(99, int(100 * done[0] / total)))
+
     order = {k: i for i, k in enumerate(KINDS)}
     loaded.sort(key=lambda pair: order[pair[0].kind])
     report = RosterReport(files=[], dry_run=dry_run)
@@ -402,7 +443,7 @@ def roster_run(*, user: User, upload: StoredUpload, dry_run: bool) -> RosterRepo
             for stored, data in loaded:
                 dataset = read_table(stored.kind, stored.fmt, data)
                 resource_class = DepartmentResource if stored.kind == "departments" else PersonResource
-                resource = resource_class(actor=user)
+                resource = resource_class(actor=user, on_row=on_row)
                 result = resource.import_data(
                     dataset, dry_run=False, use_transactions=True, raise_errors=False,
                     rollback_on_validation_errors=False, retain_instance_in_row_result=True,
@@ -424,3 +465,79 @@ def roster_run(*, user: User, upload: StoredUpload, dry_run: bool) -> RosterRepo
     except _Rollback:
         pass
     return report
+
+
+# --- Large uploads: a Celery task with a progress page ----------------------------------------
+
+JOB_KINDS = ("dry-run", "import")
+
+
+def _job_path(upload: StoredUpload, kind: str) -> str:
+    return f"roster/{upload.token}/job-{kind}.json"
+
+
+def job_state(*, upload: StoredUpload, kind: str) -> dict | None:
+    """``{"status": pending|running|done|failed, "progress": 0-100, "message", "report"}``."""
+    path = _job_path(upload, kind)
+    storage = private_storage()
+    if not storage.exists(path):
+        return None
+    with storage.open(path, "rb") as fh:
+        state = json.loads(fh.read().decode("utf-8"))
+    if state.get("report"):
+        state["report"] = report_from_dict(state["report"])
+    return state
+
+
+def _write_state(upload: StoredUpload, kind: str, **state) -> None:
+    path = _job_path(upload, kind)
+    storage = private_storage()
+    if storage.exists(path):
+        storage.delete(path)
+    storage.save(path, ContentFile(json.dumps(state, ensure_ascii=False).encode("utf-8")))
+
+
+def roster_job_start(*, user: User, upload: StoredUpload, dry_run: bool) -> str:
+    """Queue the dry run or the import of a large upload; returns the job kind."""
+    require(user, "portal.roster.import")
+    kind = "dry-run" if dry_run else "import"
+    _write_state(upload, kind, status="pending", progress=0)
+    data = upload.to_session()
+    transaction.on_commit(
+        lambda: run_roster_job.delay(user_id=user.pk, upload=data, dry_run=dry_run)
+    )
+    return kind
+
+
+def roster_job_run(*, user_id: int, upload: dict, dry_run: bool) -> None:
+    """Body of the task: re-checks the permission, runs, records progress and the report."""
+    stored = StoredUpload.from_session(upload)
+    kind = "dry-run" if dry_run else "import"
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.pk != stored.user_id:
+        _write_state(stored, kind, status="failed", progress=0,
+                     message=_("You are not allowed to import the roster."))
+        return
+    with task_actor(user):
+        try:
+            _write_state(stored, kind, status="running", progress=1)
+            report = roster_run(
+                user=user, upload=stored, dry_run=dry_run,
+                progress=lambda p: _write_state(stored, kind, status="running", progress=p),
+            )
+        except ApplicationError as exc:
+            _write_state(stored, kind, status="failed", progress=0, message=exc.message)
+        except PermissionDenied:
+            _write_state(stored, kind, status="failed", progress=0,
+                         message=_("You are not allowed to import the roster."))
+        except Exception:
+            logger.exception("Roster %s %s failed", kind, stored.token)
+            _write_state(stored, kind, status="failed", progress=0,
+                         message=_("The import failed. Please try again or contact the administrator."))
+        else:
+            _write_state(stored, kind, status="done", progress=100, report=report_to_dict(report))
+
+
+@shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=58 * 60)
+def run_roster_job(*, user_id: int, upload: dict, dry_run: bool) -> None:
+    roster_job_run(user_id=user_id, upload=upload, dry_run=dry_run)

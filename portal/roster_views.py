@@ -8,8 +8,9 @@ from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
@@ -75,6 +76,10 @@ def roster_import(request):
             user=request.user,
             uploads={k: form.cleaned_data.get(k) for k in roster.KINDS},
         )
+        if upload.total_rows > roster.SYNC_MAX_ROWS:
+            roster.remember_upload(request.session, upload)
+            kind = roster.roster_job_start(user=request.user, upload=upload, dry_run=True)
+            return redirect("portal:roster_job", token=upload.token, kind=kind)
         report = roster.roster_run(user=request.user, upload=upload, dry_run=True)
     except roster.RosterError as exc:
         form.add_error(None, exc.message)
@@ -95,6 +100,9 @@ def _confirm(request):
     token = request.POST.get("token", "")
     try:
         upload = roster.upload_from_session(request.session, user=request.user, token=token)
+        if upload.total_rows > roster.SYNC_MAX_ROWS:
+            kind = roster.roster_job_start(user=request.user, upload=upload, dry_run=False)
+            return redirect("portal:roster_job", token=upload.token, kind=kind)
         report = roster.roster_run(user=request.user, upload=upload, dry_run=False)
     except roster.RosterError as exc:
         messages.error(request, exc.message)
@@ -104,6 +112,11 @@ def _confirm(request):
     if not report.imported:
         messages.error(request, _("Nothing was imported: some rows are no longer valid."))
         return _render(request, {"report": report, "token": ""})
+    _imported_message(request, report)
+    return redirect("portal:roster_import")
+
+
+def _imported_message(request, report) -> None:
     new = sum(f.new for f in report.files)
     updated = sum(f.updated for f in report.files)
     unchanged = sum(f.unchanged for f in report.files)
@@ -112,7 +125,44 @@ def _confirm(request):
         _("Roster imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.")
         % {"new": new, "updated": updated, "unchanged": unchanged},
     )
-    return redirect("portal:roster_import")
+
+
+@require_GET
+@permission_required("portal.roster.import")
+def roster_job(request, token: str, kind: str):
+    """Progress of a large upload's dry run or import; polled with htmx until it is done."""
+    if kind not in roster.JOB_KINDS:
+        raise Http404
+    try:
+        upload = roster.upload_from_session(request.session, user=request.user, token=token)
+    except roster.RosterError as exc:
+        messages.error(request, exc.message)
+        return redirect("portal:roster_import")
+    state = roster.job_state(upload=upload, kind=kind)
+    if state is None:
+        raise Http404
+    report = state.get("report")
+    finished = state["status"] in {"done", "failed"}
+    if kind == "import" and finished:
+        roster.forget_upload(request.session, token)
+        roster.roster_upload_discard(upload=upload)
+        if report is not None and report.imported:
+            _imported_message(request, report)
+            if request.htmx:
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse("portal:roster_import")
+                return response
+            return redirect("portal:roster_import")
+    elif kind == "dry-run" and finished and not (report is not None and report.ok):
+        roster.forget_upload(request.session, token)
+        roster.roster_upload_discard(upload=upload)
+    context = {
+        "state": state, "kind": kind, "job_token": token, "report": report, "upload": upload,
+        # the confirm form of the report partial appears only after a clean dry run
+        "token": token if kind == "dry-run" and report is not None and report.ok else "",
+    }
+    template = "portal/partials/_roster_job.html" if request.htmx else "portal/roster_job.html"
+    return render(request, template, context)
 
 
 @require_GET

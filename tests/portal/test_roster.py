@@ -303,3 +303,81 @@ def test_existing_people_are_matched_by_email_case_insensitively(client_as, admi
     researcher.refresh_from_db()
     assert researcher.employee_number == "E-77"
     assert User.objects.filter(email__iexact="alice@example.ac.jp").count() == 1
+
+
+@pytest.fixture
+def large(monkeypatch):
+    """Treat every upload as large: checked and imported by the background task."""
+    from portal import roster
+
+    monkeypatch.setattr(roster, "SYNC_MAX_ROWS", 1)
+
+
+def test_large_uploads_are_checked_and_imported_in_the_background(
+        client_as, admin_user, departments, large, django_capture_on_commit_callbacks):
+    client = reauthenticated(client_as(admin_user), admin_user)
+    people = csv_file(PEOPLE_HEADER + "".join(
+        f"bg{i}@example.ac.jp,背,景{i},,,,,ENG,researcher\n" for i in range(3)))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, {"people": people})
+    assert response.status_code == 302
+    job_url = response["Location"]
+    assert job_url.endswith("/dry-run/")
+    page = client.get(job_url)
+    assert page.status_code == 200
+    report = page.context["report"]
+    assert report.ok and report.dry_run and report.files[0].new == 3
+    assert not User.objects.filter(email__startswith="bg").exists()
+    token = page.context["token"]
+    assert token and 'data-testid="roster-confirm"' in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, {"token": token})
+    assert response["Location"].endswith("/import/")
+    done = client.get(response["Location"])
+    assert done.status_code == 302 and done["Location"] == URL
+    assert User.objects.filter(email__startswith="bg").count() == 3
+    entry = AuditEntry.objects.filter(action="portal.user.saved", actor=admin_user).first()
+    assert entry.actor_kind == "task"
+    # the job and the upload are gone once the import is reported
+    assert client.get(response["Location"]).status_code == 302
+
+
+def test_background_job_page_polls_while_running_and_is_private(
+        client_as, admin_user, departments, large, personas):
+    from portal import roster
+
+    client = reauthenticated(client_as(admin_user), admin_user)
+    response = client.post(URL, {"people": csv_file(PEOPLE_HEADER + "a@example.ac.jp,a,b,,,,,ENG,\n"
+                                                    + "b@example.ac.jp,a,b,,,,,ENG,\n")})
+    job_url = response["Location"]  # on_commit not run: the job stays pending
+    page = client.get(job_url)
+    html = page.content.decode()
+    assert 'hx-trigger="every 1s"' in html and "<progress" in html
+    partial = client.get(job_url, HTTP_HX_REQUEST="true")
+    assert "<html" not in partial.content.decode()
+    token = job_url.rstrip("/").split("/")[-2]
+    upload = roster.upload_from_session(client.session, user=admin_user, token=token)
+    assert roster.job_state(upload=upload, kind="dry-run")["status"] == "pending"
+    # another administrator's session does not know this upload; others are refused
+    from tests.factories import UserFactory, give_totp
+
+    other_admin = UserFactory(roles=["admin"], department=departments["ro"])
+    give_totp(other_admin)
+    assert client_as(other_admin).get(job_url).status_code == 302
+    assert client_as(personas["staff"]).get(job_url).status_code == 403
+    assert client.get(job_url.replace("dry-run", "nope")).status_code == 404
+    assert client.post(job_url).status_code == 405
+    assert client_as(None).get(job_url)["Location"].startswith("/accounts/login/")
+
+
+def test_background_dry_run_reports_row_errors_and_offers_no_confirm(
+        client_as, admin_user, departments, large, django_capture_on_commit_callbacks):
+    client = reauthenticated(client_as(admin_user), admin_user)
+    people = csv_file(PEOPLE_HEADER + "ok@example.ac.jp,a,b,,,,,ENG,\nbad@example.ac.jp,a,b,,,,,NOPE,\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        job_url = client.post(URL, {"people": people})["Location"]
+    page = client.get(job_url)
+    assert not page.context["report"].ok
+    assert 'data-testid="roster-confirm"' not in page.content.decode()
+    assert "NOPE" in page.content.decode()
