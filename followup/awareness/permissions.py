@@ -20,7 +20,7 @@ declare("awareness.checklist.fill_own", _("Fill one's own checklist"), RESEARCHE
 declare("awareness.checklist.fill_for_researcher",
         _("Fill a researcher's checklist on their behalf (e.g. in an interview)"), OFFICE)
 declare("awareness.checklist.fill_institution", _("Fill the institution's checklist"), OFFICE)
-declare("awareness.checklist.view_responses", _("See researchers' checklist answers"), ALL_STAFF)
+declare("awareness.checklist.view_responses", _("See researchers' checklist answers"), OFFICE)
 
 # Case library
 declare("awareness.casestudy.view", _("Browse and search the case library"), EVERYONE)

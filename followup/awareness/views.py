@@ -69,6 +69,7 @@ def index(request):
         "recent_cases": list(selectors.case_study_list_for(user=user).filter(status="published")[:5]),
         "can_manage": has_perm(user, "awareness.activity.manage"),
         "can_see_completion": has_perm(user, "awareness.completion.view"),
+        "can_see_responses": has_perm(user, "awareness.checklist.view_responses"),
     }
     return render(request, "awareness/index.html", ctx)
 

@@ -77,7 +77,7 @@ GET_MATRIX = [
     ("/awareness/checklists/{rc}/fill/", RESEARCHERS),
     ("/awareness/checklists/{ic}/fill/", row(404, 404, 404, 200, 200, 403)),
     ("/awareness/responses/", EVERYONE),
-    ("/awareness/responses/{alice_response}/", row(200, 404, 200, 200, 200, 403)),
+    ("/awareness/responses/{alice_response}/", row(200, 404, 404, 200, 200, 403)),
     ("/awareness/responses/{bob_response}/", row(404, 200, 404, 200, 200, 403)),
     ("/awareness/cases/", EVERYONE),
     ("/awareness/cases/{case}/", EVERYONE),
