@@ -207,3 +207,14 @@ def test_dashboard_shows_the_survey_widget_to_office(client_as, staff, researche
     assert "7" in client_as(staff).get("/").content.decode()
     assert "/followup/2024/" in client_as(staff).get("/").content.decode()
     assert "/followup/2024/" not in client_as(researcher).get("/").content.decode()
+
+
+def test_question_set_in_use_is_read_only_in_the_admin(client_as, admin_user, cycle):
+    client = client_as(admin_user)
+    assert client.get("/admin/followup/questionset/").status_code == 200
+    url = f"/admin/followup/questionset/{cycle.question_set.pk}/change/"
+    assert client.get(url).status_code == 200  # view only
+    assert client.post(url, {"code": "changed"}).status_code == 403
+    unused = cycle.question_set.__class__.objects.get(fiscal_year=2025)
+    page = client.get(f"/admin/followup/questionset/{unused.pk}/change/").content.decode()
+    assert 'name="_save"' in page
