@@ -3,14 +3,18 @@
 - researcher@demo.example: an accepted disclosure with a side job at a foreign company, a grant
   from a foreign funder and an equipment gift;
 - researcher2@demo.example: a submitted disclosure waiting for review;
-- an open annual update campaign for the current fiscal year.
+- an open annual update campaign for the current fiscal year;
+- the Japanese universities of ROR in the organisation registry (when the data is present).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
+from pathlib import Path
 
+from django.core.management import call_command
 from django.db import transaction
 
 from disclosures import services
@@ -112,5 +116,16 @@ def load(stdout=None) -> None:
         start, _end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
         services.campaign_open(fiscal_year=year, actor=admin, opens_on=start,
                                due_date=dt.date(year + 1, 3, 31))
+    _load_ror_subset(stdout)
     if stdout:
         stdout.write("disclosures demo: loaded.")
+
+
+ROR_EDUCATION = Path("/work/shared/data/ror/ror_v2_country_JP_education.json")
+
+
+def _load_ror_subset(stdout=None) -> None:
+    """Japanese universities from ROR, so the organisation picker has real entries."""
+    if not ROR_EDUCATION.exists() or Organisation.objects.filter(ror_id="05dqf9946").exists():
+        return
+    call_command("organisations_load_ror", str(ROR_EDUCATION), stdout=stdout or io.StringIO())

@@ -102,6 +102,18 @@ def comments_for(*, user: User, version: DisclosureVersion) -> list[ItemComment]
     return list(qs)
 
 
+def earlier_comments_for(draft: DisclosureVersion) -> dict[str, list[ItemComment]]:
+    """Comments addressed to the researcher on the version a draft continues, by item key."""
+    if not draft.based_on_id:
+        return {}
+    result: dict[str, list[ItemComment]] = {}
+    for comment in ItemComment.objects.filter(
+            version_id=draft.based_on_id, visibility=ItemComment.Visibility.RESEARCHER,
+            item_key__isnull=False).select_related("author"):
+        result.setdefault(str(comment.item_key), []).append(comment)
+    return result
+
+
 def attachments_for(*, version: DisclosureVersion) -> list[Attachment]:
     return list(Attachment.objects.filter(version=version).defer("version"))
 

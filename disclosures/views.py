@@ -202,7 +202,7 @@ def _own_draft(request):
 
 def _section_items(draft, section_code):
     return sections_for_display({"sections": {section_code: draft.content.get(
-        "sections", {}).get(section_code, [])}})
+        "sections", {}).get(section_code, [])}}, selectors.earlier_comments_for(draft))
 
 
 def _render_section(request, draft, section, *, form=None, editing_key=None, error=None,
@@ -223,13 +223,18 @@ def edit(request):
         return redirect("disclosures:mine")
     if draft is None:
         return redirect("disclosures:mine")
-    return render(request, "disclosures/edit.html", {
+    return render(request, "disclosures/edit.html", _edit_context(disclosure, draft))
+
+
+def _edit_context(disclosure, draft, **extra) -> dict:
+    return {
         "disclosure": disclosure, "draft": draft,
-        "sections": sections_for_display(draft.content),
+        "sections": sections_for_display(draft.content, selectors.earlier_comments_for(draft)),
         "attachments": selectors.attachments_for(version=draft),
         "attachment_form": AttachmentForm(),
         "effort_total": services.effort_total(draft),
-    })
+        **extra,
+    }
 
 
 @require_GET
@@ -313,14 +318,9 @@ def item_edit(request, section, item_key=None):
 
 def _edit_page_with_form(request, disclosure, draft, sec, form, item_key, *, error=None,
                          status=200):
-    return render(request, "disclosures/edit.html", {
-        "disclosure": disclosure, "draft": draft,
-        "sections": sections_for_display(draft.content),
-        "attachments": selectors.attachments_for(version=draft),
-        "attachment_form": AttachmentForm(),
-        "open_section": sec.code, "form": form, "editing_key": item_key, "error": error,
-        "effort_total": services.effort_total(draft),
-    }, status=status)
+    return render(request, "disclosures/edit.html", _edit_context(
+        disclosure, draft, open_section=sec.code, form=form, editing_key=item_key, error=error,
+    ), status=status)
 
 
 @require_POST

@@ -302,3 +302,18 @@ def test_queue_filters_return_the_table_partial_for_htmx(client_as, staff, resea
                                     HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "<html" not in body and 'data-testid="queue-row"' in body
+
+
+def test_item_comments_of_a_returned_version_show_in_the_next_draft(client_as, researcher,
+                                                                     reviewer):
+    version = submitted_disclosure(researcher, ("position", side_job(org())))
+    key = version.content["sections"]["position"][0]["key"]
+    services.comment_add(version=version, actor=reviewer, body="Approval letter missing",
+                         visibility="researcher", section="position", item_key=key)
+    services.comment_add(version=version, actor=reviewer, body="Internal note",
+                         visibility="internal", section="position", item_key=key)
+    services.version_return(version=version, actor=reviewer, comment="See the item comments")
+    draft_for(researcher)
+    page = client_as(researcher).get(reverse("disclosures:edit")).content.decode()
+    assert "Approval letter missing" in page and "Internal note" not in page
+    assert "See the item comments" in page
