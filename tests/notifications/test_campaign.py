@@ -150,3 +150,20 @@ def test_campaign_opened_with_the_broker_down_still_stores_every_notice(research
     assert Delivery.objects.get().status == Delivery.Status.PENDING
     tasks.send_due_deliveries.apply()
     assert len(mailoutbox) == 1
+
+
+def test_reminder_queries_do_not_grow_with_the_number_of_researchers(personas, departments):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for(extra):
+        Notification.objects.all().delete()
+        UserFactory.create_batch(extra, department=departments["chem"], roles=["researcher"])
+        with at((7, 20)), CaptureQueriesContext(connection) as ctx:
+            services.schedule_run(name="campaign_overdue")
+            services.schedule_run(name="campaign_reminders")
+        return len(ctx.captured_queries)
+
+    make_campaign()
+    queries_for(0)  # warm the content-type cache
+    assert queries_for(5) == queries_for(40)

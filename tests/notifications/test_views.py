@@ -246,3 +246,20 @@ def test_administrators_see_failed_emails_on_the_dashboard(personas, client_as):
     staff_page = client_as(personas["staff"]).get(reverse("portal:dashboard"))
     assert not any(w.template == "notifications/partials/_widget_failed.html"
                    for w in staff_page.context["widgets"])
+
+
+def test_every_schedule_preview_page_renders(admin_user, researcher, client_as,
+                                            django_assert_max_num_queries):
+    from portal.notifications.schedules import SCHEDULES
+
+    store(researcher)
+    client = client_as(admin_user)
+    with django_assert_max_num_queries(15):
+        client.get(reverse("notifications:schedules"))
+    for schedule in SCHEDULES:
+        response = client.get(reverse("notifications:schedule_preview", args=[schedule.name]))
+        assert response.status_code == 200, schedule.name
+        assert b'data-testid="preview-total"' in response.content
+    send_due = client.get(reverse("notifications:schedule_preview", args=["send_due"]))
+    assert send_due.context["preview"].total == 1  # stored, waiting for the commit to be sent
+    assert researcher.email in send_due.content.decode()
