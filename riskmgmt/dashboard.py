@@ -16,13 +16,14 @@ def riskmgmt_widgets(request):
     user = request.user
     widgets = []
     if has_perm(user, "riskmgmt.case.view"):
-        cases = case_list_for(user=user).exclude(status=Case.Status.CLOSED)
-        ctx = {
-            "open": cases.count(),
-            "unassigned": cases.filter(assignee__isnull=True).count(),
-            "mine": cases.filter(assignee=user).count(),
-            "high": cases.filter(risk_level__in=["high", "critical"]).count(),
-        }
+        from django.db.models import Count, Q
+
+        ctx = case_list_for(user=user).exclude(status=Case.Status.CLOSED).aggregate(
+            open=Count("id"),
+            unassigned=Count("id", filter=Q(assignee__isnull=True)),
+            mine=Count("id", filter=Q(assignee=user)),
+            high=Count("id", filter=Q(risk_level__in=["high", "critical"])),
+        )
         if has_perm(user, "riskmgmt.case.manage"):
             today = timezone.localdate()
             ctx["overdue"] = MitigationMeasure.objects.filter(

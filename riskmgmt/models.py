@@ -377,6 +377,11 @@ class Case(PublicModel):
     def scope_owner_id(self):
         return self.researcher_id
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("riskmgmt:case_detail", args=[self.public_id])
+
     @property
     def is_closed(self) -> bool:
         return self.status == self.Status.CLOSED
@@ -517,6 +522,11 @@ class MitigationMeasure(TimeStampedModel):
     def is_overdue(self) -> bool:
         return self.status in self.OPEN_STATUSES and self.due_date < timezone.localdate()
 
+    def get_absolute_url(self) -> str:
+        """The page of the case (or inquiry) the measure belongs to."""
+        target = self.case if self.case_id else self.inquiry
+        return target.get_absolute_url()
+
 
 class ContingencyPlan(TimeStampedModel):
     """有事対応策: what the institution does if the risk materialises."""
@@ -591,6 +601,12 @@ class InformationRequest(PublicModel):
     def is_answered(self) -> bool:
         return self.answered_at is not None
 
+    def get_absolute_url(self) -> str:
+        """The researcher's page where the question is answered."""
+        from django.urls import reverse
+
+        return reverse("riskmgmt:my_request_detail", args=[self.public_id])
+
 
 # --- Funding-agency inquiries ----------------------------------------------------------------
 
@@ -638,6 +654,11 @@ class FundingAgencyInquiry(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.project_title}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("riskmgmt:inquiry_detail", args=[self.public_id])
 
     @property
     def agency_label(self) -> str:

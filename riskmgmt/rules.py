@@ -441,8 +441,7 @@ def validate_params(rule_type: str, params) -> dict:
             clean[key] = values
         elif spec.kind == "org_countries":
             values = [str(v).strip().upper() for v in (value or []) if str(v).strip()]
-            codes = {c for c, _n in country_table}
-            bad = [v for v in values if v not in codes]
+            bad = [v for v in values if len(v) != 2 or country_table.alpha2(v) != v]
             if bad:
                 errors.append(_("%(label)s: unknown country code %(bad)s.")
                               % {"label": spec.label, "bad": ", ".join(bad)})

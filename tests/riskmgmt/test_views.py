@@ -128,6 +128,12 @@ def test_rule_detail_permission_matrix(client_as, personas, world):
     data = {"is_enabled": "on", "p_threshold": "120", "p_sections": ["funding"], "note": "tune"}
     assert _status(client_as, personas["staff"], url, "post", data) == 403
     assert _status(client_as, personas["admin"], url, "post", data) == 302
+    from riskmgmt.models import Rule
+
+    rule = Rule.objects.get(code="effort_threshold")
+    assert rule.params == {"threshold": 120, "sections": ["funding"]} and rule.is_enabled
+    bad = {**data, "p_threshold": "abc"}
+    assert _status(client_as, personas["admin"], url, "post", bad) == 400
     page = client_as(personas["staff"]).get(url).content.decode()
     assert "tune" in page  # the history of changes
     assert _status(client_as, personas["admin"], url, "delete") == 405
@@ -337,6 +343,12 @@ def test_inquiry_create_links_researchers_cases_and_disclosures(client_as, staff
         "received_on": "2026-01-05", "deadline": "2026-02-01", "status": "received",
         "researcher_emails": "nobody@nowhere.example"})
     assert response.status_code == 400 and "nobody@nowhere.example" in response.content.decode()
+
+
+def test_case_and_request_links(world):
+    assert world["case_a"].get_absolute_url().endswith(f"{world['case_a'].public_id}/")
+    assert "/my/questions/" in world["req"].get_absolute_url()
+    assert "/inquiries/" in world["inquiry"].get_absolute_url()
 
 
 def test_dashboard_widgets(client_as, staff, researcher, world):
