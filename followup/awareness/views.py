@@ -273,6 +273,11 @@ def attendance_import(request, public_id):
             _form_error(form, exc)
         else:
             if not report.has_errors:
+                storage = private_storage()
+                for old_token, entry in list(pending.items()):  # one pending file per activity
+                    if entry.get("activity") == str(activity.public_id):
+                        storage.delete(entry["path"])
+                        pending.pop(old_token, None)
                 token = uuid.uuid4().hex
                 upload.seek(0)
                 path = private_storage().save(f"awareness/imports/{token}", upload)

@@ -145,3 +145,22 @@ def test_outside_scope_objects_are_404_for_office_actions(client_as, personas):
     assert staff.get(f"/awareness/activities/{uuid.uuid4()}/").status_code == 404
     assert staff.post(f"/awareness/activities/{uuid.uuid4()}/delete/").status_code == 404
     assert staff.get("/awareness/materials/999999/").status_code == 404
+
+
+def test_key_pages_query_counts(client_as, personas, world, django_assert_max_num_queries):
+    from tests.awareness.factories import CaseStudyFactory
+
+    for _ in range(20):
+        CaseStudyFactory()
+    researcher = client_as(personas["researcher"])
+    staff = client_as(personas["staff"])
+    researcher.get("/awareness/")
+    staff.get("/awareness/")
+    with django_assert_max_num_queries(15):
+        assert researcher.get("/awareness/cases/?q=契約").status_code == 200
+    with django_assert_max_num_queries(20):
+        assert researcher.get(f"/awareness/checklists/{world['rc']}/fill/").status_code == 200
+    with django_assert_max_num_queries(15):
+        assert staff.get("/awareness/responses/").status_code == 200
+    with django_assert_max_num_queries(25):
+        assert staff.get(f"/awareness/activities/{world['act']}/").status_code == 200
