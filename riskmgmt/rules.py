@@ -240,8 +240,18 @@ def eval_undeclared_funding(facts, p):
     return findings
 
 
+def _is_current(item, today) -> bool:
+    """Running today: started (or no start date) and not ended (or no end date)."""
+    return (item.start_date is None or item.start_date <= today) and (
+        item.end_date is None or item.end_date >= today)
+
+
 def eval_effort(facts, p):
-    items = [i for i in facts.items(*p["sections"]) if getattr(i, "effort_percent", None)]
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    items = [i for i in facts.items(*p["sections"])
+             if getattr(i, "effort_percent", None) and _is_current(i, today)]
     total = sum((_money(i.effort_percent) for i in items), Decimal(0))
     if total > _money(p["threshold"]):
         return [Finding(_("Total effort is %(total)s%% (threshold %(threshold)s%%)")

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -88,7 +89,11 @@ def bulk_assign(request):
             messages.error(request, exc.message)
     else:
         messages.error(request, _("Choose at least one case."))
-    return redirect(request.POST.get("next") or reverse("riskmgmt:index"))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("riskmgmt:index")
+    return redirect(target)
 
 
 # --- Case ------------------------------------------------------------------------------------

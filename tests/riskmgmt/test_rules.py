@@ -88,6 +88,17 @@ def test_total_effort_over_the_threshold_is_flagged(researcher):
     assert len(flags) == 1 and "110" in flags[0].reason
 
 
+def test_effort_of_items_that_have_ended_does_not_count(researcher):
+    import datetime as dt
+
+    v = f.version(researcher)
+    f.funding(v, f.org("A", country="JP"), effort_percent=Decimal("70"))
+    f.position(v, f.org("B", country="JP"), effort_percent=Decimal("40"),
+               start_date=dt.date(2019, 4, 1), end_date=dt.date(2020, 3, 31))
+    evaluate(v)
+    assert flags_of(v, "effort_threshold") == []
+
+
 def test_effort_threshold_is_tunable(researcher, admin_user):
     services.rules_ensure_builtin()
     rule = Rule.objects.get(code="effort_threshold")

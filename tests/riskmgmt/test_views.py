@@ -112,6 +112,8 @@ def test_bulk_assign_permission_matrix(client_as, personas, world):
                    "admin": 302, "outsider": 403}
     assert Case.objects.get(pk=world["case_a"].pk).assignee == personas["staff"]
     assert _status(client_as, personas["staff"], url) == 405
+    response = client_as(personas["staff"]).post(url, {**data, "next": "https://evil.example/"})
+    assert response["Location"] == reverse("riskmgmt:index")
 
 
 def test_screening_import_permission_matrix(client_as, personas, world):
