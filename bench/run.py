@@ -69,11 +69,12 @@ class Bench:
     """What a benchmark gets: the scale, request counts, users, clients, child processes."""
 
     def __init__(self, *, scale, scale_key: str, repeats: int, inprocess_children: bool = False,
-                 out: Callable[[str], None] = print):
+                 out: Callable[[str], None] = print, child_timeout: float = 600):
         self.scale = scale
         self.scale_key = scale_key
         self.repeats = repeats
         self.inprocess_children = inprocess_children
+        self.child_timeout = child_timeout
         self.out = out
         self._users: dict[str, object] = {}
         self._clients: dict[str, object] = {}
@@ -101,7 +102,11 @@ class Bench:
             return run_child_job(job, params)
         cmd = [sys.executable, str(Path(__file__).resolve()), "--child", job,
                "--child-params", json.dumps(params), "--scale", self.scale_key]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env=os.environ.copy())  # noqa: S603
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True,  # noqa: S603
+                                  timeout=self.child_timeout, env=os.environ.copy())
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"timeout: still running after {self.child_timeout:.0f} s") from None
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("CHILD-RESULT ")]
         if proc.returncode != 0 or not lines:
             tail = (proc.stderr or proc.stdout).strip().splitlines()[-8:]
@@ -213,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-data", action="store_true",
                         help="reuse data generated before the latest migrations (migrating forward)")
     parser.add_argument("--list", action="store_true", help="list the benchmark keys and exit")
+    parser.add_argument("--child-timeout", type=float, default=600,
+                        help="seconds before an export/re-screening/fan-out process is stopped")
     parser.add_argument("--child", default="", help=argparse.SUPPRESS)
     parser.add_argument("--child-params", default="{}", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -248,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = prepare(scale, target, seed=args.seed, regenerate=args.regenerate,
                    keep_stale=args.keep_data)
     repeats = args.repeats or (20 if scale_key in {"quick", "tiny"} else 50)
-    bench = Bench(scale=scale, scale_key=scale_key, repeats=repeats)
+    bench = Bench(scale=scale, scale_key=scale_key, repeats=repeats,
+                  child_timeout=args.child_timeout)
     only = {k.strip() for k in args.only.split(",") if k.strip()} or None
     machine = machine_info()
     print(f"machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory_gb']} GB, "
