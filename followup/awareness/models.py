@@ -443,7 +443,13 @@ class ChecklistAnswer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.item}: {self.value}"
+        answer = self.get_value_display() if self.value else self.comment[:60]
+        return f"{self.item.text[:80]} — {answer}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("awareness:response_detail", args=[self.response.public_id])
 
 
 # --- Case library (事例集) ---------------------------------------------------------------------
