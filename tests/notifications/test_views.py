@@ -184,10 +184,14 @@ def test_delivery_log_lists_and_filters_for_administrators(personas, client_as,
 def test_schedules_page_lists_every_schedule(admin_user, client_as):
     from portal.notifications.schedules import SCHEDULES
 
+    from portal.notifications.schedules import sync
+
+    sync()
     response = client_as(admin_user).get(reverse("notifications:schedules"))
     html = response.content.decode()
     for schedule in SCHEDULES:
         assert f'data-testid="run-{schedule.name}"' in html
+    assert html.count("/admin/django_celery_beat/periodictask/") == len(SCHEDULES)
 
 
 def test_preview_lists_who_would_be_notified_without_storing(personas, client_as):
