@@ -182,9 +182,7 @@ def test_delivery_log_lists_and_filters_for_administrators(personas, client_as,
 
 
 def test_schedules_page_lists_every_schedule(admin_user, client_as):
-    from portal.notifications.schedules import SCHEDULES
-
-    from portal.notifications.schedules import sync
+    from portal.notifications.schedules import SCHEDULES, sync
 
     sync()
     response = client_as(admin_user).get(reverse("notifications:schedules"))
