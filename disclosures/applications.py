@@ -24,7 +24,8 @@ def _period(values: dict) -> str:
     start, end = values.get("start_date") or "", values.get("end_date") or ""
     if not start and not end:
         return ""
-    return f"{start or '…'} – {end or _('present')}"
+    until = end or _("present")
+    return f"{start or '…'} – {until}"
 
 
 def funding_rows(content: dict) -> tuple[list[str], list[list]]:

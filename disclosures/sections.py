@@ -162,6 +162,11 @@ def display_value(section: Section, name: str, value) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if name == "country":
         return str(countries.name(value)) or value
+    if name in ("amount", "estimated_value"):
+        try:
+            return f"{decimal.Decimal(value):,}"
+        except (decimal.InvalidOperation, ValueError):
+            return str(value)
     return str(value)
 
 
@@ -187,7 +192,8 @@ def item_period(item: dict) -> str:
     start, end = item["values"].get("start_date"), item["values"].get("end_date")
     if not start and not end:
         return ""
-    return f"{start or '…'} – {end or _('present')}"
+    until = end or _("present")
+    return f"{start or '…'} – {until}"
 
 
 def sections_for_display(content: dict, comments_by_key: dict | None = None,
