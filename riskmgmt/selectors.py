@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case as DbCase
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from portal.models import User
@@ -27,7 +38,7 @@ from riskmgmt.models import (
 )
 
 SORTS = {
-    "opened": "opened_at", "-opened": "-opened_at", "level": "risk_level", "-level": "-risk_level",
+    "opened": "opened_at", "-opened": "-opened_at", "level": "level_rank", "-level": "-level_rank",
     "status": "status", "-status": "-status", "reference": "reference", "-reference": "-reference",
     "flags": "flag_count", "-flags": "-flag_count",
 }
@@ -79,6 +90,10 @@ def case_queue(*, user: User, params) -> QuerySet[Case]:
             | Q(researcher__family_name__icontains=q) | Q(researcher__given_name__icontains=q)
             | Q(researcher__family_name_en__icontains=q))
     sort = params.get("sort", "-opened")
+    if sort in ("level", "-level"):
+        qs = qs.annotate(level_rank=DbCase(
+            *[When(risk_level=level, then=Value(rank)) for level, rank in LEVEL_ORDER.items()],
+            default=Value(0), output_field=IntegerField()))
     return qs.order_by(SORTS.get(sort, "-opened_at"), "-id")
 
 

@@ -193,11 +193,14 @@ def test_queue_filters_sort_and_search(client_as, staff, world, researcher):
     assert world["case_b"].reference in page and world["case_a"].reference not in page
     page = client.get(url, {"department": researcher.department.parent_id}).content.decode()
     assert world["case_a"].reference in page and world["case_b"].reference not in page
+    services.case_assess(case=world["case_b"], likelihood=1, impact=2, rationale="r", actor=staff)
     page = client.get(url, {"assignee": "none", "sort": "-level"}).content.decode()
     assert page.index(world["case_a"].reference) < page.index(world["case_b"].reference)
+    page = client.get(url, {"sort": "level"}).content.decode()
+    assert page.index(world["case_b"].reference) < page.index(world["case_a"].reference)
     page = client.get(url, {"age": "30"}).content.decode()
     assert world["case_a"].reference not in page
-    response = client.get(url, {"status": "open"}, HTTP_HX_REQUEST="true")
+    response = client.get(url, {"status": "assessing"}, HTTP_HX_REQUEST="true")
     assert b"<html" not in response.content and world["case_b"].reference.encode() in response.content
 
 
