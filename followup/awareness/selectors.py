@@ -66,19 +66,6 @@ def activity_list_for(*, user: User) -> QuerySet[AwarenessActivity]:
     )
 
 
-def activity_search(qs: QuerySet, *, query: str = "", kind: str = "", fiscal_year: str = "",
-                    sort: str = "") -> QuerySet:
-    if query:
-        qs = qs.filter(Q(title__icontains=query) | Q(description__icontains=query))
-    if kind in ActivityKind.values:
-        qs = qs.filter(kind=kind)
-    if fiscal_year.isdigit():
-        qs = qs.filter(fiscal_year=int(fiscal_year))
-    order = {"date": ["date", "id"], "-date": ["-date", "-id"], "title": ["title"],
-             "-title": ["-title"]}.get(sort, ["-date", "-id"])
-    return qs.order_by(*order)
-
-
 def activity_summary(*, fiscal_year: int) -> list[dict]:
     """Q1 evidence for the follow-up survey: per kind, how many activities and participants.
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from followup.awareness import selectors, services
+from followup.awareness.filters import ActivityFilter, ResponseFilter
 from followup.awareness.forms import (
     ActivityForm,
     AttendanceImportForm,
@@ -85,10 +86,8 @@ def _activity_for(request, public_id) -> AwarenessActivity:
 @permission_required("awareness.activity.view")
 def activity_list(request):
     g = request.GET
-    qs = selectors.activity_search(
-        selectors.activity_list_for(user=request.user), query=g.get("q", "").strip(),
-        kind=g.get("kind", ""), fiscal_year=g.get("fy", ""), sort=g.get("sort", ""),
-    )
+    qs = selectors.activity_list_for(user=request.user).order_by("-date", "-id")
+    qs = ActivityFilter(g, queryset=qs).qs
     ctx = {"page": _page(request, qs), "kinds": ActivityKind.choices, "q": g.get("q", ""),
            "kind": g.get("kind", ""), "fy": g.get("fy", ""), "sort": g.get("sort", ""),
            "can_manage": has_perm(request.user, "awareness.activity.manage")}
@@ -614,22 +613,15 @@ def response_list(request):
     if not (has_perm(user, "awareness.checklist.view_responses")
             or has_perm(user, "awareness.checklist.fill_own")):
         raise PermissionDenied
-    qs = selectors.response_list_for(user=user)
     g = request.GET
-    if g.get("fy", "").isdigit():
-        qs = qs.filter(fiscal_year=int(g["fy"]))
-    if g.get("risk") == "1":
-        qs = qs.filter(answers__signals_risk=True).distinct()
-    if g.get("status") in ResponseStatus.values:
-        qs = qs.filter(status=g["status"])
-    if g.get("q", "").strip():
-        q = g["q"].strip()
-        qs = qs.filter(Q(respondent__email__icontains=q) | Q(respondent__family_name__icontains=q)
-                       | Q(checklist__title__icontains=q))
+    qs = ResponseFilter(g, queryset=selectors.response_list_for(user=user)).qs
     qs = qs.order_by("-fiscal_year", "-submitted_at", "-id")
     return render(request, "awareness/response_list.html", {
         "page": _page(request, qs), "fy": g.get("fy", ""), "risk": g.get("risk", ""),
         "status": g.get("status", ""), "q": g.get("q", ""), "statuses": ResponseStatus.choices,
+        "department": g.get("department", ""),
+        "departments": Department.objects.filter(is_active=True).order_by("code")
+        if has_perm(user, "awareness.checklist.view_responses") else [],
     })
 
 

@@ -216,3 +216,14 @@ def test_activity_list_filters_by_kind_and_fiscal_year(client_as, staff):
     assert "通知A" in html and "研修B" not in html
     html = client_as(staff).get("/awareness/activities/?fy=2025").content.decode()
     assert "研修B" in html and "通知A" not in html
+
+
+def test_activity_list_sorts_by_title_and_date(client_as, staff):
+    ActivityFactory(title="B研修", date=dt.date(2024, 5, 1))
+    ActivityFactory(title="A研修", date=dt.date(2024, 6, 1))
+    html = client_as(staff).get("/awareness/activities/", {"sort": "title"}).content.decode()
+    assert html.index("A研修") < html.index("B研修")
+    html = client_as(staff).get("/awareness/activities/", {"sort": "date"}).content.decode()
+    assert html.index("B研修") < html.index("A研修")
+    html = client_as(staff).get("/awareness/activities/").content.decode()
+    assert html.index("A研修") < html.index("B研修")

@@ -230,3 +230,19 @@ def test_a_researcher_cannot_fill_on_someone_elses_behalf(client_as, researcher,
     checklist = make_checklist()
     url = f"/awareness/checklists/{checklist.public_id}/fill/?for={other_researcher.email}"
     assert client_as(researcher).get(url).status_code == 403
+
+
+def test_response_list_filters_by_department_and_risk(client_as, staff, researcher,
+                                                       other_researcher, departments):
+    checklist = make_checklist()
+    for person, talent in ((researcher, "yes"), (other_researcher, "no")):
+        response = services.response_start(actor=person, checklist=checklist, respondent=person)
+        services.response_save(actor=person, response=response, submit=True,
+                               answers=answers_for(response, talent=talent))
+    client = client_as(staff)
+    html = client.get("/awareness/responses/", {"department": departments["eng"].pk}).content.decode()
+    assert "有栖" in html and "坊" not in html
+    html = client.get("/awareness/responses/", {"risk": "true"}).content.decode()
+    assert "有栖" in html and "坊" not in html
+    html = client.get("/awareness/responses/").content.decode()
+    assert "有栖" in html and "坊" in html
