@@ -60,6 +60,7 @@ SYNC_MAX_ROWS = 300
 REQUIRED = {"departments": ["code"], "people": ["email"]}
 COLUMNS = {"departments": DEPARTMENT_COLUMNS, "people": PERSON_COLUMNS}
 MAX_ROWS = 50_000
+MAX_XLSX_EXPANDED_BYTES = 200 * 1024 * 1024  # a zip bomb is refused before openpyxl opens it
 UPLOAD_MAX_AGE_SECONDS = 3600
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -86,8 +87,12 @@ def sniff_format(name: str, data: bytes) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
+                expanded = sum(info.file_size for info in zf.infolist())
         except zipfile.BadZipFile:
             raise RosterError(_("“%(name)s” is not an Excel (.xlsx) workbook.") % {"name": name})
+        if expanded > MAX_XLSX_EXPANDED_BYTES:
+            raise RosterError(_("“%(name)s” expands to more data than a roster can have.")
+                              % {"name": name})
         if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
             raise RosterError(_("“%(name)s” is not an Excel (.xlsx) workbook.") % {"name": name})
         return "xlsx"

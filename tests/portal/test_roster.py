@@ -381,3 +381,13 @@ def test_background_dry_run_reports_row_errors_and_offers_no_confirm(
     assert not page.context["report"].ok
     assert 'data-testid="roster-confirm"' not in page.content.decode()
     assert "NOPE" in page.content.decode()
+
+
+def test_an_xlsx_that_expands_enormously_is_refused(client_as, admin_user, departments, monkeypatch):
+    from portal import roster
+
+    monkeypatch.setattr(roster, "MAX_XLSX_EXPANDED_BYTES", 1000)
+    upload = xlsx_file([["email", "family_name"], *[[f"x{i}@example.ac.jp", "x" * 50] for i in range(50)]])
+    response = client_as(admin_user).post(URL, {"people": upload})
+    assert "report" not in response.context
+    assert response.context["form"].non_field_errors()
