@@ -104,6 +104,7 @@ def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZ
     is one, so a notification exists exactly when the change it reports does.
     """
     created = 0
+    emails = False
     rendered: dict[tuple, tuple[str, str]] = {}
     with transaction.atomic():
         for batch in _chunks(drafts, batch_size):
@@ -144,8 +145,9 @@ def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZ
             Notification.objects.bulk_create(rows, ignore_conflicts=True)
             Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
             created += len(rows)
-            if deliveries:
-                transaction.on_commit(enqueue_sending)
+            emails = emails or bool(deliveries)
+        if emails:
+            transaction.on_commit(enqueue_sending)  # one task; it re-queues itself per batch
     return created
 
 
