@@ -50,3 +50,27 @@ def test_roster_dry_run_then_confirm(page, login, admin_user, tmp_path):
     ken = User.objects.get(email="ken.e2e@example.ac.jp")
     assert ken.department.code == "SCI-CHEM"
     assert RoleAssignment.objects.filter(user=ken, role="dept_reviewer", department__code="SCI").exists()
+
+
+def test_large_roster_is_processed_in_the_background(page, login, admin_user, tmp_path, monkeypatch):
+    from portal import roster
+    from portal.models import User
+    from tests.factories import PASSWORD
+
+    monkeypatch.setattr(roster, "SYNC_MAX_ROWS", 1)
+    good = tmp_path / "people.csv"
+    good.write_text(PEOPLE, encoding="utf-8")
+    login(page, admin_user)
+    page.goto("/roster/")
+    page.set_input_files("input[name=people]", str(good))
+    page.get_by_test_id("roster-dry-run").click()
+    page.wait_for_url("**/roster/jobs/**/dry-run/")
+    page.get_by_test_id("roster-confirm").wait_for()
+    assert "hanako.e2e@example.ac.jp" in page.get_by_test_id("roster-rows-people").inner_text()
+    page.get_by_test_id("roster-confirm").click()
+    page.wait_for_url("**/accounts/reauthenticate/**")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/roster/")
+    assert page.locator(".message-success").is_visible()
+    assert User.objects.filter(email__endswith=".e2e@example.ac.jp").count() == 2
