@@ -162,17 +162,41 @@ def kana_to_romaji(value: str) -> str:
     return "".join(out)
 
 
-def name_keys(value: str) -> list[str]:
-    """Comparison keys of a name: its normalised form and, for kana, its romanised form.
+# Kanji words of organisation names with their usual English equivalents, used only for names
+# written partly in kana (ハルビン工業大学 → harbin institute of technology).
+JA_TERMS = [
+    ("航空航天大学", "university of aeronautics and astronautics"),
+    ("理工大学", "university of science and technology"),
+    ("工業大学", "institute of technology"), ("工科大学", "university of technology"),
+    ("工程大学", "engineering university"), ("科学技術大学", "university of science and technology"),
+    ("科学院", "academy of sciences"), ("研究所", "research institute"),
+    ("研究院", "research institute"), ("大学", "university"), ("国立", "national"),
+    ("貿易会社", "trading company"), ("会社", "company"), ("銀行", "bank"),
+    ("技術", "technology"), ("工業", "industries"), ("電子", "electronics"),
+]
+_KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+")
 
-    Used by the screening matcher so that ``ロスアトム`` meets ``Rosatom`` and ``ＡＢＣ（株）``
-    meets ``ABC Co., Ltd.``.
+
+def _gloss(value: str) -> str:
+    for ja, en in JA_TERMS:
+        value = value.replace(ja, f" {en} ")
+    return value
+
+
+def name_keys(value: str) -> list[str]:
+    """Comparison keys of a name: its normalised form and, for kana, its romanised forms.
+
+    Used by the screening matcher so that ``ロスアトム`` meets ``Rosatom``,
+    ``ハルビン工業大学`` meets ``Harbin Institute of Technology`` and ``ＡＢＣ（株）`` meets
+    ``ABC Co., Ltd.``.
     """
     base = normalize_name(value)
     keys = [base] if base else []
     if has_kana(base):
-        roman = normalize_name(kana_to_romaji(base))
-        for key in (roman, loose_romaji(roman)):
+        glossed = _gloss(base)
+        roman = _KANA_RUN.sub(lambda m: f" {kana_to_romaji(m.group())} ", glossed)
+        loose = _KANA_RUN.sub(lambda m: f" {loose_romaji(kana_to_romaji(m.group()))} ", glossed)
+        for key in (normalize_name(roman), normalize_name(loose)):
             if key and key not in keys:
                 keys.append(key)
     return keys

@@ -66,11 +66,16 @@ def test_the_real_meti_workbook_imports_as_published():
     assert total_aliases > 1500
     # A known entity matched by a variant of its name.
     result = matching.check_names(["KIM IL-SUNG UNIV.", "ＨＡＲＢＩＮ ＩＮＳＴＩＴＵＴＥ ＯＦ ＴＥＣＨＮＯＬＯＧＹ",
-                                   "Mabrooka Trading Co., Ltd."])
+                                   "Mabrooka Trading Co., Ltd.", "シャリフ工科大学", "金日成総合大学"])
     assert result["KIM IL-SUNG UNIV."][0].entry_name == "Kim Il Sung University"
     assert result["ＨＡＲＢＩＮ ＩＮＳＴＩＴＵＴＥ ＯＦ ＴＥＣＨＮＯＬＯＧＹ"][0].entry_name == \
         "Harbin Institute of Technology (HIT)"
     assert result["Mabrooka Trading Co., Ltd."][0].entry_name == "Mabrooka Trading Co L.L.C."
+    assert result["シャリフ工科大学"][0].entry_name == "Sharif University of Technology (SHFT)"
+    assert result["金日成総合大学"][0].entry_name == "Kim Il Sung University"
+    # Names of Japanese universities do not hit the list.
+    for name in ["東京大学", "東京科学大学", "Kyoto University", "大阪大学", "ハーバード大学"]:
+        assert matching.check_names([name])[name] == [], name
 
 
 def test_the_verbatim_csv_of_the_workbook_parses_the_same():
@@ -126,7 +131,7 @@ def test_an_excel_file_is_refused_for_a_csv_format():
 @pytest.mark.parametrize("variant", [
     "harbin institute of technology", "ＨＡＲＢＩＮ　ＩＮＳＴＩＴＵＴＥ　ＯＦ　ＴＥＣＨＮＯＬＯＧＹ",
     "Harbin Inst. of Technology", "哈爾浜工業大学", "Harbin Institute of Technolgy",
-    "Kim Il-Sung University", "ロスアトム", "ROSATOM Corp.",
+    "Kim Il-Sung University", "ロスアトム", "ROSATOM Corp.", "ハルビン工業大学",
 ])
 def test_name_variants_match_with_a_score_and_an_explanation(variant):
     f.import_list()
