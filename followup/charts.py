@@ -36,13 +36,18 @@ def _fmt_change(value: Decimal | None) -> str:
     return f"{sign}{value:.1f}pt"
 
 
-def stacked_bars(*, title: str, questions, options, results, chart_id: str = "") -> SafeString:
-    """SVG of one category: ``results`` maps question number → aggregation.QuestionResult."""
+def stacked_bars(*, title: str, questions, options, results, chart_id: str = "",
+                 legend: bool = True) -> SafeString:
+    """SVG of one category: ``results`` maps question number → aggregation.QuestionResult.
+
+    ``legend=False`` leaves the legend out (the PDF prints it once, not under every chart:
+    WeasyPrint lays SVG text out letter by letter, so fewer letters make the report faster).
+    """
     done_label = escape(_("Done by year end"))
     change_label = escape(_("vs. previous year"))
     empty_label = escape(_("No answers"))
     legend_done = escape(_("Done by year end (options 1 + 2)"))
-    legend_h = 18 * ((len(options) + 1) // 2) + 8
+    legend_h = 18 * ((len(options) + 1) // 2) + 8 if legend else 0
     top = 26
     height = top + ROW_H * len(questions) + legend_h + 8
     parts = [
@@ -103,6 +108,9 @@ def stacked_bars(*, title: str, questions, options, results, chart_id: str = "")
                                                            else "#444")
         parts.append(f'<text x="{LEFT + BAR_W + 130}" y="{bar_y + 13}" fill="{colour}">'
                      f'{escape(_fmt_change(change))}</text>')
+    if not legend:
+        parts.append("</svg>")
+        return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
     ly = top + ROW_H * len(questions) + 6
     for j, opt in enumerate(options):
         lx = LEFT + (j % 2) * (WIDTH // 2)
@@ -122,12 +130,12 @@ def stacked_bars(*, title: str, questions, options, results, chart_id: str = "")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def category_charts(results) -> list[tuple[object, SafeString]]:
+def category_charts(results, *, legend: bool = True) -> list[tuple[object, SafeString]]:
     """(CategoryResults, svg) for each category of a :class:`selectors.Results`."""
     out = []
     for i, cat in enumerate(results.categories):
         svg = stacked_bars(title=f"{results.cycle.label} {cat.label} (n={cat.respondents})",
                            questions=results.questions, options=results.options,
-                           results=cat.results, chart_id=f"chart-{i}")
+                           results=cat.results, chart_id=f"chart-{i}", legend=legend)
         out.append((cat, svg))
     return out

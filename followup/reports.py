@@ -145,7 +145,8 @@ def report_context(*, cycle: SurveyCycle) -> dict:
     return {
         "cycle": cycle,
         "results": results,
-        "charts": charts.category_charts(results),
+        "charts": charts.category_charts(results, legend=False),
+        "colours": charts.COLOURS,
         "home": home,
         "response": response,
         "home_answers": answers,

@@ -11,3 +11,8 @@ def results_table(cat, results):
         "options": results.options,
         "rows": [(q, cat.results[q.number]) for q in results.questions],
     }
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key, "") if mapping else ""
