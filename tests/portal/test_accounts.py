@@ -192,3 +192,18 @@ def test_the_admin_login_form_cannot_bypass_two_factor_authentication(client, ad
     assert not client.get("/").wsgi_request.user.is_authenticated
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_recovery_code_signs_in_once_instead_of_the_authenticator(client, staff):
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    codes = RecoveryCodes.activate(staff).get_unused_codes()
+    client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
+    response = client.post("/accounts/2fa/authenticate/", {"code": codes[0]})
+    assert response.status_code == 302
+    assert client.get("/audit/").status_code == 200
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
+    reused = client.post("/accounts/2fa/authenticate/", {"code": codes[0]})
+    assert reused.status_code == 200  # refused: each code works once
+    assert not reused.wsgi_request.user.is_authenticated
