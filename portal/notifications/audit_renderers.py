@@ -12,3 +12,5 @@ register_renderer("notifications.preference.changed",
                   _("Changed how “%(kind)s” notifications arrive"))
 register_renderer("notifications.beat.changed",
                   _("Changed a periodic task or its schedule in the administration"))
+register_renderer("notifications.schedule.previewed",
+                  _("Previewed who the schedule “%(schedule)s” would notify (%(total)s)"))

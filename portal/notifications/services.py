@@ -409,3 +409,18 @@ def schedule_run_request(*, name: str, actor) -> bool:
         schedule_run(name=name, actor=actor)
         return False
     return True
+
+
+def schedule_preview(*, name: str, actor, now=None):
+    """Who a schedule would notify now, without storing anything (the look is audited: it
+    lists people's names and addresses)."""
+    from portal.notifications import schedules
+
+    try:
+        schedule = schedules.get_schedule(name)
+    except KeyError:
+        raise ApplicationError(_("Unknown schedule."))
+    preview = schedule.preview(now or timezone.now(), schedules.options_for(schedule))
+    audit_log(action="notifications.schedule.previewed", actor=actor,
+              data={"schedule": schedule.name, "total": preview.total})
+    return preview

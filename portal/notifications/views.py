@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -121,7 +120,7 @@ def schedule_list(request):
 @permission_required("notifications.schedule.manage")
 def schedule_preview(request, name):
     schedule = _schedule(name)
-    preview = schedule.preview(timezone.now(), schedules.options_for(schedule))
+    preview = services.schedule_preview(name=schedule.name, actor=request.user)
     template = ("notifications/partials/_preview.html" if request.htmx
                 else "notifications/schedule_preview.html")
     return render(request, template, {"schedule": schedule, "preview": preview})

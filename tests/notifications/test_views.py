@@ -206,6 +206,8 @@ def test_preview_lists_who_would_be_notified_without_storing(personas, client_as
     assert response.context["preview"].total == 3 + 3  # opening notice (catch-up) + reminder
     assert personas["researcher"].email in response.content.decode()
     assert not Notification.objects.exists()
+    assert AuditEntry.objects.filter(action="notifications.schedule.previewed",
+                                     actor=personas["admin"], data__total=6).exists()
 
 
 def test_run_now_is_audited_and_runs(admin_user, researcher, client_as, mailoutbox):
