@@ -243,7 +243,8 @@ class SurveyRowResource(resources.ModelResource):
         try:
             response, _changed = services.response_import(
                 cycle=cycle, institution=institution, codes=parsed.codes, actor=self.actor,
-                options=options, questions=questions)
+                options=options, questions=questions,
+                known_new=is_create and self._existing is not None)
         except ApplicationError as exc:
             raise ValidationError({self.layout.code: [exc.message]})
         instance.pk = response.pk

@@ -275,11 +275,14 @@ def response_amend(*, response: SurveyResponse, reason: str, actor: User) -> Sur
 @transaction.atomic
 def response_import(*, cycle: SurveyCycle, institution: Institution, codes: dict[int, int],
                     actor: User | None = None, options: dict | None = None,
-                    questions: dict | None = None) -> tuple[SurveyResponse, bool]:
+                    questions: dict | None = None,
+                    known_new: bool = False) -> tuple[SurveyResponse, bool]:
     """Store another institution's published answers (locked). Returns (response, changed).
 
     ``options``/``questions`` (code → object of the cycle's question set) may be passed by a
-    bulk import so that they are not read again for every row.
+    bulk import so that they are not read again for every row, and ``known_new`` when the
+    import already knows the institution has no answers to this cycle (the database's unique
+    constraints still guard against a second current response).
     """
     if institution.is_home:
         raise ApplicationError(_("The home institution's answers are entered in the portal."))
@@ -291,13 +294,20 @@ def response_import(*, cycle: SurveyCycle, institution: Institution, codes: dict
         if number not in questions or code not in options:
             raise ApplicationError(_("Unknown answer code %(code)s for Q%(n)s.")
                                    % {"code": code, "n": number})
-    response = SurveyResponse.objects.filter(cycle=cycle, institution=institution,
-                                             is_current=True).first()
+    response = None
+    if not known_new:
+        response = SurveyResponse.objects.filter(cycle=cycle, institution=institution,
+                                                 is_current=True).first()
     if response is None:
         response = SurveyResponse(cycle=cycle, institution=institution, created_by=actor,
                                   source=SurveyResponse.Source.IMPORTED,
                                   status=SurveyResponse.Status.LOCKED, locked_at=timezone.now())
-        response.full_clean()
+        if known_new:
+            # Loaded objects; uniqueness is enforced by the database's constraints.
+            response.full_clean(exclude=["cycle", "institution", "created_by"],
+                                validate_unique=False, validate_constraints=False)
+        else:
+            response.full_clean()
         response.save()
         SurveyAnswer.objects.bulk_create([
             SurveyAnswer(response=response, question=questions[n], option=options[c])
