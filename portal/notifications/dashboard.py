@@ -16,10 +16,13 @@ def unread_notifications(request):
         Notification.objects.filter(recipient=user, read_at__isnull=True)
         .order_by("-created_at", "-id")[:5]
     )
+    if len(latest) < 5:
+        count = len(latest)
+    else:
+        count = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    request._unread_notifications = count  # the header bell reuses it: no second COUNT
     if not latest:
         return None
-    count = Notification.objects.filter(recipient=user, read_at__isnull=True).count() \
-        if len(latest) == 5 else len(latest)
     return Widget(title=str(_("Unread notifications")),
                   template="notifications/partials/_widget.html",
                   context={"notes": latest, "count": count}, order=5)

@@ -267,3 +267,18 @@ def test_every_schedule_preview_page_renders(admin_user, researcher, client_as,
     send_due = client.get(reverse("notifications:schedule_preview", args=["send_due"]))
     assert send_due.context["preview"].total == 1  # stored, waiting for the commit to be sent
     assert researcher.email in send_due.content.decode()
+
+
+def test_dashboard_counts_unread_notifications_once_for_widget_and_bell(researcher, client_as):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    store(researcher)
+    client = client_as(researcher)
+    client.get(reverse("portal:dashboard"))
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("portal:dashboard"))
+    unread = [q["sql"] for q in ctx.captured_queries
+              if "notifications_notification" in q["sql"] and "read_at" in q["sql"]]
+    assert len(unread) == 1
+    assert 'data-testid="unread-count">1<' in page.content.decode()
