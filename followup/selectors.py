@@ -183,5 +183,18 @@ def institution_count(*, fiscal_year: int) -> int:
     return SurveyResponse.objects.filter(cycle__fiscal_year=fiscal_year, is_current=True).count()
 
 
+def institution_list(*, query: str = "", category: str = "") -> QuerySet[Institution]:
+    """The institution registry with the number of cycles each has answered."""
+    qs = Institution.objects.select_related("category").annotate(
+        answered=Count("survey_responses", filter=Q(survey_responses__is_current=True)))
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(Q(code__icontains=query) | Q(name_ja__icontains=query)
+                       | Q(name_en__icontains=query))
+    if category:
+        qs = qs.filter(category__code=category)
+    return qs
+
+
 def institutions_for(*, codes: list[str]) -> dict[str, Institution]:
     return {i.code: i for i in Institution.objects.filter(code__in=codes).select_related("category")}

@@ -9,6 +9,8 @@ urlpatterns = [
     path("cycles/open/", views.cycle_open, name="cycle_open"),
     path("import/", views.import_answers, name="import"),
     path("regulations/", views.regulations, name="regulations"),
+    path("institutions/", views.institutions, name="institutions"),
+    path("institutions/load-mext/", views.institutions_load, name="institutions_load"),
     path("regulations/<uuid:public_id>/download/", views.regulation_download,
          name="regulation_download"),
     path("<int:fiscal_year>/", views.cycle_detail, name="cycle"),

@@ -328,5 +328,42 @@ def regulation_download(request, public_id):
                         content_type="application/pdf")
 
 
+# --- Institution registry --------------------------------------------------------------------
+
+
+@require_GET
+@permission_required("followup.section.view")
+def institutions(request):
+    from django.core.paginator import Paginator
+
+    from portal.models import InstitutionCategory
+
+    qs = selectors.institution_list(query=request.GET.get("q", ""),
+                                    category=request.GET.get("category", ""))
+    sort = request.GET.get("sort", "code")
+    if sort not in {"code", "-code", "name_ja", "-name_ja", "category__order"}:
+        sort = "code"
+    page = Paginator(qs.order_by(sort, "pk"), 50).get_page(request.GET.get("page"))
+    return render(request, "followup/institutions.html", {
+        "page": page, "q": request.GET.get("q", ""), "category": request.GET.get("category", ""),
+        "sort": sort, "categories": InstitutionCategory.objects.all(),
+        "can_load": has_perm(request.user, "followup.institution.load"),
+    })
+
+
+@require_POST
+@permission_required("followup.institution.load")
+def institutions_load(request):
+    from django.db import transaction
+
+    from .tasks import load_mext_registry
+
+    user_id = request.user.pk
+    transaction.on_commit(lambda: load_mext_registry.delay(user_id))
+    messages.success(request, _("Loading MEXT's list of universities has started. Reload this "
+                                "page in a minute to see them."))
+    return redirect("followup:institutions")
+
+
 def response_url(response: SurveyResponse) -> str:
     return reverse("followup:cycle", kwargs={"fiscal_year": response.cycle.fiscal_year})

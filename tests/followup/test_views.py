@@ -22,6 +22,7 @@ ADMIN_ONLY = {**OFFICE_ONLY, "staff": 403}
     ("/followup/2024/answers/", OFFICE_ONLY),
     ("/followup/2024/results/", OFFICE_ONLY),
     ("/followup/regulations/", OFFICE_ONLY),
+    ("/followup/institutions/", OFFICE_ONLY),
     ("/followup/import/", ADMIN_ONLY),
 ])
 def test_permission_matrix_of_pages(client_as, personas, cycle, url, expected):
@@ -218,3 +219,24 @@ def test_question_set_in_use_is_read_only_in_the_admin(client_as, admin_user, cy
     unused = cycle.question_set.__class__.objects.get(fiscal_year=2025)
     page = client.get(f"/admin/followup/questionset/{unused.pk}/change/").content.decode()
     assert 'name="_save"' in page
+
+
+def test_institution_list_filters_by_category_and_search(client_as, staff, cycle):
+    answers(cycle, institution("F101", "national_university", "北海道大学"), [1] * 7)
+    institution("F201", "public_university", "札幌医科大学")
+    client = client_as(staff)
+    body = client.get("/followup/institutions/?category=public_university").content.decode()
+    assert "札幌医科大学" in body and "北海道大学" not in body
+    body = client.get("/followup/institutions/?q=北海道").content.decode()
+    assert "北海道大学" in body and "札幌医科大学" not in body
+    assert client_as(staff).post("/followup/institutions/load-mext/").status_code == 403
+
+
+def test_admin_loads_the_mext_list_in_the_background(client_as, admin_user,
+                                                     django_capture_on_commit_callbacks):
+    from portal.models import Institution
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(admin_user).post("/followup/institutions/load-mext/")
+    assert response.status_code == 302
+    assert Institution.objects.filter(category__code="private_university").count() == 633
