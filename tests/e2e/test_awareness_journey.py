@@ -3,6 +3,7 @@ the researcher checklist (one answer opens a risk case) and finds a case study b
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.e2e
 
@@ -59,8 +60,7 @@ def test_training_attendance_checklist_case_and_case_library(page, reference_dat
     assert "研究インテグリティ研修（工学系）" in page.locator("h1").inner_text()
     upload(page, "slides.pdf", PDF, "application/pdf")
     page.locator("form[action$='/materials/'] button[type=submit]").click()
-    page.wait_for_load_state()
-    assert page.get_by_role("link", name="slides.pdf").is_visible()
+    expect(page.get_by_role("link", name="slides.pdf")).to_be_visible()
 
     # --- attendance: a bad file is refused with the line, a good one is imported ---
     page.get_by_role("link", name="出席の取り込み").click()
@@ -68,14 +68,13 @@ def test_training_attendance_checklist_case_and_case_library(page, reference_dat
            "メールアドレス,職員番号,出席\nalice@example.ac.jp,,出席\nghost@example.ac.jp,,出席\n"
            .encode("utf-8-sig"))
     page.locator("button[name=confirm][value='0']").click()
-    page.wait_for_load_state()
     report = page.locator("#aw-import-report")
-    assert "ghost@example.ac.jp" in report.inner_text()
+    expect(report).to_contain_text("ghost@example.ac.jp")
     assert page.get_by_test_id("confirm-import").count() == 0
     upload(page, "attendance.csv",
            "メールアドレス,職員番号,出席\nalice@example.ac.jp,,出席\n,E2002,○\n".encode("utf-8-sig"))
     page.locator("button[name=confirm][value='0']").click()
-    page.wait_for_load_state()
+    expect(page.get_by_test_id("confirm-import")).to_be_visible()
     assert Attendance.objects.count() == 0
     page.get_by_test_id("confirm-import").click()
     page.wait_for_url("**/awareness/activities/*/")
@@ -112,8 +111,9 @@ def test_training_attendance_checklist_case_and_case_library(page, reference_dat
     page.locator("form[role=search] button[type=submit]").click()
     page.wait_for_load_state()
     results = page.locator("#aw-case-results")
-    results.get_by_role("link", name="海外の研究機関での「客員教授」就任が届け出られていなかった").wait_for()
-    assert "共同研究契約に" not in results.inner_text()
+    # the results are swapped in by htmx: wait until the other cases are gone
+    expect(results).not_to_contain_text("共同研究契約に")
+    expect(results.get_by_role("link", name="海外の研究機関での「客員教授」就任が届け出られていなかった")).to_be_visible()
     results.get_by_role("link", name="海外の研究機関での「客員教授」就任が届け出られていなかった").click()
     page.wait_for_url("**/awareness/cases/*/")
     assert "客員教授" in page.locator("h1").inner_text()
