@@ -8,6 +8,19 @@ class PortalAdminSite(admin.AdminSite):
     site_header = _("Integrity portal administration")
     site_title = _("Integrity portal")
 
+    def login(self, request, extra_context=None):
+        """Never Django's own password form (it would skip MFA and axes): sign in through
+        allauth; signed in without the admin role → 403."""
+        from django.contrib.auth import REDIRECT_FIELD_NAME
+        from django.contrib.auth.views import redirect_to_login
+        from django.core.exceptions import PermissionDenied
+        from django.urls import reverse
+
+        if request.user.is_authenticated:
+            raise PermissionDenied
+        next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index", current_app=self.name)
+        return redirect_to_login(next_url)
+
     def has_permission(self, request):
         from portal.permissions import has_perm
 

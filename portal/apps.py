@@ -16,4 +16,5 @@ class PortalConfig(AppConfig):
         autodiscover_modules("audit_renderers")
         autodiscover_modules("dashboard")
         autodiscover_modules("exports")
+        from portal import core_dashboard  # noqa: F401
 

@@ -22,3 +22,6 @@ def ping(value: str = "pong") -> str:
 
     cache.set(f"portal-ping-{value}", value, 300)
     return value
+
+
+from portal.roster import run_roster_job  # noqa: E402,F401

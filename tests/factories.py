@@ -65,9 +65,9 @@ class UserFactory(DjangoModelFactory):
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):
         """``UserFactory(roles=["researcher", ("dept_reviewer", dept)])``."""
-        if not create or not extracted:
+        if not create:
             return
-        for role in extracted:
+        for role in extracted or []:
             if isinstance(role, tuple):
                 RoleAssignment.objects.create(user=self, role=role[0], department=role[1])
             else:
