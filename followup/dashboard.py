@@ -11,16 +11,18 @@ def followup_status(request):
     user = request.user
     if not has_perm(user, "followup.section.view"):
         return None
-    from .models import SurveyAnswer, SurveyCycle, SurveyResponse
+    from django.db.models import Count, Q
+
+    from .models import SurveyCycle, SurveyResponse
 
     cycle = SurveyCycle.objects.filter(status=SurveyCycle.Status.OPEN).order_by("-fiscal_year").first()
     if cycle is None:
         return None
-    response = SurveyResponse.objects.filter(cycle=cycle, institution__is_home=True,
-                                             is_current=True).first()
-    answered = 0
-    if response is not None:
-        answered = SurveyAnswer.objects.filter(response=response, option__isnull=False).count()
+    response = (SurveyResponse.objects.filter(cycle=cycle, institution__is_home=True,
+                                              is_current=True)
+                .annotate(answered=Count("answers", filter=Q(answers__option__isnull=False)))
+                .first())
+    answered = response.answered if response is not None else 0
     waiting = (response is not None and response.status == SurveyResponse.Status.DRAFT
                and answered == 7 and has_perm(user, "followup.answer.approve"))
     return Widget(
