@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("cycles/open/", views.cycle_open, name="cycle_open"),
     path("import/", views.import_answers, name="import"),
+    path("import/template.csv", views.import_template, name="import_template"),
     path("regulations/", views.regulations, name="regulations"),
     path("institutions/", views.institutions, name="institutions"),
     path("institutions/load-mext/", views.institutions_load, name="institutions_load"),

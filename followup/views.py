@@ -269,6 +269,19 @@ def import_answers(request):
                   {"form": form, "outcome": outcome, "token": token}, status=status)
 
 
+@require_GET
+@permission_required("followup.import")
+def import_template(request):
+    """An empty CSV in the current import layout (UTF-8 with BOM for Excel)."""
+    from django.http import HttpResponse
+
+    from .resources import csv_bytes
+
+    response = HttpResponse(csv_bytes([]), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="followup-import-template.csv"'
+    return response
+
+
 def _max_bytes() -> int:
     from django.conf import settings
 

@@ -24,6 +24,7 @@ ADMIN_ONLY = {**OFFICE_ONLY, "staff": 403}
     ("/followup/regulations/", OFFICE_ONLY),
     ("/followup/institutions/", OFFICE_ONLY),
     ("/followup/import/", ADMIN_ONLY),
+    ("/followup/import/template.csv", ADMIN_ONLY),
 ])
 def test_permission_matrix_of_pages(client_as, personas, cycle, url, expected):
     for name, user in personas.items():
@@ -240,3 +241,9 @@ def test_admin_loads_the_mext_list_in_the_background(client_as, admin_user,
         response = client_as(admin_user).post("/followup/institutions/load-mext/")
     assert response.status_code == 302
     assert Institution.objects.filter(category__code="private_university").count() == 633
+
+
+def test_import_template_is_the_current_layout(client_as, admin_user):
+    response = client_as(admin_user).get("/followup/import/template.csv")
+    header = response.content.decode("utf-8-sig").strip()
+    assert header == "機関コード,機関名,機関区分,年度,Q1,Q2,Q3,Q4,Q5,Q6,Q7"
