@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.html import format_html_join
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -30,7 +32,7 @@ from disclosures.models import (
 COMMON_TAIL = ["country", "start_date", "end_date", "notes"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Section:
     code: str
     model: type[models.Model]
@@ -44,9 +46,25 @@ class Section:
         return self.model._meta.get_field(name)
 
     def label(self, name: str) -> str:
-        if name == "organisation":
-            return str(self.organisation_label)
-        return str(self.field(name).verbose_name)
+        return _label(self.code, name, get_language() or "ja")
+
+
+@functools.lru_cache(maxsize=1024)
+def _label(code: str, name: str, language: str) -> str:
+    """A field's label in ``language`` (cached: labels are read for every item shown)."""
+    section = BY_CODE[code]
+    if name == "organisation":
+        return str(section.organisation_label)
+    return str(section.model._meta.get_field(name).verbose_name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _translated(kind: str, value, language: str) -> str:
+    if kind == "bool":
+        return _("Yes") if value else _("No")
+    if kind == "country":
+        return str(countries.name(value)) or value
+    return str(value)
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -150,18 +168,30 @@ def org_label(org: dict | None) -> str:
     return name or ""
 
 
+@functools.cache
+def _field_kind(model, name: str):
+    """('bool' | 'choice' | 'country' | 'plain', choices mapping) of a model field (cached)."""
+    if name == "country":
+        return "country", {}
+    field = model._meta.get_field(name)
+    if isinstance(field, models.BooleanField):
+        return "bool", {}
+    if field.choices:
+        return "choice", dict(field.flatchoices)
+    return "plain", {}
+
+
 def display_value(section: Section, name: str, value) -> str:
     if value is None or value == "":
         return ""
     if name == "organisation":
         return org_label(value)
-    field = section.field(name)
-    if isinstance(field, models.BooleanField):
-        return _("Yes") if value else _("No")
-    if field.choices and name != "country":
-        return str(dict(field.flatchoices).get(value, value))
-    if name == "country":
-        return str(countries.name(value)) or value
+    kind, choices = _field_kind(section.model, name)
+    if kind in ("bool", "country"):
+        return _translated(kind, bool(value) if kind == "bool" else value,
+                           get_language() or "ja")
+    if kind == "choice":
+        return _translated(kind, choices.get(value, value), get_language() or "ja")
     if name in ("amount", "estimated_value"):
         try:
             return f"{decimal.Decimal(value):,}"
@@ -205,11 +235,16 @@ def sections_for_display(content: dict, comments_by_key: dict | None = None,
     for section in SECTIONS:
         items = []
         for item in stored.get(section.code, []):
+            rows = item_rows(section, item)
             items.append({
                 "key": item["key"],
                 "title": item_title(section, item),
                 "period": item_period(item),
-                "rows": item_rows(section, item),
+                "rows": rows,
+                # Rendered here: a template loop per field of 50 items is the page's main cost.
+                "rows_html": format_html_join(
+                    "", "<div><dt>{}</dt><dd>{}</dd></div>",
+                    ((label, shown) for name, label, shown in rows if name != "organisation")),
                 "foreign": _is_foreign(item),
                 "comments": comments_by_key.get(item["key"], []),
                 "attachments": attachments_by_key.get(item["key"], []),

@@ -14,6 +14,7 @@ Editing rules:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from decimal import Decimal
 
@@ -65,10 +66,22 @@ def _send_on_commit(signal, **kwargs):
 # --- Validation rules ----------------------------------------------------------------------
 
 
-def _currency_codes() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def _currency_codes() -> frozenset[str]:
     import pycountry
 
-    return {c.alpha_3 for c in pycountry.currencies}
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+@functools.lru_cache(maxsize=1)
+def _country_codes() -> frozenset[str]:
+    from django_countries import countries
+
+    return frozenset(code for code, _name in countries)
+
+
+# Checked by validate_item (the model's own check walks the 250 choices for every item).
+FULL_CLEAN_EXCLUDE = ["version", "source_import_item", "country"]
 
 
 def validate_item(section_code: str, item) -> None:
@@ -77,6 +90,10 @@ def validate_item(section_code: str, item) -> None:
 
     def add(field, message):
         errors.setdefault(field, []).append(message)
+
+    country = getattr(item.country, "code", item.country) or ""
+    if country and country not in _country_codes():
+        add("country", _("Choose a country or region from the list."))
 
     if item.start_date and item.end_date and item.end_date < item.start_date:
         add("end_date", _("The end date is before the start date."))
@@ -316,7 +333,7 @@ def item_save(*, version: DisclosureVersion, section_code: str, item, actor: Use
     if creating:
         item.order = section.model.objects.filter(version=version).count()
     validate_item(section_code, item)
-    item.full_clean(exclude=["version", "source_import_item"])
+    item.full_clean(exclude=FULL_CLEAN_EXCLUDE)
     item.save()
     if section_code in ("position", "funding"):
         _check_effort(version)
@@ -368,7 +385,7 @@ def version_items_replace(*, version: DisclosureVersion, items: dict[str, list],
             item.order = order
             validate_item(code, item)
             # Organisations were checked above in one query.
-            item.full_clean(exclude=["version", "source_import_item", "organisation"],
+            item.full_clean(exclude=[*FULL_CLEAN_EXCLUDE, "organisation"],
                             validate_unique=False, validate_constraints=False)
         section.model.objects.filter(version=version).delete()
         section.model.objects.bulk_create(new_items)

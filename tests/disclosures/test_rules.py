@@ -106,3 +106,7 @@ def test_donation_needs_its_amount():
     assert "amount" in _errors("donation", DonationItem(organisation=org(), amount=None))
     validate_item("donation", DonationItem(organisation=org(), amount=Decimal("100000"),
                                            currency="JPY"))
+
+
+def test_unknown_country_code_is_refused():
+    assert "country" in _errors("position", side_job(org(), country="XX"))
