@@ -111,3 +111,17 @@ def test_imported_answers_of_the_home_institution_are_refused(cycle, home_instit
     with pytest.raises(ApplicationError):
         services.response_import(cycle=cycle, institution=home_institution,
                                  codes=dict.fromkeys(range(1, 8), 1))
+
+
+def test_loading_the_question_set_fixture_twice_changes_nothing(cycle):
+    from django.core.management import call_command
+
+    from followup.models import AnswerOption, Question
+
+    before = (QuestionSet.objects.count(), Question.objects.count(), AnswerOption.objects.count(),
+              list(Question.objects.values_list("pk", "text_ja").order_by("pk")))
+    call_command("loaddata", "fixtures/followup_question_sets.json", verbosity=0)
+    after = (QuestionSet.objects.count(), Question.objects.count(), AnswerOption.objects.count(),
+             list(Question.objects.values_list("pk", "text_ja").order_by("pk")))
+    assert before == after
+    assert before[:3] == (4, 28, 20)  # 令和4〜7年度
