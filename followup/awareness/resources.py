@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
+from import_export.instance_loaders import BaseInstanceLoader
 
 from followup.awareness.models import Attendance, AttendanceSource, AwarenessActivity
 from followup.awareness.uploads import XLSX, check_size, read_head, sniff
@@ -106,6 +107,18 @@ def read_dataset(upload) -> tablib.Dataset:
     return dataset
 
 
+def _number(value) -> str:
+    """A staff number as text (Excel may hand over 1001.0 for a numeric cell)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value or "").strip()
+
+
+def _chunks(values: list[str], size: int = 500):
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
 def _parse_attended(value) -> bool:
     if isinstance(value, bool):
         return value
@@ -140,11 +153,32 @@ def _parse_when(value, default: dt.datetime) -> dt.datetime:
     )
 
 
+class ResolvedPersonWidget(widgets.Widget):
+    """The person resolved in ``before_import_row`` (no query per row)."""
+
+    def clean(self, value, row=None, **kwargs):
+        return (row or {}).get("_person")
+
+    def render(self, value, obj=None, **kwargs):
+        return getattr(value, "pk", "")
+
+
+class ActivityAttendanceLoader(BaseInstanceLoader):
+    """The activity's existing attendance, loaded once and found by the resolved person."""
+
+    def __init__(self, resource, dataset=None):
+        super().__init__(resource, dataset)
+        self.by_user = {a.user_id: a for a in resource.get_queryset()}
+
+    def get_instance(self, row):
+        user_id = row.get("user")
+        return self.by_user.get(int(user_id)) if user_id else None
+
+
 class AttendanceResource(resources.ModelResource):
     """Rows of one activity's attendance; the person is resolved before the row is imported."""
 
-    user = fields.Field(attribute="user", column_name="user",
-                        widget=widgets.ForeignKeyWidget(User))
+    user = fields.Field(attribute="user", column_name="user", widget=ResolvedPersonWidget())
     attended = fields.Field(attribute="attended", column_name="attended",
                             widget=widgets.BooleanWidget())
     completed_at = fields.Field(attribute="completed_at", column_name="completed_at",
@@ -155,30 +189,56 @@ class AttendanceResource(resources.ModelResource):
         model = Attendance
         fields = ("user", "attended", "completed_at", "note")
         import_id_fields = ("user",)
+        # the activity's existing rows are loaded once, not one query per row
+        instance_loader_class = ActivityAttendanceLoader
         skip_diff = True
         use_bulk = False
 
-    def __init__(self, *, activity: AwarenessActivity, actor=None):
+    def __init__(self, *, activity: AwarenessActivity, actor=None, dataset=None):
         super().__init__()
         self.activity = activity
         self.actor = actor
         self.preview: list[dict] = []
         self._seen: dict[int, int] = {}
         self._default_when = timezone.make_aware(dt.datetime.combine(activity.date, dt.time(12)))
+        self._by_email: dict[str, User] = {}
+        self._by_number: dict[str, list[User]] = {}
+        if dataset is not None:
+            self._preload_people(dataset)
+
+    def _preload_people(self, dataset) -> None:
+        """Load everyone the file names in two queries (instead of two per row)."""
+        emails = {str(v).strip().lower() for v in dataset["email"] if str(v or "").strip()}
+        numbers = {_number(v) for v in dataset["staff_number"] if str(v or "").strip()}
+        active = User.objects.filter(is_active=True).select_related("department")
+        for chunk in _chunks(sorted(emails)):
+            for user in active.filter(email__in=chunk):
+                self._by_email[user.email.lower()] = user
+        for chunk in _chunks(sorted(numbers)):
+            for user in active.filter(employee_number__in=chunk):
+                self._by_number.setdefault(user.employee_number, []).append(user)
+        self._preloaded = True
 
     def get_queryset(self):
         return Attendance.objects.filter(activity=self.activity)
 
     def _resolve_user(self, email: str, number: str) -> User:
         by_email = by_number = None
+        preloaded = getattr(self, "_preloaded", False)
         if email:
-            by_email = User.objects.filter(email__iexact=email, is_active=True).first()
+            if preloaded:
+                by_email = self._by_email.get(email.lower())
+            else:
+                by_email = User.objects.filter(email__iexact=email, is_active=True).first()
             if by_email is None:
                 raise ValidationError(
                     {"email": _("Nobody with the e-mail address %(email)s.") % {"email": email}}
                 )
         if number:
-            matches = list(User.objects.filter(employee_number=number, is_active=True)[:2])
+            if preloaded:
+                matches = self._by_number.get(number, [])
+            else:
+                matches = list(User.objects.filter(employee_number=number, is_active=True)[:2])
             if not matches:
                 raise ValidationError(
                     {"staff_number": _("Nobody with the staff number %(n)s.") % {"n": number}}
@@ -200,9 +260,7 @@ class AttendanceResource(resources.ModelResource):
 
     def before_import_row(self, row, **kwargs):
         email = str(row.get("email") or "").strip()
-        number = str(row.get("staff_number") or "").strip()
-        if isinstance(row.get("staff_number"), float) and row["staff_number"].is_integer():
-            number = str(int(row["staff_number"]))
+        number = _number(row.get("staff_number"))
         person = self._resolve_user(email, number)
         line = kwargs.get("row_number", 0) + 1
         if person.pk in self._seen:
@@ -250,7 +308,7 @@ class AttendanceResource(resources.ModelResource):
 def run_import(*, activity: AwarenessActivity, dataset: tablib.Dataset, actor,
                dry_run: bool) -> ImportReport:
     """Import ``dataset`` (or only check it). Callers wrap the real run in a transaction."""
-    resource = AttendanceResource(activity=activity, actor=actor)
+    resource = AttendanceResource(activity=activity, actor=actor, dataset=dataset)
     result = resource.import_data(
         dataset, dry_run=dry_run, raise_errors=False, use_transactions=True,
         rollback_on_validation_errors=True,

@@ -170,3 +170,20 @@ def test_import_page_shows_row_errors_and_offers_no_confirmation(client_as, staf
     assert "ghost@example.ac.jp" in html
     assert 'data-testid="confirm-import"' not in html
     assert not Attendance.objects.exists()
+
+
+def test_large_import_does_not_look_people_up_row_by_row(staff, departments,
+                                                         django_assert_max_num_queries):
+    from portal.models import User
+
+    User.objects.bulk_create([User(email=f"p{i}@example.ac.jp", employee_number=f"N{i:04d}",
+                                   department=departments["mech"]) for i in range(200)])
+    activity = ActivityFactory()
+    lines = "\n".join(f"p{i}@example.ac.jp,N{i:04d},1" for i in range(200))
+    upload = csv_upload(f"email,staff_number,attended\n{lines}\n")
+    # per row and per run (check, then import): an insert inside a savepoint; people and
+    # existing rows are loaded once per run
+    with django_assert_max_num_queries(2 * 3 * 200 + 40):
+        report = services.attendance_import(actor=staff, activity=activity, upload=upload,
+                                            dry_run=False)
+    assert report.imported and Attendance.objects.filter(activity=activity).count() == 200
