@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import unicodedata
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -48,9 +49,25 @@ def read_path(path: Path | str) -> list[dict]:
     return read_json(text) if path.suffix.lower() == ".json" else read_csv(text)
 
 
+def _same_name(a: str, b: str) -> bool:
+    return unicodedata.normalize("NFKC", a).strip() == unicodedata.normalize("NFKC", b).strip()
+
+
 def merge(registry: list[dict], names: list[dict]) -> list[dict]:
-    english = {r["code"]: r.get("name_en", "") for r in names if r.get("code")}
-    return [{**r, "name_en": r.get("name_en") or english.get(r["code"], "")} for r in registry]
+    """The registry with English names from ``names`` where the school is the same.
+
+    A school code can outlive a name (了德寺大学 became ＳＢＣ東京医療大学 with the same code),
+    so an English name is taken only when the Japanese names agree.
+    """
+    by_code = {r["code"]: r for r in names if r.get("code")}
+    merged = []
+    for r in registry:
+        other = by_code.get(r["code"])
+        name_en = r.get("name_en") or ""
+        if not name_en and other and _same_name(other["name_ja"], r["name_ja"]):
+            name_en = other.get("name_en", "")
+        merged.append({**r, "name_en": name_en})
+    return merged
 
 
 def default_records() -> list[dict]:

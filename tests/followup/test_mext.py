@@ -18,6 +18,9 @@ def test_real_mext_list_gives_every_university_its_category_and_loads_idempotent
     assert hokudai.name_ja == "北海道大学" and hokudai.name_en == "Hokkaido University"
     assert hokudai.category.name_ja == "国立大学"
     assert Institution.objects.get(code="F113110112030").name_ja == "東京科学大学"
+    # A renamed school keeps its code: the old English name (Ryotokuji University) is not used.
+    renamed = Institution.objects.get(name_ja="ＳＢＣ東京医療大学")
+    assert renamed.name_en == ""
     # Loading twice changes nothing.
     stats = institutions_load_mext(records=mext.default_records())
     assert (stats.created, stats.updated, stats.unchanged) == (0, 0, 821)
