@@ -546,7 +546,8 @@ def queue(request):
         department=params.get("department", ""), query=params.get("q", ""),
         order=params.get("order") or "submitted")
     page = Paginator(versions, 25).get_page(request.GET.get("page"))
-    template = "disclosures/partials/_queue_table.html" if request.htmx else "disclosures/queue.html"
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "disclosures/partials/_queue_table.html" if partial else "disclosures/queue.html"
     return render(request, template, {
         "form": form, "page": page,
         "can_campaigns": has_perm(request.user, "disclosures.campaign.view")})
