@@ -1,0 +1,43 @@
+"""The server-side SVG chart shared by the results page and the PDF."""
+
+import re
+
+from followup import charts
+from followup.aggregation import aggregate
+
+
+class Q:
+    def __init__(self, number, label):
+        self.number, self.short_label = number, label
+
+
+class O:
+    def __init__(self, code, label):
+        self.code, self.label = code, label
+
+
+OPTIONS = [O(1, "実施している"), O(2, "検討している（令和6年度実施予定）"), O(3, "c"), O(4, "d"),
+           O(5, "検討していない")]
+
+
+def test_bars_mark_the_done_share_and_show_percentages_and_change():
+    counts = {(2024, 1, 1, 1): 2, (2024, 1, 1, 2): 1, (2024, 1, 1, 5): 1,
+              (2023, 1, 1, 5): 4}
+    results = aggregate(counts, fiscal_year=2024, questions=[1])[1]
+    svg = str(charts.stacked_bars(title="国立大学 <n=4>", questions=[Q(1, "理解を促す取組")],
+                                  options=OPTIONS, results=results))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert "国立大学 &lt;n=4&gt;" in svg  # escaped
+    assert "50.0%" in svg and "25.0%" in svg and "75.0%" in svg
+    assert "+75.0pt" in svg
+    # the done bracket ends at 75% of the bar width
+    mark = re.search(r'd="M8 \d+ H([\d.]+) V', svg)
+    assert float(mark.group(1)) == 8 + charts.BAR_W * 0.75
+    assert "検討している（令和6年度実施予定）" in svg  # legend
+
+
+def test_question_without_answers_is_drawn_empty_and_legend_can_be_left_out():
+    results = aggregate({}, fiscal_year=2024, questions=[1])[None]
+    svg = str(charts.stacked_bars(title="t", questions=[Q(1, "x")], options=OPTIONS,
+                                  results=results, legend=False))
+    assert "done-mark" not in svg and "実施している" not in svg
