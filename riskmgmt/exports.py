@@ -27,6 +27,7 @@ class RiskRegisterExporter(BaseExporter):
 
     def render(self, params, *, user, progress):
         from openpyxl import Workbook
+        from openpyxl.cell import WriteOnlyCell
         from openpyxl.styles import Font, PatternFill
 
         from riskmgmt import selectors
@@ -34,69 +35,67 @@ class RiskRegisterExporter(BaseExporter):
         if not has_perm(user, self.permission):
             raise ApplicationError(_("You are not allowed to run this export."))
         today = timezone.localdate()
-        cases = list(selectors.register_cases(user=user))
+        now = timezone.now()
         summary = selectors.register_summary(user=user)
-        progress(20, _("Cases loaded"))
-        wb = Workbook()
+        cases = selectors.register_cases(user=user)
+        wb = Workbook(write_only=True)  # streaming: fast and small in memory
         bold = Font(bold=True)
         red = PatternFill("solid", fgColor="F8D7DA")
-        ws = wb.active
-        ws.title = _("Register")[:31]
-        headers = [_("Reference"), _("Researcher"), _("Department"), _("Concern"), _("Title"),
-                   _("Status"), _("Likelihood"), _("Impact"), _("Risk level"), _("Decision"),
-                   _("Assignee"), _("Opened"), _("Age (days)"), _("Open measures"),
-                   _("Overdue measures"), _("Contingency plan")]
-        ws.append([safe_cell(h) for h in headers])
-        for cell in ws[1]:
-            cell.font = bold
-        for i, case in enumerate(cases, start=2):
+
+        def row_of(ws, values, *, fill=None, font=None):
+            cells = []
+            for value in values:
+                cell = WriteOnlyCell(ws, value=safe_cell(value))
+                if fill is not None:
+                    cell.fill = fill
+                if font is not None:
+                    cell.font = font
+                cells.append(cell)
+            ws.append(cells)
+
+        ws = wb.create_sheet(_("Register")[:31])
+        ms = wb.create_sheet(_("Measures")[:31])
+        hm = wb.create_sheet(_("Heat map")[:31])
+        row_of(ws, [_("Reference"), _("Researcher"), _("Department"), _("Concern"), _("Title"),
+                    _("Status"), _("Likelihood"), _("Impact"), _("Risk level"), _("Decision"),
+                    _("Assignee"), _("Opened"), _("Age (days)"), _("Open measures"),
+                    _("Overdue measures"), _("Contingency plan")], font=bold)
+        row_of(ms, [_("Case"), _("Measure"), _("Description"), _("Owner"), _("Due date"),
+                    _("Status"), _("Overdue")], font=bold)
+        for n, case in enumerate(cases.iterator(chunk_size=1000), start=1):
             measures = list(case.measures.all())
             open_m = [m for m in measures if m.status in m.OPEN_STATUSES]
             overdue = [m for m in open_m if m.due_date < today]
             plan = getattr(case, "contingency_plan", None)
-            ws.append([safe_cell(v) for v in [
+            row_of(ws, [
                 case.reference, case.researcher.display_name,
                 str(case.department) if case.department_id else "", case.get_concern_display(),
                 case.title, case.get_status_display(), case.likelihood, case.impact,
                 case.get_risk_level_display() if case.risk_level else "",
                 case.get_decision_display() if case.decision else "",
                 case.assignee.display_name if case.assignee_id else "",
-                _fmt_date(timezone.localtime(case.opened_at)), case.age_days, len(open_m),
-                len(overdue), plan.actions if plan else "",
-            ]])
-            if overdue:
-                for cell in ws[i]:
-                    cell.fill = red
-        progress(60, _("Measures"))
-        ms = wb.create_sheet(_("Measures")[:31])
-        ms.append([_("Case"), _("Measure"), _("Description"), _("Owner"), _("Due date"),
-                   _("Status"), _("Overdue")])
-        for cell in ms[1]:
-            cell.font = bold
-        row = 2
-        for case in cases:
-            for m in case.measures.all():
-                ms.append([safe_cell(v) for v in [
-                    case.reference, m.get_kind_display(), m.description, m.owner.display_name,
-                    _fmt_date(m.due_date), m.get_status_display(),
-                    _("yes") if m.is_overdue else ""]])
-                if m.is_overdue:
-                    for cell in ms[row]:
-                        cell.fill = red
-                row += 1
-        hm = wb.create_sheet(_("Heat map")[:31])
-        hm.append([_("Impact ↓ / Likelihood →"), 1, 2, 3, 4, 5])
+                _fmt_date(timezone.localtime(case.opened_at)), (now - case.opened_at).days,
+                len(open_m), len(overdue), plan.actions if plan else "",
+            ], fill=red if overdue else None)
+            for m in measures:
+                late = m in overdue
+                row_of(ms, [case.reference, m.get_kind_display(), m.description,
+                            m.owner.display_name, _fmt_date(m.due_date), m.get_status_display(),
+                            _("yes") if late else ""], fill=red if late else None)
+            if n % 2000 == 0:
+                progress(min(90, 10 + n // 500), _("Cases"))
+        row_of(hm, [_("Impact ↓ / Likelihood →"), 1, 2, 3, 4, 5], font=bold)
         for line in summary.get("heatmap", []):
-            hm.append([line["impact"], *[c["count"] for c in line["cells"]]])
-        hm.append([])
-        hm.append([_("Department"), _("Open cases")])
+            row_of(hm, [line["impact"], *[c["count"] for c in line["cells"]]])
+        row_of(hm, [])
+        row_of(hm, [_("Department"), _("Open cases")], font=bold)
         for d in summary.get("by_department", []):
-            hm.append([safe_cell(d["department__name_ja"] or d["department__code"] or "-"), d["n"]])
-        hm.append([])
-        hm.append([_("Rule"), _("Open cases")])
+            row_of(hm, [d["department__name_ja"] or d["department__code"] or "-", d["n"]])
+        row_of(hm, [])
+        row_of(hm, [_("Rule"), _("Open cases")], font=bold)
         for r in summary.get("by_rule", []):
-            hm.append([safe_cell(_(r["rule__name"]) if r["rule__name"] else _("(no rule)")), r["n"]])
-        progress(90, _("Writing the file"))
+            row_of(hm, [_(r["rule__name"]) if r["rule__name"] else _("(no rule)"), r["n"]])
+        progress(95, _("Writing the file"))
         buf = io.BytesIO()
         wb.save(buf)
         return f"risk-register-{self.timestamp()}.xlsx", XLSX, buf.getvalue()

@@ -26,6 +26,20 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} <{obj.email}>"
 
 
+class UserPickField(forms.ChoiceField):
+    """A choice among a list of users loaded once per page (shared by several forms)."""
+
+    def __init__(self, *, users=(), **kwargs):
+        self.users = {str(u.pk): u for u in users}
+        choices = [("", "---------")] + [(pk, f"{u.display_name} <{u.email}>")
+                                         for pk, u in self.users.items()]
+        super().__init__(choices=choices, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.users.get(str(value)) if value else None
+
+
 def owner_choices(case: Case | None = None):
     cond = Q(role_assignments__role__in=["office_staff", "admin"])
     if case is not None:
@@ -50,12 +64,14 @@ class MeasureForm(forms.Form):
     kind = forms.ChoiceField(label=_("Measure"), choices=MeasureKind.choices)
     description = forms.CharField(label=_("Description"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}))
-    owner = UserChoiceField(label=_("Owner"), queryset=User.objects.none())
     due_date = forms.DateField(label=_("Due date"), widget=DATE)
+    field_order = ["kind", "description", "owner", "due_date"]
 
-    def __init__(self, *args, case=None, **kwargs):
+    def __init__(self, *args, case=None, users=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owner_choices(case)
+        users = list(owner_choices(case)) if users is None else users
+        self.fields["owner"] = UserPickField(label=_("Owner"), users=users)
+        self.order_fields(self.field_order)
 
 
 class MeasureStatusForm(forms.Form):
@@ -65,12 +81,11 @@ class MeasureStatusForm(forms.Form):
 class ContingencyForm(forms.Form):
     trigger = forms.CharField(label=_("When it applies"), widget=forms.Textarea(attrs={"rows": 2}))
     actions = forms.CharField(label=_("What is done"), widget=forms.Textarea(attrs={"rows": 3}))
-    responsible = UserChoiceField(label=_("Responsible"), queryset=User.objects.none(),
-                                  required=False)
-
-    def __init__(self, *args, case=None, **kwargs):
+    def __init__(self, *args, case=None, users=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["responsible"].queryset = owner_choices(None)
+        users = list(owner_choices(case)) if users is None else users
+        self.fields["responsible"] = UserPickField(label=_("Responsible"), users=users,
+                                                   required=False)
 
 
 class ReviewForm(forms.Form):

@@ -343,6 +343,7 @@ class Case(PublicModel):
                                   blank=True, db_index=True)
     likelihood = models.PositiveSmallIntegerField(_("likelihood"), null=True, blank=True)
     impact = models.PositiveSmallIntegerField(_("impact"), null=True, blank=True)
+    rationale = models.TextField(_("rationale of the current assessment"), blank=True)
     decision = models.CharField(_("decision"), max_length=12, choices=Decision.choices,
                                 blank=True)
     decision_note = models.TextField(_("reasons for the decision"), blank=True)
@@ -406,6 +407,7 @@ class Flag(TimeStampedModel):
     source_id = models.CharField(max_length=64, blank=True)
     source = GenericForeignKey("source_type", "source_id")
     source_label = models.CharField(_("source"), max_length=300, blank=True)
+    item_labels = models.JSONField(_("items"), default=list, blank=True)
     hit = models.ForeignKey(ScreeningHit, null=True, blank=True, on_delete=models.SET_NULL,
                             related_name="flags")
 

@@ -117,17 +117,50 @@ def item_label(item) -> str:
     return name or str(item._meta.verbose_name)
 
 
-@dataclass
 class DisclosureFacts:
-    """What rules may look at: items and their organisations, never the person."""
+    """What rules may look at: items and their organisations, never the person.
 
-    sections: dict[str, list]
-    previous: dict[str, list] | None
-    external_records: list
+    ``sections`` maps a section code to its items (with ``organisation`` loaded);
+    ``previous`` (the last accepted version's items) and ``external_records`` (the researcher's
+    researchmap/ORCID import entries) are loaded only when a rule asks for them.
+    """
+
+    def __init__(self, sections, previous=None, external_records=None, *, loader=None):
+        self.sections = sections
+        self._previous = previous
+        self._external_records = external_records
+        self._loader = loader
+        self._names = None
 
     def items(self, *sections: str):
         for section in sections or SECTIONS:
             yield from self.sections.get(section, [])
+
+    @property
+    def previous(self):
+        if self._previous is None and self._loader is not None:
+            self._previous = self._loader("previous")
+        return self._previous or None
+
+    @property
+    def external_records(self):
+        if self._external_records is None:
+            self._external_records = self._loader("records") if self._loader else []
+        return self._external_records
+
+    def names_of(self, organisation) -> list[str]:
+        """Names and aliases of an organisation of the items (aliases in one query)."""
+        if self._names is None:
+            from portal.models import OrganisationAlias
+
+            ids = {i.organisation_id for i in self.items() if i.organisation_id}
+            ids |= {r.organisation_id for r in self.external_records if r.organisation_id}
+            self._names = {}
+            for org_id, name in OrganisationAlias.objects.filter(
+                    organisation_id__in=ids).values_list("organisation_id", "name"):
+                self._names.setdefault(org_id, []).append(name)
+        base = [n for n in (organisation.name_ja, organisation.name_en) if n]
+        return base + self._names.get(organisation.pk, [])
 
     @classmethod
     def for_version(cls, version) -> DisclosureFacts:
@@ -135,26 +168,25 @@ class DisclosureFacts:
 
         def load(v):
             return {
-                section: list(getattr(v, related).select_related("organisation")
-                              .prefetch_related("organisation__aliases"))
+                section: list(getattr(v, related).select_related("organisation"))
                 for section, related in SECTION_RELATED.items()
             }
 
-        current = load(version)
-        previous = None
         disclosure = version.disclosure
-        prev_version = None
-        if disclosure.last_accepted_version_id and disclosure.last_accepted_version_id != version.pk:
-            prev_version = DisclosureVersion.objects.filter(
-                pk=disclosure.last_accepted_version_id).first()
-        if prev_version is not None:
-            previous = load(prev_version)
-        records = list(
-            ExternalRecordItem.objects.filter(owner_id=disclosure.owner_id)
-            .exclude(status=ExternalRecordItem.Status.REJECTED).select_related("organisation")
-            .prefetch_related("organisation__aliases")
-        )
-        return cls(sections=current, previous=previous, external_records=records)
+
+        def loader(what):
+            if what == "previous":
+                prev_id = disclosure.last_accepted_version_id
+                if not prev_id or prev_id == version.pk:
+                    return {}
+                prev = DisclosureVersion.objects.filter(pk=prev_id).first()
+                return load(prev) if prev is not None else {}
+            return list(
+                ExternalRecordItem.objects.filter(owner_id=disclosure.owner_id)
+                .exclude(status=ExternalRecordItem.Status.REJECTED).select_related("organisation")
+            )
+
+        return cls(load(version), loader=loader)
 
 
 def _num(value: Decimal) -> str:
@@ -211,8 +243,7 @@ def eval_screening_match(facts, p):
             orgs[item.organisation_id] = item.organisation
     if not orgs:
         return []
-    names = {oid: org.all_names() if hasattr(org, "all_names") else [str(org)]
-             for oid, org in orgs.items()}
+    names = {oid: facts.names_of(org) for oid, org in orgs.items()}
     results = matching.match_organisations(names, threshold=float(p["threshold"]))
     findings = []
     for oid, matches in results.items():
@@ -315,7 +346,7 @@ def eval_record_discrepancy(facts, p):
     for item in facts.items():
         if item.organisation_id:
             disclosed_ids.add(item.organisation_id)
-            for name in item.organisation.all_names():
+            for name in facts.names_of(item.organisation):
                 disclosed_names.add(compact(name))
     findings = []
     for record in facts.external_records:

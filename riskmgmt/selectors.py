@@ -27,7 +27,6 @@ from riskmgmt.models import (
     FundingAgencyInquiry,
     InformationRequest,
     MitigationMeasure,
-    RiskAssessment,
     RiskLevel,
     Rule,
     ScreeningHit,
@@ -103,10 +102,9 @@ def case_detail_for(*, user: User, public_id) -> Case:
     qs = Case.objects.select_related(
         "researcher__department", "department", "assignee", "contingency_plan__responsible"
     ).prefetch_related(
-        Prefetch("flags", queryset=Flag.objects.select_related("rule", "hit__entry__release__screening_list",
-                                                               "version").prefetch_related("items")),
+        Prefetch("flags", queryset=Flag.objects.select_related(
+            "rule", "hit__entry__release__screening_list", "version")),
         Prefetch("measures", queryset=MitigationMeasure.objects.select_related("owner")),
-        Prefetch("assessments", queryset=RiskAssessment.objects.select_related("assessed_by")),
         Prefetch("reviews"),
         Prefetch("information_requests",
                  queryset=InformationRequest.objects.select_related("asked_by")),
@@ -128,9 +126,11 @@ def register_summary(*, user: User) -> dict:
     if not has_perm(user, "riskmgmt.register.view"):
         return {}
     open_cases = Case.objects.exclude(status=Case.Status.CLOSED)
+    counts = open_cases.order_by().aggregate(
+        open_count=Count("id"), unassessed=Count("id", filter=Q(risk_level="")))
     heat = Counter(
         (likelihood, impact) for likelihood, impact in
-        open_cases.filter(likelihood__isnull=False).values_list("likelihood", "impact"))
+        open_cases.filter(likelihood__isnull=False).order_by().values_list("likelihood", "impact"))
     heatmap = [
         {"impact": impact, "cells": [
             {"likelihood": lik, "count": heat.get((lik, impact), 0),
@@ -144,24 +144,22 @@ def register_summary(*, user: User) -> dict:
     by_rule = list(
         Flag.objects.filter(case__in=open_cases).values("rule__name", "rule__code")
         .annotate(n=Count("case", distinct=True)).order_by("-n", "rule__code"))
-    by_level = dict(open_cases.values_list("risk_level").annotate(n=Count("id")))
     overdue = list(
         MitigationMeasure.objects.filter(
             status__in=MitigationMeasure.OPEN_STATUSES, due_date__lt=timezone.localdate())
         .exclude(case__status=Case.Status.CLOSED)
         .select_related("case", "owner", "inquiry").order_by("due_date")[:100])
     return {"heatmap": heatmap, "by_department": by_department, "by_rule": by_rule,
-            "by_level": by_level, "overdue": overdue, "open_count": open_cases.count(),
-            "unassessed": open_cases.filter(risk_level="").count()}
+            "overdue": overdue, **counts}
 
 
 def register_cases(*, user: User) -> QuerySet[Case]:
     if not has_perm(user, "riskmgmt.register.view"):
         return Case.objects.none()
     return (Case.objects.exclude(status=Case.Status.CLOSED)
-            .select_related("researcher", "department", "assignee")
-            .prefetch_related(Prefetch("measures", queryset=MitigationMeasure.objects.select_related("owner")),
-                              "contingency_plan")
+            .select_related("researcher", "department", "assignee", "contingency_plan")
+            .prefetch_related(Prefetch("measures",
+                                       queryset=MitigationMeasure.objects.select_related("owner")))
             .order_by("-likelihood", "-impact", "opened_at"))
 
 

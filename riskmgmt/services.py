@@ -52,7 +52,7 @@ from riskmgmt.models import (
     ScreeningRun,
     risk_level_for,
 )
-from riskmgmt.rules import RULE_TYPES, defaults_for, item_label
+from riskmgmt.rules import RULE_TYPES, Finding, defaults_for, item_label
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,8 @@ def _open_or_join(researcher, concern, reason, source_obj, actor, rule, items, v
         case.save()
         audit_log(action="riskmgmt.case.opened", target=case, actor=actor,
                   data={"concern": concern, "reason": reason[:500]})
-    flag = Flag(case=case, rule=rule, reason=reason[:4000], version=version, hit=hit)
+    flag = Flag(case=case, rule=rule, reason=reason[:4000], version=version, hit=hit,
+                item_labels=[item_label(item)[:300] for item in items])
     if source_obj is not None:
         flag.source_type = ContentType.objects.get_for_model(source_obj, for_concrete_model=False)
         flag.source_id = str(source_obj.pk)
@@ -211,6 +212,7 @@ def case_assess(*, case: Case, likelihood: int, impact: int, rationale: str,
     assessment.save()
     before = snapshot(case, ["likelihood", "impact", "risk_level", "status"])
     case.likelihood, case.impact, case.risk_level = likelihood, impact, assessment.level
+    case.rationale = assessment.rationale
     if case.status == Case.Status.OPEN:
         case.status = Case.Status.ASSESSING
     case.save()
@@ -372,6 +374,10 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
         except Exception:  # a broken rule must not stop the others
             logger.exception("Rule %s failed on version %s", rule.code, version_id)
             continue
+        if findings and rt.code != "screening_match":
+            # One flag per rule and version, linked to every item that made it fire.
+            findings = [Finding(reason="\n".join(f.reason for f in findings),
+                                items=[i for f in findings for i in f.items])]
         for finding in findings:
             hit = None
             if finding.hits:

@@ -107,8 +107,9 @@ CASE_FORMS = {
 
 def _case_forms(case, bound=None, name=None):
     out = {}
+    users = list(forms.owner_choices(case))  # one query for both pickers
     for key, cls in CASE_FORMS.items():
-        kwargs = {"case": case} if key in ("measure", "contingency") else {}
+        kwargs = {"case": case, "users": users} if key in ("measure", "contingency") else {}
         if key == name and bound is not None:
             out[key] = cls(bound, **kwargs)
         else:

@@ -238,6 +238,21 @@ def test_queue_page_of_50_filtered_and_sorted_in_at_most_12_queries(
     assert response.content.decode().count('name="cases"') == 50
 
 
+def test_case_page_and_register_in_at_most_12_queries(client_as, staff, world,
+                                                      django_assert_max_num_queries):
+    case = world["case_a"]
+    services.case_assess(case=case, likelihood=3, impact=3, rationale="r", actor=staff)
+    services.measure_add(case=case, kind=MeasureKind.TRAINING, owner=staff,
+                         due_date=dt.date(2020, 1, 1), actor=staff)
+    client = client_as(staff)
+    client.get(reverse("riskmgmt:index"))
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("riskmgmt:case_detail", args=[case.public_id]))
+    assert page.status_code == 200 and "Contract?" in page.content.decode()
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("riskmgmt:register")).status_code == 200
+
+
 def test_import_dry_run_in_the_ui_shows_row_errors_and_imports_nothing(client_as, admin_user):
     client = client_as(admin_user)
     bad = b"name,aliases,country\nGood,,US\n,,CN\nX,,Narnia\n"
