@@ -6,25 +6,25 @@ from followup import charts
 from followup.aggregation import aggregate
 
 
-class Q:
+class Quest:
     def __init__(self, number, label):
         self.number, self.short_label = number, label
 
 
-class O:
+class Opt:
     def __init__(self, code, label):
         self.code, self.label = code, label
 
 
-OPTIONS = [O(1, "実施している"), O(2, "検討している（令和6年度実施予定）"), O(3, "c"), O(4, "d"),
-           O(5, "検討していない")]
+OPTIONS = [Opt(1, "実施している"), Opt(2, "検討している（令和6年度実施予定）"), Opt(3, "c"), Opt(4, "d"),
+           Opt(5, "検討していない")]
 
 
 def test_bars_mark_the_done_share_and_show_percentages_and_change():
     counts = {(2024, 1, 1, 1): 2, (2024, 1, 1, 2): 1, (2024, 1, 1, 5): 1,
               (2023, 1, 1, 5): 4}
     results = aggregate(counts, fiscal_year=2024, questions=[1])[1]
-    svg = str(charts.stacked_bars(title="国立大学 <n=4>", questions=[Q(1, "理解を促す取組")],
+    svg = str(charts.stacked_bars(title="国立大学 <n=4>", questions=[Quest(1, "理解を促す取組")],
                                   options=OPTIONS, results=results))
     assert svg.startswith("<svg") and svg.endswith("</svg>")
     assert "国立大学 &lt;n=4&gt;" in svg  # escaped
@@ -38,6 +38,6 @@ def test_bars_mark_the_done_share_and_show_percentages_and_change():
 
 def test_question_without_answers_is_drawn_empty_and_legend_can_be_left_out():
     results = aggregate({}, fiscal_year=2024, questions=[1])[None]
-    svg = str(charts.stacked_bars(title="t", questions=[Q(1, "x")], options=OPTIONS,
+    svg = str(charts.stacked_bars(title="t", questions=[Quest(1, "x")], options=OPTIONS,
                                   results=results, legend=False))
     assert "done-mark" not in svg and "実施している" not in svg
