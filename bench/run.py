@@ -196,6 +196,9 @@ def machine_info() -> dict:
     import django
 
     info["django"] = django.get_version()
+    # Other work on the machine changes every time: the 1-minute load average shows how much.
+    with contextlib.suppress(OSError):
+        info["load_average"] = round(os.getloadavg()[0], 2)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute("SHOW server_version")
@@ -260,12 +263,15 @@ def main(argv: list[str] | None = None) -> int:
     only = {k.strip() for k in args.only.split(",") if k.strip()} or None
     machine = machine_info()
     print(f"machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory_gb']} GB, "
-          f"{machine['database']}, Python {machine['python']}, Django {machine['django']}", flush=True)
+          f"{machine['database']}, Python {machine['python']}, Django {machine['django']}, "
+          f"load average {machine.get('load_average')}", flush=True)
     figures = run_benchmarks(bench, only=only)
     total = round(time.perf_counter() - started, 1)
     RESULTS_DIR.mkdir(exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS_DIR / f"{stamp}-{scale.name}-{target['vendor']}.json"
+    with contextlib.suppress(OSError):
+        machine["load_average_end"] = round(os.getloadavg()[0], 2)
     payload = {
         "started_at": stamp, "scale": scale.as_dict(), "quick": scale_key == "quick",
         "database": {k: v for k, v in target.items() if k != "url"}, "machine": machine,
