@@ -429,6 +429,11 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
     version.content = content_for(version)
     version.full_clean()
     version.save()
+    disclosure = version.disclosure
+    if disclosure.department_id != actor.department_id:
+        # Reviewed where the researcher is now (the roster may have moved them).
+        disclosure.department_id = actor.department_id
+        disclosure.save(update_fields=["department", "updated_at"])
     audit_log(action="disclosures.version.submitted", target=version.disclosure, actor=actor,
               data={"number": version.number, "kind": version.kind})
     _send_on_commit(signals.version_submitted, version=version)

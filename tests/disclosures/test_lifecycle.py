@@ -193,3 +193,14 @@ def test_discarding_an_update_returns_to_the_previous_version(researcher, review
     disclosure = Disclosure.objects.get(owner=researcher)
     assert disclosure.current_version_id == v1.pk
     assert not DisclosureVersion.objects.filter(pk=draft.pk).exists()
+
+
+def test_submission_follows_the_researcher_to_their_current_department(researcher, departments,
+                                                                       reviewer):
+    draft = draft_for(researcher)
+    researcher.department = departments["chem"]
+    researcher.save()
+    version = services.version_submit(version=draft, actor=researcher, attest=True)
+    assert Disclosure.objects.get(pk=version.disclosure_id).department == departments["chem"]
+    with pytest.raises(NotAllowed):  # no longer in the engineering reviewer's scope
+        services.version_accept(version=version, actor=reviewer)
