@@ -89,14 +89,20 @@ def regulation_get(*, user: User, public_id) -> RegulationDocument:
 # --- Results ---------------------------------------------------------------------------------
 
 
+# Only answers an institution has settled count in results and exports: imported answers are
+# stored locked; the home institution's count once an administrator has approved them.
+SETTLED = (SurveyResponse.Status.APPROVED, SurveyResponse.Status.LOCKED)
+
+
 def answer_counts(*, fiscal_years: list[int]) -> dict[tuple[int, int, int, int], int]:
-    """Counts of current answers per (fiscal year, category id, question, option code).
+    """Counts of current, settled answers per (fiscal year, category id, question, option code).
 
     One grouped query in the database, whatever the number of institutions.
     """
     rows = (
         SurveyAnswer.objects.filter(response__cycle__fiscal_year__in=fiscal_years,
-                                    response__is_current=True, option__isnull=False)
+                                    response__is_current=True, response__status__in=SETTLED,
+                                    option__isnull=False)
         .values_list("response__cycle__fiscal_year", "response__institution__category_id",
                      "question__number", "option__code")
         .annotate(n=Count("id"))
@@ -160,7 +166,7 @@ def institution_rows(*, fiscal_year: int) -> Iterator[tuple[str, str, str, int, 
     """
     rows = (
         SurveyAnswer.objects.filter(response__cycle__fiscal_year=fiscal_year,
-                                    response__is_current=True)
+                                    response__is_current=True, response__status__in=SETTLED)
         .order_by("response__institution__code", "question__number")
         .values_list("response__institution__code", "response__institution__name_ja",
                      "response__institution__category__name_ja", "question__number",
@@ -180,7 +186,8 @@ def institution_rows(*, fiscal_year: int) -> Iterator[tuple[str, str, str, int, 
 
 
 def institution_count(*, fiscal_year: int) -> int:
-    return SurveyResponse.objects.filter(cycle__fiscal_year=fiscal_year, is_current=True).count()
+    return SurveyResponse.objects.filter(cycle__fiscal_year=fiscal_year, is_current=True,
+                                         status__in=SETTLED).count()
 
 
 def institution_list(*, query: str = "", category: str = "") -> QuerySet[Institution]:

@@ -112,3 +112,18 @@ def test_export_command_writes_xlsx_and_pdf(cycle, previous_cycle, tmp_path):
     call_command("followup_export", "--year", "2024", "--format", "pdf", "-o", str(pdf))
     assert openpyxl.load_workbook(xlsx).sheetnames[0] == "機関別データ"
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_home_draft_is_left_out_of_results_until_approved(cycle, previous_cycle, admin_user,
+                                                         home_institution):
+    from followup.selectors import results_for
+
+    answers(cycle, institution("A1"), [1] * 7)
+    response = services.home_response_start(cycle=cycle, actor=admin_user)
+    services.answers_save(response=response, actor=admin_user, answers={
+        n: services.AnswerInput(option_code=5) for n in range(1, 8)})
+    national = results_for(cycle=cycle).categories[0]
+    assert national.respondents == 1
+    services.response_approve(response=response, actor=admin_user)
+    national = results_for(cycle=cycle).categories[0]
+    assert national.respondents == 2 and national.results[1].count(5) == 1
