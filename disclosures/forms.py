@@ -141,26 +141,6 @@ class CampaignForm(forms.Form):
         self.fields["fiscal_year"].initial = fiscal_year_of()
 
 
-class QueueFilterForm(forms.Form):
-    q = forms.CharField(label=_("Researcher"), required=False)
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[
-        ("", _("Waiting for review")),
-        ("submitted", _("Submitted")), ("under_review", _("Under review")),
-        ("returned", _("Returned")), ("accepted", _("Accepted")),
-    ])
-    department = forms.ChoiceField(label=_("Department"), required=False)
-    order = forms.ChoiceField(label=_("Sort by"), required=False, choices=[
-        ("submitted", _("Oldest submission first")), ("-submitted", _("Newest submission first")),
-        ("name", _("Name")),
-    ])
-
-    def __init__(self, *args, departments=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["department"].choices = [("", _("All"))] + [
-            (str(d.public_id), str(d)) for d in departments
-        ]
-
-
 class UpdateCampaignChoice(forms.Form):
     campaign = forms.ModelChoiceField(queryset=UpdateCampaign.objects.all(),
                                       to_field_name="public_id")

@@ -137,9 +137,10 @@ def viewers_of(*, disclosure: Disclosure, limit: int = 100):
     return history_for(disclosure).filter(action="disclosures.disclosure.viewed")[:limit]
 
 
-def review_queue_for(*, user: User, status: str = "", department: str = "", query: str = "",
-                     order: str = "submitted") -> QuerySet[DisclosureVersion]:
-    """Versions waiting for (or after) review in ``user``'s scope."""
+def review_queue_for(*, user: User, params=None) -> QuerySet[DisclosureVersion]:
+    """Submitted versions in ``user``'s scope, filtered by ``params`` (default: waiting)."""
+    from disclosures.filters import ReviewQueueFilter
+
     if not has_perm(user, "disclosures.disclosure.review"):
         return DisclosureVersion.objects.none()
     scope = staff_scope(user, Disclosure.objects.all())
@@ -148,20 +149,9 @@ def review_queue_for(*, user: User, status: str = "", department: str = "", quer
           .filter(disclosure__in=scope)
           .exclude(status=DisclosureVersion.Status.DRAFT)
           .exclude(kind=DisclosureVersion.Kind.NO_CHANGE))
-    if status:
-        qs = qs.filter(status=status)
-    else:
-        qs = qs.filter(status__in=DisclosureVersion.PENDING_REVIEW)
-    if department:
-        qs = qs.filter(disclosure__department__public_id=department)
-    if query:
-        qs = qs.filter(Q(disclosure__owner__family_name__icontains=query)
-                       | Q(disclosure__owner__given_name__icontains=query)
-                       | Q(disclosure__owner__family_name_en__icontains=query)
-                       | Q(disclosure__owner__email__icontains=query))
-    ordering = {"submitted": ["submitted_at", "id"], "-submitted": ["-submitted_at", "-id"],
-                "name": ["disclosure__owner__family_name", "id"]}
-    return qs.order_by(*ordering.get(order, ordering["submitted"]))
+    filterset = ReviewQueueFilter(params or {}, queryset=qs,
+                                  departments=review_departments_for(user=user))
+    return filterset.qs
 
 
 def review_departments_for(*, user: User) -> QuerySet[Department]:

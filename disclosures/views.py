@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from disclosures import selectors, services
 from disclosures.applications import application_lists_pdf, application_lists_xlsx
+from disclosures.filters import ReviewQueueFilter
 from disclosures.forms import (
     AcceptForm,
     AttachmentForm,
@@ -21,7 +22,6 @@ from disclosures.forms import (
     ImportForm,
     NoChangeForm,
     PledgeForm,
-    QueueFilterForm,
     ReturnForm,
     SubmitForm,
     item_form_class,
@@ -539,17 +539,13 @@ def import_decide(request, pk, decision):
 @permission_required("disclosures.disclosure.review")
 def queue(request):
     departments = selectors.review_departments_for(user=request.user).order_by("code")
-    form = QueueFilterForm(request.GET or None, departments=departments)
-    params = form.cleaned_data if form.is_valid() else {}
-    versions = selectors.review_queue_for(
-        user=request.user, status=params.get("status", ""),
-        department=params.get("department", ""), query=params.get("q", ""),
-        order=params.get("order") or "submitted")
+    filterset = ReviewQueueFilter(request.GET or None, departments=departments)
+    versions = selectors.review_queue_for(user=request.user, params=request.GET)
     page = Paginator(versions, 25).get_page(request.GET.get("page"))
     partial = request.htmx and not request.htmx.history_restore_request
     template = "disclosures/partials/_queue_table.html" if partial else "disclosures/queue.html"
     return render(request, template, {
-        "form": form, "page": page,
+        "form": filterset.form, "page": page,
         "can_campaigns": has_perm(request.user, "disclosures.campaign.view")})
 
 

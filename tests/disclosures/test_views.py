@@ -317,3 +317,21 @@ def test_item_comments_of_a_returned_version_show_in_the_next_draft(client_as, r
     page = client_as(researcher).get(reverse("disclosures:edit")).content.decode()
     assert "Approval letter missing" in page and "Internal note" not in page
     assert "See the item comments" in page
+
+
+def test_queue_filters_by_status_department_and_sorts(client_as, staff, researcher,
+                                                      other_researcher, reviewer, departments):
+    v1 = submitted_disclosure(researcher)
+    services.version_accept(version=v1, actor=reviewer)
+    submitted_disclosure(other_researcher)
+    client = client_as(staff)
+    url = reverse("disclosures:queue")
+    waiting = client.get(url).content.decode()
+    assert "坊" in waiting and "有栖" not in waiting  # accepted ones are not waiting
+    accepted = client.get(url, {"status": "accepted"}).content.decode()
+    assert "有栖" in accepted and "坊" not in accepted
+    by_dept = client.get(url, {"status": "accepted",
+                               "department": str(departments["chem"].public_id)}).content.decode()
+    assert "有栖" not in by_dept
+    assert client.get(url, {"order": "-submitted"}).status_code == 200
+    assert client.get(url, {"order": "nonsense"}).status_code == 200

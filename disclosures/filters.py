@@ -1,0 +1,59 @@
+"""django-filter sets of the disclosures app."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from disclosures.models import DisclosureVersion
+from portal.models import Department
+
+STATUS_CHOICES = [
+    ("submitted", _("Submitted")), ("under_review", _("Under review")),
+    ("returned", _("Returned")), ("accepted", _("Accepted")),
+]
+
+
+class ReviewQueueFilter(django_filters.FilterSet):
+    """Search, filters and sorting of the review queue. No status: waiting for review."""
+
+    q = django_filters.CharFilter(label=_("Researcher"), method="search")
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUS_CHOICES,
+                                         empty_label=_("Waiting for review"))
+    department = django_filters.ModelChoiceFilter(
+        label=_("Department"), field_name="disclosure__department", to_field_name="public_id",
+        queryset=Department.objects.none(), empty_label=_("All"))
+    order = django_filters.OrderingFilter(
+        label=_("Sort by"), empty_label=None,
+        fields=(("submitted_at", "submitted"), ("disclosure__owner__family_name", "name")),
+        field_labels={"submitted_at": _("Submission date"),
+                      "disclosure__owner__family_name": _("Name")},
+    )
+
+    class Meta:
+        model = DisclosureVersion
+        fields = ["q", "status", "department"]
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if departments is not None:
+            self.filters["department"].queryset = departments
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(disclosure__owner__family_name__icontains=value)
+                               | Q(disclosure__owner__given_name__icontains=value)
+                               | Q(disclosure__owner__family_name_en__icontains=value)
+                               | Q(disclosure__owner__given_name_en__icontains=value)
+                               | Q(disclosure__owner__email__icontains=value))
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.filter(status__in=DisclosureVersion.PENDING_REVIEW)
+        if not self.form.cleaned_data.get("order"):
+            queryset = queryset.order_by("submitted_at", "id")
+        return queryset
