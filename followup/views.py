@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,7 +19,7 @@ from portal.storage import private_storage
 from . import charts, selectors, services
 from .evidence import suggestions_for
 from .forms import AmendForm, AnswerForm, CycleOpenForm, ImportForm, RegulationForm
-from .models import RegulationDocument, SurveyResponse
+from .models import RegulationDocument
 from .reports import answer_needs_warning
 from .resources import answers_import
 
@@ -377,6 +376,3 @@ def institutions_load(request):
                                 "page in a minute to see them."))
     return redirect("followup:institutions")
 
-
-def response_url(response: SurveyResponse) -> str:
-    return reverse("followup:cycle", kwargs={"fiscal_year": response.cycle.fiscal_year})
