@@ -88,6 +88,14 @@ def case_queue(*, user: User, params) -> QuerySet[Case]:
             Q(reference__icontains=q) | Q(title__icontains=q) | Q(researcher__email__icontains=q)
             | Q(researcher__family_name__icontains=q) | Q(researcher__given_name__icontains=q)
             | Q(researcher__family_name_en__icontains=q))
+    qs = qs.only(
+        "public_id", "reference", "concern", "status", "risk_level", "flag_count", "opened_at",
+        "researcher_id", "department_id", "assignee_id",
+        "researcher__family_name", "researcher__given_name", "researcher__family_name_en",
+        "researcher__given_name_en", "researcher__email",
+        "department__name_ja", "department__name_en",
+        "assignee__family_name", "assignee__given_name", "assignee__family_name_en",
+        "assignee__given_name_en", "assignee__email")
     sort = params.get("sort", "-opened")
     if sort in ("level", "-level"):
         qs = qs.annotate(level_rank=DbCase(

@@ -58,6 +58,15 @@ def index(request):
     require(request.user, "riskmgmt.case.view")
     qs = selectors.case_queue(user=request.user, params=request.GET)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Labels resolved once per page, not once per row (the queue must stay fast at scale).
+    concern_labels = {v: str(label) for v, label in Concern.choices}
+    status_labels = {v: str(label) for v, label in Case.Status.choices}
+    level_labels = {v: str(label) for v, label in RiskLevel.choices}
+    page.object_list = list(page.object_list)
+    for case in page.object_list:
+        case.concern_label = concern_labels.get(case.concern, case.concern)
+        case.status_label = status_labels.get(case.status, case.status)
+        case.level_label = level_labels.get(case.risk_level, "")
     params = request.GET.copy()
     params.pop("page", None)
     ctx = {
@@ -66,11 +75,13 @@ def index(request):
         "concerns": Concern.choices,
         "departments": Department.objects.filter(is_active=True).order_by("code"),
         "rules": Rule.objects.order_by("code").only("pk", "name", "code"),
-        "assignees": selectors.office_users().only("pk", "email", "family_name", "given_name"),
+        "assignees": list(selectors.office_users().only(
+            "pk", "email", "family_name", "given_name", "family_name_en", "given_name_en")),
         "sorts": [("-opened", _("Newest first")), ("opened", _("Oldest first")),
                   ("-level", _("Highest risk first")), ("-flags", _("Most flags first")),
                   ("reference", _("Reference"))],
         "can_manage": has_perm(request.user, "riskmgmt.case.manage"),
+        "case_url_prefix": reverse("riskmgmt:index") + "cases/",
     }
     template = "riskmgmt/partials/_queue.html" if request.htmx else "riskmgmt/index.html"
     return render(request, template, ctx)
