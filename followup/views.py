@@ -85,30 +85,30 @@ def cycle_detail(request, fiscal_year):
 @require_http_methods(["GET", "POST"])
 @permission_required("followup.answer.edit")
 def answers_edit(request, fiscal_year):
+    """The seven answers on one page; the draft is created on the first save, not on GET."""
     cycle = selectors.cycle_get(user=request.user, fiscal_year=fiscal_year)
-    try:
-        response = services.home_response_start(cycle=cycle, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("followup:cycle", fiscal_year=cycle.fiscal_year)
-    if not response.is_editable:
+    response = selectors.home_response(cycle=cycle)
+    if response is not None and not response.is_editable:
         messages.warning(request, _("These answers are no longer a draft."))
         return redirect("followup:cycle", fiscal_year=cycle.fiscal_year)
-    response = selectors.home_response(cycle=cycle)
+    existing = {a.question.number: a for a in response.answers.all()} if response else {}
     options = selectors.options_of(cycle)
     suggestions = suggestions_for(fiscal_year=cycle.fiscal_year)
     docs = list(RegulationDocument.objects.all())
     forms = []
-    for a in response.answers.all():
-        relevant = [d.pk for d in docs if a.question.number in d.questions]
+    for q in selectors.questions_of(cycle):
+        a = existing.get(q.number)
+        relevant = [d.pk for d in docs if q.number in d.questions]
         doc_qs = RegulationDocument.objects.filter(pk__in=relevant) if relevant else None
-        initial = {"option": a.option.code if a.option_id else None, "note": a.note,
-                   "evidence": a.evidence,
-                   "documents": [d.pk for d in a.documents.all()] if doc_qs is not None else []}
-        form = AnswerForm(request.POST or None, prefix=f"q{a.question.number}", initial=initial,
-                          question=a.question, options=options, documents=doc_qs)
-        forms.append({"form": form, "answer": a,
-                      "suggestions": suggestions.get(a.question.number, [])})
+        initial = {}
+        if a is not None:
+            initial = {"option": a.option.code if a.option_id else None, "note": a.note,
+                       "evidence": a.evidence,
+                       "documents": [d.pk for d in a.documents.all()] if doc_qs is not None else []}
+        form = AnswerForm(request.POST or None, prefix=f"q{q.number}", initial=initial,
+                          question=q, options=options, documents=doc_qs)
+        forms.append({"form": form, "question": q, "answer": a,
+                      "suggestions": suggestions.get(q.number, [])})
     if request.method == "POST" and all(f["form"].is_valid() for f in forms):
         data = {}
         for f in forms:
@@ -117,10 +117,12 @@ def answers_edit(request, fiscal_year):
             if cd.get("use_suggestions") and f["suggestions"]:
                 lines = [s.as_text() for s in f["suggestions"] if s.as_text() not in evidence]
                 evidence = "\n".join([evidence, *lines]).strip()
-            data[f["answer"].question.number] = services.AnswerInput(
+            data[f["question"].number] = services.AnswerInput(
                 option_code=cd["option"], note=cd["note"], evidence=evidence,
                 document_ids=[d.pk for d in cd.get("documents") or []])
         try:
+            if response is None:
+                response = services.home_response_start(cycle=cycle, actor=request.user)
             services.answers_save(response=response, answers=data, actor=request.user)
         except ApplicationError as exc:
             messages.error(request, exc.message)

@@ -247,3 +247,8 @@ def test_import_template_is_the_current_layout(client_as, admin_user):
     response = client_as(admin_user).get("/followup/import/template.csv")
     header = response.content.decode("utf-8-sig").strip()
     assert header == "機関コード,機関名,機関区分,年度,Q1,Q2,Q3,Q4,Q5,Q6,Q7"
+
+
+def test_opening_the_answer_form_creates_nothing(client_as, staff, cycle, home_institution):
+    assert client_as(staff).get("/followup/2024/answers/").status_code == 200
+    assert not SurveyResponse.objects.exists()
