@@ -27,6 +27,9 @@ def _portal_test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.AXES_ENABLED = False
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from django.core.cache import cache
+
+    cache.clear()  # rate limits and TOTP replay marks must not leak from one test to the next
     from portal.celery import app
 
     app.conf.task_always_eager = True

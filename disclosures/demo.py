@@ -14,6 +14,7 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
@@ -121,11 +122,11 @@ def load(stdout=None) -> None:
         stdout.write("disclosures demo: loaded.")
 
 
-ROR_EDUCATION = Path("/work/shared/data/ror/ror_v2_country_JP_education.json")
 
 
 def _load_ror_subset(stdout=None) -> None:
     """Japanese universities from ROR, so the organisation picker has real entries."""
-    if not ROR_EDUCATION.exists() or Organisation.objects.filter(ror_id="05dqf9946").exists():
+    ror_education = Path(settings.PORTAL_SHARED_DATA) / "ror" / "ror_v2_country_JP_education.json"
+    if not ror_education.exists() or Organisation.objects.filter(ror_id="05dqf9946").exists():
         return
-    call_command("organisations_load_ror", str(ROR_EDUCATION), stdout=stdout or io.StringIO())
+    call_command("organisations_load_ror", str(ror_education), stdout=stdout or io.StringIO())

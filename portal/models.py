@@ -52,6 +52,11 @@ class BilingualNameMixin:
         return self.localized_name()
 
 
+class InstitutionCategoryManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
 class InstitutionCategory(BilingualNameMixin, models.Model):
     """Institution categories used to aggregate the follow-up survey (editable list)."""
 
@@ -60,6 +65,8 @@ class InstitutionCategory(BilingualNameMixin, models.Model):
     name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
+    objects = InstitutionCategoryManager()
+
     class Meta:
         ordering = ["order", "code"]
         verbose_name = _("institution category")
@@ -67,14 +74,6 @@ class InstitutionCategory(BilingualNameMixin, models.Model):
 
     def natural_key(self):
         return (self.code,)
-
-
-class InstitutionCategoryManager(models.Manager):
-    def get_by_natural_key(self, code):
-        return self.get(code=code)
-
-
-InstitutionCategory.add_to_class("objects", InstitutionCategoryManager())
 
 
 class Institution(BilingualNameMixin, PublicModel):

@@ -329,5 +329,9 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
+# Real public data samples (ROR, MEXT lists, METI End User List ...) used by demo loaders and
+# tests: ../shared/data beside the checkout unless PORTAL_SHARED_DATA says otherwise.
+PORTAL_SHARED_DATA = Path(env("PORTAL_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
+
 # The home institution's code (also settable in the admin: Institution.is_home).
 PORTAL_NAME = env("PORTAL_NAME", "")

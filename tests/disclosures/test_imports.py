@@ -3,6 +3,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -14,7 +15,7 @@ from portal.errors import ApplicationError, NotAllowed, ValidationFailed
 from portal.models import Organisation
 from tests.disclosures.factories import draft_for
 
-DATA = Path("/work/shared/data")
+DATA = Path(settings.PORTAL_SHARED_DATA)
 pytestmark = pytest.mark.django_db
 
 

@@ -47,14 +47,14 @@ def login(live_server):
         page.goto("/accounts/login/")
         page.fill("input[name=login]", user.email)
         page.fill("input[name=password]", password)
-        page.locator("form button[type=submit]").last.click()
+        page.locator("form:has(input[name=password]) button[type=submit]").first.click()
         page.wait_for_load_state()
         if "/accounts/2fa/authenticate" in page.url:
             from tests.factories import totp_code_for
 
             code = totp_code_for(user)
             page.fill("input[name=code]", code)
-            page.locator("form button[type=submit]").last.click()
+            page.locator("form:has(input[name=code]) button[type=submit]").first.click()
             page.wait_for_load_state()
         return page
 

@@ -1,6 +1,6 @@
 """Seed the shared organisation registry from ROR records (schema v2, or v1).
 
-    manage.py organisations_load_ror /work/shared/data/ror/ror_v2_country_JP_all.json [...]
+    manage.py organisations_load_ror ../shared/data/ror/ror_v2_country_JP_all.json [...]
 
 Each ROR record becomes (or updates) one ``portal.Organisation`` keyed by its ROR ID: the
 Japanese label as ``name_ja``, the display/English label as ``name_en``, every other name
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -95,7 +96,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, succession, **options):
         if not paths:
-            paths = sorted(str(p) for p in Path("/work/shared/data/ror").glob("ror_v2_*_all.json"))
+            paths = sorted(str(p) for p in (Path(settings.PORTAL_SHARED_DATA) / "ror").glob("ror_v2_*_all.json"))
         if not paths:
             raise CommandError("Give the ROR JSON files to load.")
         successions = dict(KNOWN_SUCCESSIONS)
