@@ -69,7 +69,7 @@ def get_permission(code: str) -> Permission:
 def _assignments(user):
     cached = getattr(user, "_portal_assignments", None)
     if cached is None:
-        cached = list(user.role_assignments.all()) if user.pk else []
+        cached = list(user.role_assignments.select_related("department")) if user.pk else []
         user._portal_assignments = cached
     return cached
 
@@ -78,6 +78,13 @@ def clear_cache(user) -> None:
     for attr in ("_portal_assignments", "_portal_subtrees", "_role_codes"):
         if hasattr(user, attr):
             delattr(user, attr)
+
+
+def assignments_of(user) -> list:
+    """The user's role assignments (cached on the user, departments loaded)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return _assignments(user)
 
 
 def roles_of(user) -> set[str]:

@@ -29,11 +29,15 @@ from portal.permissions import has_perm, roles_of, scope_queryset
 
 
 def department_chain_ids(user: User) -> list[int]:
-    """The user's department and every department above it."""
-    dept = user.department if user.department_id else None
-    if dept is None:
+    """The user's department and every department above it (one query)."""
+    if not user.department_id:
         return []
-    return [dept.pk] + [d.pk for d in dept.ancestors()]
+    parents = dict(Department.objects.values_list("pk", "parent_id"))
+    chain, node = [], user.department_id
+    while node is not None and node not in chain:
+        chain.append(node)
+        node = parents.get(node)
+    return chain
 
 
 def audience_q(user: User, prefix: str = "") -> Q:
