@@ -31,6 +31,7 @@ class RiskRegisterExporter(BaseExporter):
         from openpyxl.styles import Font, PatternFill
 
         from riskmgmt import selectors
+        from riskmgmt.models import Case, Concern, MeasureKind, MitigationMeasure, RiskLevel
 
         if not has_perm(user, self.permission):
             raise ApplicationError(_("You are not allowed to run this export."))
@@ -38,20 +39,34 @@ class RiskRegisterExporter(BaseExporter):
         now = timezone.now()
         summary = selectors.register_summary(user=user)
         cases = selectors.register_cases(user=user)
+        measures_of = selectors.register_measures_by_case(user=user)
         wb = Workbook(write_only=True)  # streaming: fast and small in memory
         bold = Font(bold=True)
         red = PatternFill("solid", fgColor="F8D7DA")
 
         def row_of(ws, values, *, fill=None, font=None):
-            cells = []
-            for value in values:
-                cell = WriteOnlyCell(ws, value=safe_cell(value))
-                if fill is not None:
-                    cell.fill = fill
-                if font is not None:
+            """Plain values are fast; only headers (bold) and the first cell of an overdue
+            row (red) carry a style."""
+            cells = [safe_cell(v) for v in values]
+            if font is not None:
+                cells = [WriteOnlyCell(ws, value=v) for v in cells]
+                for cell in cells:
                     cell.font = font
-                cells.append(cell)
+            elif fill is not None and cells:
+                first = WriteOnlyCell(ws, value=cells[0])
+                first.fill = fill
+                cells[0] = first
             ws.append(cells)
+
+        labels = {
+            "concern": {v: str(lab) for v, lab in Concern.choices},
+            "status": {v: str(lab) for v, lab in Case.Status.choices},
+            "level": {v: str(lab) for v, lab in RiskLevel.choices},
+            "decision": {v: str(lab) for v, lab in Case.Decision.choices},
+            "kind": {v: str(lab) for v, lab in MeasureKind.choices},
+            "mstatus": {v: str(lab) for v, lab in MitigationMeasure.Status.choices},
+        }
+        yes = _("yes")
 
         ws = wb.create_sheet(_("Register")[:31])
         ms = wb.create_sheet(_("Measures")[:31])
@@ -63,25 +78,27 @@ class RiskRegisterExporter(BaseExporter):
         row_of(ms, [_("Case"), _("Measure"), _("Description"), _("Owner"), _("Due date"),
                     _("Status"), _("Overdue")], font=bold)
         for n, case in enumerate(cases.iterator(chunk_size=1000), start=1):
-            measures = list(case.measures.all())
+            measures = measures_of.get(case.pk, [])
             open_m = [m for m in measures if m.status in m.OPEN_STATUSES]
             overdue = [m for m in open_m if m.due_date < today]
             plan = getattr(case, "contingency_plan", None)
             row_of(ws, [
                 case.reference, case.researcher.display_name,
-                str(case.department) if case.department_id else "", case.get_concern_display(),
-                case.title, case.get_status_display(), case.likelihood, case.impact,
-                case.get_risk_level_display() if case.risk_level else "",
-                case.get_decision_display() if case.decision else "",
+                str(case.department) if case.department_id else "",
+                labels["concern"].get(case.concern, case.concern),
+                case.title, labels["status"].get(case.status, case.status), case.likelihood,
+                case.impact, labels["level"].get(case.risk_level, ""),
+                labels["decision"].get(case.decision, "") if case.decision else "",
                 case.assignee.display_name if case.assignee_id else "",
                 _fmt_date(timezone.localtime(case.opened_at)), (now - case.opened_at).days,
                 len(open_m), len(overdue), plan.actions if plan else "",
             ], fill=red if overdue else None)
             for m in measures:
                 late = m in overdue
-                row_of(ms, [case.reference, m.get_kind_display(), m.description,
-                            m.owner.display_name, _fmt_date(m.due_date), m.get_status_display(),
-                            _("yes") if late else ""], fill=red if late else None)
+                row_of(ms, [case.reference, labels["kind"].get(m.kind, m.kind), m.description,
+                            m.owner.display_name, _fmt_date(m.due_date),
+                            labels["mstatus"].get(m.status, m.status), yes if late else ""],
+                       fill=red if late else None)
             if n % 2000 == 0:
                 progress(min(90, 10 + n // 500), _("Cases"))
         row_of(hm, [_("Impact ↓ / Likelihood →"), 1, 2, 3, 4, 5], font=bold)

@@ -166,9 +166,19 @@ def register_cases(*, user: User) -> QuerySet[Case]:
         return Case.objects.none()
     return (Case.objects.exclude(status=Case.Status.CLOSED)
             .select_related("researcher", "department", "assignee", "contingency_plan")
-            .prefetch_related(Prefetch("measures",
-                                       queryset=MitigationMeasure.objects.select_related("owner")))
             .order_by("-likelihood", "-impact", "opened_at"))
+
+
+def register_measures_by_case(*, user: User) -> dict[int, list[MitigationMeasure]]:
+    """Measures of the open cases grouped by case id (one query, no per-case querysets)."""
+    if not has_perm(user, "riskmgmt.register.view"):
+        return {}
+    grouped: dict[int, list[MitigationMeasure]] = {}
+    for m in (MitigationMeasure.objects.filter(case__isnull=False)
+              .exclude(case__status=Case.Status.CLOSED).select_related("owner")
+              .order_by("due_date", "id").iterator(chunk_size=5000)):
+        grouped.setdefault(m.case_id, []).append(m)
+    return grouped
 
 
 # --- Screening -------------------------------------------------------------------------------
