@@ -324,7 +324,22 @@ def information_request_ask(*, case: Case, question: str, actor: User,
     req.save()
     audit_log(action="riskmgmt.request.asked", target=case, actor=actor,
               data={"question": req.question})
+    transaction.on_commit(lambda: _notify_researcher_of_question(req))
     return req
+
+
+def _notify_researcher_of_question(req: InformationRequest) -> None:
+    """Tell the researcher at once (the notifications app also reminds them later)."""
+    try:
+        from portal.notifications.services import notification_create
+
+        notification_create(
+            recipient=req.researcher, kind="information_request",
+            params={"request": " ".join(req.question.split())[:80],
+                    "asked": timezone.localdate(req.asked_at).isoformat()},
+            url=req.get_absolute_url(), target=req, period="asked")
+    except Exception:  # a notice must never undo or break the question
+        logger.warning("Could not notify the researcher of request %s", req.pk, exc_info=True)
 
 
 @transaction.atomic

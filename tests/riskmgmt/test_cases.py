@@ -90,9 +90,14 @@ def test_mitigation_plan_contingency_review_and_closure(researcher, staff):
             "riskmgmt.contingency.saved", "riskmgmt.case.reviewed", "riskmgmt.case.closed"} <= actions
 
 
-def test_only_the_researcher_asked_answers_once(researcher, other_researcher, staff):
+def test_only_the_researcher_asked_answers_once(researcher, other_researcher, staff,
+                                               django_capture_on_commit_callbacks):
+    from portal.notifications.models import Notification
+
     case = open_case(researcher)
-    req = services.information_request_ask(case=case, question="Contract copy?", actor=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        req = services.information_request_ask(case=case, question="Contract copy?", actor=staff)
+    assert Notification.objects.filter(recipient=researcher, kind="information_request").exists()
     assert req.researcher == researcher
     with pytest.raises(NotAllowed):
         services.information_request_answer(request=req, answer="x", actor=other_researcher)
