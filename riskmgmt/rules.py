@@ -131,6 +131,7 @@ class DisclosureFacts:
         self._external_records = external_records
         self._loader = loader
         self._names = None
+        self.screened = None  # organisations screened against the lists, once a rule did
 
     def items(self, *sections: str):
         for section in sections or SECTIONS:
@@ -241,6 +242,7 @@ def eval_screening_match(facts, p):
         if item.organisation_id:
             by_org.setdefault(item.organisation_id, []).append(item)
             orgs[item.organisation_id] = item.organisation
+    facts.screened = len(orgs)
     if not orgs:
         return []
     names = {oid: facts.names_of(org) for oid, org in orgs.items()}

@@ -404,6 +404,12 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
                 source_obj=version, rule=rule, items=finding.items, version=version, hit=hit)
             flags.append(flag)
     with transaction.atomic():
+        if facts.screened is not None:  # evidence of the screening (follow-up survey Q5)
+            now = timezone.now()
+            ScreeningRun.objects.create(
+                kind=ScreeningRun.Kind.DISCLOSURE, status=ScreeningRun.Status.DONE,
+                started_at=now, finished_at=now, names_checked=facts.screened,
+                new_hits=sum(1 for f in flags if f.hit_id))
         audit_log(action="riskmgmt.version.evaluated", target=version,
                   data={"flags": len(flags), "rules": len(rules)})
     return flags

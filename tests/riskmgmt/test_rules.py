@@ -71,6 +71,10 @@ def test_screening_list_match_of_a_counterpart_is_flagged_with_score_and_reason(
     assert flags[0].hit is not None and flags[0].hit.score >= 88
     assert "Harbin Institute of Technology" in flags[0].reason
     assert flags[0].items.get().item_key == item.item_key
+    from riskmgmt.models import ScreeningRun
+
+    run = ScreeningRun.objects.get(kind="disclosure")
+    assert run.names_checked == 1 and run.new_hits == 1 and run.status == "done"
 
 
 def test_funding_not_declared_in_applications_is_flagged(researcher):
@@ -258,7 +262,7 @@ def test_rules_see_items_and_organisations_never_the_person(researcher):
     facts = rules.DisclosureFacts.for_version(v)
     public = sorted(a for a in dir(facts) if not a.startswith("_"))
     assert public == ["external_records", "for_version", "items", "names_of", "previous",
-                      "sections"]
+                      "screened", "sections"]
     from portal.models import User
 
     for items in facts.sections.values():
