@@ -240,6 +240,12 @@ def _stash(request, data: bytes, meta: dict) -> str:
     token = uuid.uuid4().hex
     path = private_storage().save(f"riskmgmt/imports/{token}", ContentFile(data))
     stash = request.session.get("riskmgmt_imports", {})
+    # Keep only the last few unconfirmed uploads of this session; remove older files.
+    for old in list(stash)[:-2]:
+        try:
+            private_storage().delete(stash.pop(old)["path"])
+        except OSError:
+            pass
     stash[token] = {**meta, "path": path}
     request.session["riskmgmt_imports"] = stash
     return token
