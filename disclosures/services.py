@@ -40,6 +40,7 @@ from disclosures.models import (
     UpdateCampaign,
 )
 from disclosures.sections import SECTIONS, content_for, get_section, item_values
+from portal import uploads
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed, ValidationFailed
 from portal.models import Organisation, User
@@ -610,19 +611,7 @@ def disclosure_viewed(*, disclosure: Disclosure, version: DisclosureVersion | No
               data={"number": version.number})
 
 
-PDF_MAGIC = b"%PDF-"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-JPEG_MAGIC = b"\xff\xd8\xff"
-
-
-def sniff_type(head: bytes) -> str | None:
-    if head.startswith(PDF_MAGIC):
-        return "application/pdf"
-    if head.startswith(PNG_MAGIC):
-        return "image/png"
-    if head.startswith(JPEG_MAGIC):
-        return "image/jpeg"
-    return None
+ATTACHMENT_TYPES = {uploads.PDF, uploads.PNG, uploads.JPEG}
 
 
 @transaction.atomic
@@ -637,10 +626,8 @@ def attachment_add(*, version: DisclosureVersion, uploaded_file, actor: User,
         raise ValidationFailed(
             _("The file is too large (at most %(mb)s MB).")
             % {"mb": settings.PORTAL_MAX_UPLOAD_BYTES // (1024 * 1024)}, field="file")
-    head = uploaded_file.read(16)
-    uploaded_file.seek(0)
-    mimetype = sniff_type(head)
-    if mimetype is None:
+    mimetype = uploads.sniff(uploads.read_head(uploaded_file))
+    if mimetype not in ATTACHMENT_TYPES:
         raise ValidationFailed(_("Only PDF, PNG and JPEG files can be attached."), field="file")
     if section:
         get_section(section)

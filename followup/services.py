@@ -6,12 +6,12 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, NotAllowed
 from portal.fiscal import reiwa_label
@@ -339,21 +339,8 @@ def response_import(*, cycle: SurveyCycle, institution: Institution, codes: dict
 
 # --- Regulation documents --------------------------------------------------------------------
 
-PDF_MAGIC = b"%PDF-"
-
-
 def _check_pdf(upload: UploadedFile) -> None:
-    max_bytes = settings.PORTAL_MAX_UPLOAD_BYTES
-    if upload.size is None or upload.size > max_bytes:
-        raise ApplicationError(
-            _("The file is too large (at most %(mb)s MB).") % {"mb": max_bytes // (1024 * 1024)},
-            field="file",
-        )
-    upload.seek(0)
-    head = upload.read(1024)
-    upload.seek(0)
-    if not head.lstrip()[:5] == PDF_MAGIC:
-        raise ApplicationError(_("Upload a PDF file."), field="file")
+    uploads.check_upload(upload, allowed={uploads.PDF}, message=_("Upload a PDF file."))
 
 
 @transaction.atomic
