@@ -169,7 +169,13 @@ class DisclosureVersion(PublicModel):
             models.UniqueConstraint(fields=["disclosure"], condition=Q(status="draft"),
                                     name="one_draft_per_disclosure"),
         ]
-        indexes = [models.Index(fields=["status", "submitted_at"])]
+        indexes = [
+            models.Index(fields=["status", "submitted_at"]),
+            # The review queue's default view: what waits for review, oldest first.
+            models.Index(fields=["submitted_at", "id"],
+                         condition=Q(status__in=["submitted", "under_review"]),
+                         name="version_waiting_review_idx"),
+        ]
 
     def __str__(self) -> str:
         return _("Version %(number)s") % {"number": self.number}

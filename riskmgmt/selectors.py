@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 
 from django.db.models import Case as DbCase
 from django.db.models import (
@@ -136,9 +135,11 @@ def register_summary(*, user: User) -> dict:
     open_cases = Case.objects.exclude(status=Case.Status.CLOSED)
     counts = open_cases.order_by().aggregate(
         open_count=Count("id"), unassessed=Count("id", filter=Q(risk_level="")))
-    heat = Counter(
-        (likelihood, impact) for likelihood, impact in
-        open_cases.filter(likelihood__isnull=False).order_by().values_list("likelihood", "impact"))
+    heat = {
+        (row["likelihood"], row["impact"]): row["n"]
+        for row in open_cases.filter(likelihood__isnull=False).order_by()
+        .values("likelihood", "impact").annotate(n=Count("id"))
+    }
     heatmap = [
         {"impact": impact, "cells": [
             {"likelihood": lik, "count": heat.get((lik, impact), 0),

@@ -120,7 +120,9 @@ def rule_update(*, rule: Rule, is_enabled: bool, params: dict, note: str = "",
 
 
 def _new_reference(prefix: str) -> str:
-    return f"{prefix}-{timezone.localdate():%Y}-{uuid.uuid4().hex[:6].upper()}"
+    """A readable unique reference (RC-2026-3F2A9C01BE): 40 random bits, so that even a
+    re-screening that opens tens of thousands of cases in a year does not collide."""
+    return f"{prefix}-{timezone.localdate():%Y}-{uuid.uuid4().hex[:10].upper()}"
 
 
 def case_open_or_join(*, researcher: User, concern: str, reason: str, source_obj=None,
@@ -588,6 +590,7 @@ def _flag_researchers_for_hits(hits) -> int:
     live = DisclosureVersion.Status.SUBMITTED, DisclosureVersion.Status.UNDER_REVIEW, \
         DisclosureVersion.Status.ACCEPTED
     count = 0
+    rule = Rule.objects.filter(code="screening_match").first()
     for model in ITEM_MODELS:
         items = (model.objects.filter(organisation_id__in=by_org, version__status__in=live,
                                       version__disclosure__current_version=F("version"))
@@ -601,7 +604,7 @@ def _flag_researchers_for_hits(hits) -> int:
             case_open_or_join(researcher=item.version.disclosure.owner,
                               concern=Concern.SCREENING_MATCH, reason=reason,
                               source_obj=item.version, items=[item], version=item.version, hit=hit,
-                              rule=Rule.objects.filter(code="screening_match").first())
+                              rule=rule)
             count += 1
     return count
 
