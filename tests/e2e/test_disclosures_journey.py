@@ -11,7 +11,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _pick_organisation(page, section, query):
-    page.fill(f"[data-testid=org-search-{section}]", query)
+    search = page.locator(f"[data-testid=org-search-{section}]")
+    # The form arrives by htmx: type only once htmx has bound the search box's triggers.
+    page.wait_for_function("el => el['htmx-internal-data'] !== undefined", arg=search.element_handle())
+    search.fill(query)
     option = page.locator(f"#id_{section}-organisation option", has_text=query)
     expect(option).to_have_count(1)
     page.select_option(f"#id_{section}-organisation", value=option.get_attribute("value"))
