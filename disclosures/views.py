@@ -380,18 +380,6 @@ def submit(request):
 
 @require_POST
 @permission_required("disclosures.disclosure.file")
-def update_start(request):
-    try:
-        disclosure = services.disclosure_get_or_create(owner=request.user, actor=request.user)
-        services.draft_get_or_create(disclosure=disclosure, actor=request.user)
-    except ApplicationError as exc:
-        _fail(request, exc)
-        return redirect("disclosures:mine")
-    return redirect("disclosures:edit")
-
-
-@require_POST
-@permission_required("disclosures.disclosure.file")
 def discard(request):
     disclosure = selectors.own_disclosure(user=request.user)
     if disclosure is None:

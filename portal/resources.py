@@ -70,6 +70,8 @@ class RosterResource(resources.ModelResource):
 
     #: attribute → column name, for error messages and the change list
     columns: dict[str, str] = {}
+    #: the portal service that saves one row (``services.department_save``, ``user_save``)
+    save_service = None
 
     def __init__(self, *, actor: User | None = None, institution: Institution | None = None,
                  on_row=None):
@@ -169,8 +171,9 @@ class RosterResource(resources.ModelResource):
             raise ValidationError({exc.field or self.key_attribute: exc.message}) from exc
         self.after_service_save(instance, row)
 
-    def save_through_service(self, instance):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def save_through_service(self, instance):
+        """Save one row through the portal service the subclass names (audited, validated)."""
+        type(self).save_service(instance=instance, actor=self.actor)
 
     def after_service_save(self, instance, row) -> None:
         pass
@@ -228,8 +231,9 @@ class DepartmentResource(RosterResource):
         if (row.get("parent_code") or "").strip() == code:
             raise ValidationError({"parent": _("A department cannot be its own parent.")})
 
-    def save_through_service(self, instance):
-        services.department_save(instance=instance, actor=self.actor)
+    save_service = services.department_save
+
+    def after_service_save(self, instance, row) -> None:
         self._forget_department(instance.code)
 
 
@@ -378,8 +382,7 @@ class PersonResource(RosterResource):
     def has_extra_changes(self, instance) -> bool:
         return bool(getattr(instance, "_roster_new_roles", []))
 
-    def save_through_service(self, instance):
-        services.user_save(instance=instance, actor=self.actor)
+    save_service = services.user_save
 
     def after_service_save(self, instance, row) -> None:
         for code, dept in getattr(instance, "_roster_new_roles", []):
