@@ -145,7 +145,7 @@ def copy_insert(model, objs: Iterable) -> int:
 
     if connection.vendor != "postgresql":
         return len(bulk(model, objs))
-    fields = list(model._meta.concrete_fields)
+    fields = [f for f in model._meta.concrete_fields if not f.generated]
     table = connection.ops.quote_name(model._meta.db_table)
     cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     # Raw attribute values (no descriptors: a CountryField's would build a Country per read);
