@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import html
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django_countries import countries
@@ -46,25 +47,17 @@ class Section:
         return self.model._meta.get_field(name)
 
     def label(self, name: str) -> str:
-        return _label(self.code, name, get_language() or "ja")
+        return _label(self.code, name, get_language())
 
 
 @functools.lru_cache(maxsize=1024)
-def _label(code: str, name: str, language: str) -> str:
-    """A field's label in ``language`` (cached: labels are read for every item shown)."""
+def _label(code: str, name: str, language: str | None) -> str:
+    """A field's label in ``language``, the active one (cached: labels are read for every item
+    shown). ``None`` is no active translation (the message ids)."""
     section = BY_CODE[code]
     if name == "organisation":
         return str(section.organisation_label)
     return str(section.model._meta.get_field(name).verbose_name)
-
-
-@functools.lru_cache(maxsize=4096)
-def _translated(kind: str, value, language: str) -> str:
-    if kind == "bool":
-        return _("Yes") if value else _("No")
-    if kind == "country":
-        return str(countries.name(value)) or value
-    return str(value)
 
 
 SECTIONS: tuple[Section, ...] = (
@@ -156,6 +149,11 @@ def content_for(version) -> dict:
 
 
 # --- Display --------------------------------------------------------------------------------
+#
+# A 50-item page shows about 500 values. How each field reads (its label, its choice names,
+# Yes/No, country names) is worked out once per section and language (``_display_fields``),
+# not once per value, and each item's field list is escaped and joined in Python rather than
+# by a template loop.
 
 
 def org_label(org: dict | None) -> str:
@@ -181,40 +179,100 @@ def _field_kind(model, name: str):
     return "plain", {}
 
 
+def _amount(value) -> str:
+    try:
+        return f"{decimal.Decimal(value):,}"
+    except (decimal.InvalidOperation, ValueError, TypeError):
+        return str(value)
+
+
+def _formatter(section: Section, name: str):
+    """A function value → display string for ``name`` in the active language."""
+    if name == "organisation":
+        return org_label
+    kind, choices = _field_kind(section.model, name)
+    if kind == "bool":
+        yes, no = _("Yes"), _("No")
+        return lambda value: yes if value else no
+    if kind == "country":
+        names: dict[str, str] = {}
+
+        def country(value):
+            shown = names.get(value)
+            if shown is None:
+                shown = names[value] = str(countries.name(value)) or value
+            return shown
+
+        return country
+    if kind == "choice":
+        labels = {key: str(label) for key, label in choices.items()}
+        return lambda value: labels[value] if value in labels else str(value)
+    if name in ("amount", "estimated_value"):
+        return _amount
+    return str
+
+
+@dataclass(frozen=True)
+class _DisplayField:
+    name: str
+    label: str
+    label_html: str  # escaped once
+    shown: object  # value → display string
+
+
+@functools.lru_cache(maxsize=16)
+def _display_fields(code: str, language: str | None) -> tuple[_DisplayField, ...]:
+    """The displayed fields of a section in ``language`` (the active one when first asked)."""
+    section = BY_CODE[code]
+    result = []
+    for name in section.fields:
+        label = _label(code, name, language)
+        result.append(_DisplayField(name, label, html.escape(label), _formatter(section, name)))
+    return tuple(result)
+
+
+@functools.lru_cache(maxsize=16)
+def _display_map(code: str, language: str | None) -> dict[str, _DisplayField]:
+    return {f.name: f for f in _display_fields(code, language)}
+
+
 def display_value(section: Section, name: str, value) -> str:
     if value is None or value == "":
         return ""
-    if name == "organisation":
-        return org_label(value)
-    kind, choices = _field_kind(section.model, name)
-    if kind in ("bool", "country"):
-        return _translated(kind, bool(value) if kind == "bool" else value,
-                           get_language() or "ja")
-    if kind == "choice":
-        return _translated(kind, choices.get(value, value), get_language() or "ja")
-    if name in ("amount", "estimated_value"):
-        try:
-            return f"{decimal.Decimal(value):,}"
-        except (decimal.InvalidOperation, ValueError):
-            return str(value)
-    return str(value)
+    field = _display_map(section.code, get_language()).get(name)
+    if field is None:  # not one of the section's displayed fields
+        return _formatter(section, name)(value)
+    return field.shown(value)
 
 
 def item_rows(section: Section, item: dict) -> list[tuple[str, str, str]]:
     """(field name, label, display) for every non-empty value of an item."""
+    return _rows(_display_fields(section.code, get_language()), item["values"])
+
+
+def _rows(fields: tuple[_DisplayField, ...], values: dict) -> list[tuple[str, str, str]]:
     rows = []
-    for name in section.fields:
-        shown = display_value(section, name, item["values"].get(name))
+    for field in fields:
+        value = values.get(field.name)
+        if value is None or value == "":
+            continue
+        shown = field.shown(value)
         if shown:
-            rows.append((name, section.label(name), shown))
+            rows.append((field.name, field.label, shown))
     return rows
 
 
 def item_title(section: Section, item: dict) -> str:
-    values = item["values"]
-    parts = [display_value(section, n, values.get(n)) for n in section.summary_fields]
-    org = org_label(values.get("organisation"))
-    text = " / ".join(p for p in [org, *parts] if p)
+    return _title(section, _display_map(section.code, get_language()), item["values"])
+
+
+def _title(section: Section, by_name: dict[str, _DisplayField], values: dict) -> str:
+    parts = [org_label(values.get("organisation"))]
+    for name in section.summary_fields:
+        value = values.get(name)
+        if value is not None and value != "":
+            parts.append(by_name[name].shown(value))
+    text = " / ".join(p for p in parts if p)
     return text or _("(untitled item)")
 
 
@@ -226,28 +284,39 @@ def item_period(item: dict) -> str:
     return f"{start or '…'} – {until}"
 
 
+def _rows_html(by_name: dict[str, _DisplayField], rows: list[tuple[str, str, str]]) -> str:
+    """The item's ``<dt>/<dd>`` pairs (the organisation is in the title); labels and values
+    are escaped here."""
+    escape = html.escape
+    return mark_safe("".join(
+        f"<div><dt>{by_name[name].label_html}</dt><dd>{escape(shown)}</dd></div>"
+        for name, _label, shown in rows if name != "organisation"))
+
+
 def sections_for_display(content: dict, comments_by_key: dict | None = None,
                          attachments_by_key: dict | None = None) -> list[dict]:
     comments_by_key = comments_by_key or {}
     attachments_by_key = attachments_by_key or {}
+    language = get_language()
     result = []
     stored = (content or {}).get("sections", {})
     for section in SECTIONS:
+        fields = _display_fields(section.code, language)
+        by_name = _display_map(section.code, language)
         items = []
         for item in stored.get(section.code, []):
-            rows = item_rows(section, item)
+            values = item["values"]
+            rows = _rows(fields, values)
+            key = item["key"]
             items.append({
-                "key": item["key"],
-                "title": item_title(section, item),
+                "key": key,
+                "title": _title(section, by_name, values),
                 "period": item_period(item),
                 "rows": rows,
-                # Rendered here: a template loop per field of 50 items is the page's main cost.
-                "rows_html": format_html_join(
-                    "", "<div><dt>{}</dt><dd>{}</dd></div>",
-                    ((label, shown) for name, label, shown in rows if name != "organisation")),
+                "rows_html": _rows_html(by_name, rows),
                 "foreign": _is_foreign(item),
-                "comments": comments_by_key.get(item["key"], []),
-                "attachments": attachments_by_key.get(item["key"], []),
+                "comments": comments_by_key.get(key, []),
+                "attachments": attachments_by_key.get(key, []),
             })
         result.append({"code": section.code, "title": str(section.title), "items": items})
     return result
