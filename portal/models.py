@@ -36,13 +36,18 @@ class PublicModel(TimeStampedModel):
         abstract = True
 
 
+def localized(ja: str, en: str) -> str:
+    """Of a Japanese and an English text, the one in the active language (else the other)."""
+    if (get_language() or "ja").startswith("en"):
+        return en or ja
+    return ja or en
+
+
 class BilingualNameMixin:
     """``name`` in the active language, falling back to the other one."""
 
     def localized_name(self) -> str:
-        if (get_language() or "ja").startswith("en"):
-            return self.name_en or self.name_ja
-        return self.name_ja or self.name_en
+        return localized(self.name_ja, self.name_en)
 
     @property
     def name(self) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
-from portal.models import AuditEntry, GeneratedFile, Organisation, User
+from portal.models import AuditEntry, GeneratedFile, Organisation, OrganisationAlias, User
 from portal.names import normalize_name
 from portal.permissions import has_perm
+from portal.search import text_q
 
 
 def generated_file_list_for(*, user: User) -> QuerySet[GeneratedFile]:
@@ -32,8 +33,11 @@ def organisation_search(*, user: User, query: str = "", limit: int = 20) -> Quer
     query = (query or "").strip()
     if not query:
         return qs.order_by("name_en", "name_ja")[:limit]
+    # A union of ids rather than an OR across the alias join: each part uses its own trigram
+    # index on PostgreSQL (portal.search), and no DISTINCT over whole rows is needed.
+    ids = Organisation.objects.filter(text_q(query, "name_ja", "name_en")).order_by().values("pk")
     key = normalize_name(query)
-    cond = Q(name_ja__icontains=query) | Q(name_en__icontains=query)
     if key:
-        cond |= Q(aliases__normalized__contains=key)
-    return qs.filter(cond).distinct().order_by("name_en", "name_ja")[:limit]
+        ids = ids.union(OrganisationAlias.objects.filter(normalized__contains=key)
+                        .order_by().values("organisation_id"))
+    return qs.filter(pk__in=ids).order_by("name_en", "name_ja")[:limit]

@@ -107,7 +107,7 @@ class RiskRegisterExporter(BaseExporter):
         row_of(hm, [])
         row_of(hm, [_("Department"), _("Open cases")], font=bold)
         for d in summary.get("by_department", []):
-            row_of(hm, [d["department__name_ja"] or d["department__code"] or "-", d["n"]])
+            row_of(hm, [d["name"] or "-", d["n"]])
         row_of(hm, [])
         row_of(hm, [_("Rule"), _("Open cases")], font=bold)
         for r in summary.get("by_rule", []):

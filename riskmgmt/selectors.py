@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case as DbCase
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.utils import timezone
 
-from portal.models import User
+from portal.models import User, localized
 from portal.permissions import department_subtree_ids, has_perm, scope_queryset
+from portal.search import person_q, text_q
 from riskmgmt.models import (
     Case,
     Flag,
@@ -36,11 +33,10 @@ from riskmgmt.models import (
 )
 
 SORTS = {
-    "opened": "opened_at", "-opened": "-opened_at", "level": "level_rank", "-level": "-level_rank",
+    "opened": "opened_at", "-opened": "-opened_at", "level": "risk_rank", "-level": "-risk_rank",
     "status": "status", "-status": "-status", "reference": "reference", "-reference": "-reference",
     "flags": "flag_count", "-flags": "-flag_count",
 }
-LEVEL_ORDER = {RiskLevel.LOW: 1, RiskLevel.MEDIUM: 2, RiskLevel.HIGH: 3, RiskLevel.CRITICAL: 4}
 
 
 def case_list_for(*, user: User) -> QuerySet[Case]:
@@ -50,8 +46,10 @@ def case_list_for(*, user: User) -> QuerySet[Case]:
 
 def case_queue(*, user: User, params) -> QuerySet[Case]:
     """The review queue: filtered by status, risk level, department, rule, assignee, age and
-    search; sorted. ``params`` is a dict-like (request.GET)."""
-    qs = case_list_for(user=user)
+    search; sorted. ``params`` is a dict-like (request.GET). Rows of a page are read with
+    :func:`case_queue_rows` (see :class:`portal.pagination.SliceThenJoinPaginator`)."""
+    qs = scope_queryset(user, "riskmgmt.case.view", Case.objects.all(),
+                        department_field="department_id")
     status = params.get("status", "")
     if status == "active" or status == "":
         qs = qs.exclude(status=Case.Status.CLOSED)
@@ -83,11 +81,14 @@ def case_queue(*, user: User, params) -> QuerySet[Case]:
         qs = qs.filter(concern=concern)
     q = (params.get("q") or "").strip()
     if q:
-        qs = qs.filter(
-            Q(reference__icontains=q) | Q(title__icontains=q) | Q(researcher__email__icontains=q)
-            | Q(researcher__family_name__icontains=q) | Q(researcher__given_name__icontains=q)
-            | Q(researcher__family_name_en__icontains=q))
-    qs = qs.only(
+        qs = qs.filter(text_q(q, "reference", "title") | person_q(q, "researcher"))
+    sort = params.get("sort", "-opened")
+    return qs.order_by(SORTS.get(sort, "-opened_at"), "-id")
+
+
+def case_queue_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """What a queue row shows of a case, its researcher, department and assignee."""
+    return qs.select_related("researcher", "department", "assignee").only(
         "public_id", "reference", "concern", "status", "risk_level", "flag_count", "opened_at",
         "researcher_id", "department_id", "assignee_id",
         "researcher__family_name", "researcher__given_name", "researcher__family_name_en",
@@ -95,12 +96,6 @@ def case_queue(*, user: User, params) -> QuerySet[Case]:
         "department__name_ja", "department__name_en",
         "assignee__family_name", "assignee__given_name", "assignee__family_name_en",
         "assignee__given_name_en", "assignee__email")
-    sort = params.get("sort", "-opened")
-    if sort in ("level", "-level"):
-        qs = qs.annotate(level_rank=DbCase(
-            *[When(risk_level=level, then=Value(rank)) for level, rank in LEVEL_ORDER.items()],
-            default=Value(0), output_field=IntegerField()))
-    return qs.order_by(SORTS.get(sort, "-opened_at"), "-id")
 
 
 def case_detail_for(*, user: User, public_id) -> Case:
@@ -127,6 +122,9 @@ def office_users() -> QuerySet[User]:
 
 # --- Register --------------------------------------------------------------------------------
 
+#: The register lists this many overdue measures (the most overdue first) and counts them all.
+OVERDUE_SHOWN = 100
+
 
 def register_summary(*, user: User) -> dict:
     """Heat map, counts by department and by rule, overdue measures of open cases."""
@@ -147,19 +145,26 @@ def register_summary(*, user: User) -> dict:
             for lik in range(1, 6)]}
         for impact in range(5, 0, -1)
     ]
-    by_department = list(
-        open_cases.values("department__name_ja", "department__name_en", "department__code")
-        .annotate(n=Count("id")).order_by("-n", "department__code"))
+    by_department = [
+        {"name": localized(row["department__name_ja"], row["department__name_en"])
+         or row["department__code"] or "", "n": row["n"]}
+        for row in open_cases.values("department__name_ja", "department__name_en",
+                                     "department__code")
+        .annotate(n=Count("id")).order_by("-n", "department__code")]
     by_rule = list(
         Flag.objects.filter(case__in=open_cases).values("rule__name", "rule__code")
         .annotate(n=Count("case", distinct=True)).order_by("-n", "rule__code"))
+    overdue_qs = MitigationMeasure.objects.filter(
+        status__in=MitigationMeasure.OPEN_STATUSES, due_date__lt=timezone.localdate()).exclude(
+        case__status=Case.Status.CLOSED)
     overdue = list(
-        MitigationMeasure.objects.filter(
-            status__in=MitigationMeasure.OPEN_STATUSES, due_date__lt=timezone.localdate())
-        .exclude(case__status=Case.Status.CLOSED)
-        .select_related("case", "owner", "inquiry").order_by("due_date")[:100])
+        overdue_qs.select_related("case", "owner", "inquiry").only(
+            "kind", "due_date", "status", "case__public_id", "case__reference",
+            "inquiry__public_id", "inquiry__reference", "owner__email", "owner__family_name",
+            "owner__given_name", "owner__family_name_en", "owner__given_name_en")
+        .order_by("due_date", "id")[:OVERDUE_SHOWN])
     return {"heatmap": heatmap, "by_department": by_department, "by_rule": by_rule,
-            "overdue": overdue, **counts}
+            "overdue": overdue, "overdue_count": overdue_qs.count(), **counts}
 
 
 def register_cases(*, user: User) -> QuerySet[Case]:

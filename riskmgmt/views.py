@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.audit import history_for
 from portal.errors import ApplicationError
-from portal.models import Department
+from portal.models import Department, localized
+from portal.pagination import SliceThenJoinPaginator
 from portal.permissions import get_object_in_scope, has_perm, permission_required, require
 from portal.services import generated_file_request
 from portal.storage import private_storage
@@ -57,12 +58,12 @@ def index(request):
     """The review queue (filters, sort, search, pagination, bulk assignment)."""
     require(request.user, "riskmgmt.case.view")
     qs = selectors.case_queue(user=request.user, params=request.GET)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = SliceThenJoinPaginator(qs, PAGE_SIZE, rows=selectors.case_queue_rows).get_page(
+        request.GET.get("page"))
     # Labels resolved once per page, not once per row (the queue must stay fast at scale).
     concern_labels = {v: str(label) for v, label in Concern.choices}
     status_labels = {v: str(label) for v, label in Case.Status.choices}
     level_labels = {v: str(label) for v, label in RiskLevel.choices}
-    page.object_list = list(page.object_list)
     for case in page.object_list:
         case.concern_label = concern_labels.get(case.concern, case.concern)
         case.status_label = status_labels.get(case.status, case.status)
@@ -73,10 +74,15 @@ def index(request):
         "page": page, "querystring": params.urlencode(), "params": request.GET,
         "statuses": Case.Status.choices, "levels": RiskLevel.choices, "ages": AGES,
         "concerns": Concern.choices,
-        "departments": Department.objects.filter(is_active=True).order_by("code"),
-        "rules": Rule.objects.order_by("code").only("pk", "name", "code"),
-        "assignees": list(selectors.office_users().only(
-            "pk", "email", "family_name", "given_name", "family_name_en", "given_name_en")),
+        # Filter options as (value, label) strings: no model instance per option.
+        "departments": [
+            (str(pk), f"{code} {localized(ja, en)}")
+            for pk, code, ja, en in Department.objects.filter(is_active=True).order_by("code")
+            .values_list("pk", "code", "name_ja", "name_en")],
+        "rules": [(str(pk), Rule(name=name).label)
+                  for pk, name in Rule.objects.order_by("code").values_list("pk", "name")],
+        "assignees": [(str(u.pk), u.display_name) for u in selectors.office_users().only(
+            "pk", "email", "family_name", "given_name", "family_name_en", "given_name_en")],
         "sorts": [("-opened", _("Newest first")), ("opened", _("Oldest first")),
                   ("-level", _("Highest risk first")), ("-flags", _("Most flags first")),
                   ("reference", _("Reference"))],

@@ -303,6 +303,34 @@ def test_register_page_shows_heat_map_counts_and_overdue(client_as, staff, world
     assert 'class="rm-overdue"' in response.content.decode()
 
 
+def test_register_counts_every_overdue_measure_and_lists_the_most_overdue(
+        client_as, staff, world, monkeypatch):
+    from riskmgmt import selectors
+
+    monkeypatch.setattr(selectors, "OVERDUE_SHOWN", 2)
+    case = world["case_a"]
+    for day in (3, 1, 2):
+        services.measure_add(case=case, kind=MeasureKind.TRAINING, owner=staff,
+                             due_date=dt.date(2020, 1, day), actor=staff)
+    response = client_as(staff).get(reverse("riskmgmt:register"))
+    s = response.context["s"]
+    assert s["overdue_count"] == 3
+    assert [m.due_date.day for m in s["overdue"]] == [1, 2]
+    assert 'data-testid="overdue-count"' in response.content.decode()
+
+
+def test_register_names_departments_in_the_reader_language(client_as, staff, world):
+    dept = world["case_a"].department
+    dept.name_ja, dept.name_en = "工学部", "Faculty of Engineering"
+    dept.save()
+    client = client_as(staff)
+    ja = client.get(reverse("riskmgmt:register"), HTTP_ACCEPT_LANGUAGE="ja")
+    en = client.get(reverse("riskmgmt:register"), HTTP_ACCEPT_LANGUAGE="en")
+    assert "工学部" in [d["name"] for d in ja.context["s"]["by_department"]]
+    assert "Faculty of Engineering" in [d["name"] for d in en.context["s"]["by_department"]]
+    assert "Faculty of Engineering" in en.content.decode()
+
+
 def test_register_export_contents(client_as, staff, world, researcher,
                                   django_capture_on_commit_callbacks):
     from openpyxl import load_workbook
