@@ -13,15 +13,24 @@ Design for volume (a 10,000-entry list, a 50,000-name registry):
   spaced key and ``ratio`` on the compact key); the best score per entry wins.
 
 Every match carries its score and a sentence saying why it matched.
+
+For an incremental re-screening, :meth:`Index.restricted` gives a view of an index that only
+returns some entries but blocks with the token frequencies of the whole index, so that a name
+meets a listed entry through the restricted view exactly when it meets it through the whole
+index. :func:`matcher_version` identifies the normalisation and scoring code, so that a
+re-screening built on an earlier run can tell whether that run compared names the same way.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import re
 import threading
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
@@ -106,24 +115,50 @@ class Index:
         self.exact = dict(exact)
         self.max_df = max(40, len(self.var_key) // 100)
         self.postings = dict(postings)
+        # How many variants carry each token: blocking decides on these, also in a restricted
+        # view (whose postings are shorter).
+        self.df = {tok: len(p) for tok, p in self.postings.items()}
 
     def __len__(self) -> int:
         return len(self.entries)
 
+    def restricted(self, entry_ids) -> Index:
+        """A view that only finds the entries ``entry_ids`` (database ids).
+
+        It keeps the whole index's token frequencies (``df``, ``max_df``), so for any name and
+        any of these entries, the view finds the match exactly when the whole index would (with
+        ``limit=None``): the same tokens are rare, the same candidates are scored.
+        """
+        wanted = set(entry_ids)
+        allowed = [vid for vid, entry_idx in enumerate(self.var_entry)
+                   if self.entries[entry_idx][0] in wanted]
+        exact: dict[str, list[int]] = defaultdict(list)
+        postings: dict[str, list[int]] = defaultdict(list)
+        for vid in allowed:
+            exact[self.var_compact[vid]].append(vid)
+            for tok in tokens(self.var_key[vid]):
+                postings[tok].append(vid)
+        view = copy.copy(self)  # shares the variants and the frequencies
+        view.exact, view.postings = dict(exact), dict(postings)
+        return view
+
     def _candidates(self, key: str) -> set[int]:
-        toks = tokens(key)
-        lists = sorted((self.postings[t] for t in toks if t in self.postings), key=len)
-        if not lists:
+        toks = [t for t in tokens(key) if t in self.df]
+        if not toks:
             return set()
-        rare = [p for p in lists if len(p) <= self.max_df]
+        toks.sort(key=self.df.__getitem__)
+        rare = [t for t in toks if self.df[t] <= self.max_df]
         if not rare:
-            rare = lists[:1]  # every token is common: fall back to the rarest one
+            rare = toks[:1]  # every token is common: fall back to the rarest one
         cand: set[int] = set()
-        for p in rare:
-            cand.update(p)
+        for t in rare:
+            cand.update(self.postings.get(t, ()))
         return cand
 
-    def search(self, name: str, *, threshold: float = DEFAULT_THRESHOLD, limit: int = 10) -> list[Match]:
+    def search(self, name: str, *, threshold: float = DEFAULT_THRESHOLD,
+               limit: int | None = 10) -> list[Match]:
+        """The entries ``name`` matches, best first; ``limit=None`` keeps every match (a
+        registry re-screening must not let an entry's hit depend on how many others match)."""
         keys = name_keys(name)
         best: dict[int, tuple[float, int, str]] = {}
         for ki, key in enumerate(keys):
@@ -153,7 +188,7 @@ class Index:
                 explanation=explain(name, self.var_original[vid], entry_name, score, how),
             ))
         matches.sort(key=lambda m: (-m.score, m.entry_name))
-        return matches[:limit]
+        return matches if limit is None else matches[:limit]
 
     def _keep(self, best, vid, score, how):
         entry_idx = self.var_entry[vid]
@@ -229,19 +264,44 @@ def check_names(names: list[str], *, threshold: float = DEFAULT_THRESHOLD,
 
 
 def match_organisations(names_by_org: dict[int, list[str]], *, threshold: float = DEFAULT_THRESHOLD,
-                        index: Index | None = None) -> dict[int, list[Match]]:
-    """For each organisation id, its matches (best per entry over all its names)."""
+                        index: Index | None = None, limit: int | None = 10) -> dict[int, list[Match]]:
+    """For each organisation id, its matches (best per entry over all its names); ``limit``
+    matches per name (None: all)."""
     index = index or current_index()
     result: dict[int, list[Match]] = {}
     for org_id, names in names_by_org.items():
         best: dict[int, Match] = {}
         for name in names:
-            for m in index.search(name, threshold=threshold):
+            for m in index.search(name, threshold=threshold, limit=limit):
                 if m.entry_id not in best or m.score > best[m.entry_id].score:
                     best[m.entry_id] = m
         result[org_id] = sorted(best.values(), key=lambda m: -m.score)
     return result
 
 
+_version: str | None = None
+
+
+def matcher_version() -> str:
+    """A digest of the code that decides whether a name matches an entry: the normalisation
+    (``portal/names.py``), this module, and rapidfuzz's version.
+
+    A registry re-screening only builds on an earlier run made with the same digest. Any edit of
+    these files (even a comment) changes it, which costs one full pass and never a missed hit.
+    """
+    global _version
+    if _version is None:
+        import rapidfuzz
+
+        from portal import names
+
+        digest = hashlib.sha256()
+        for path in (Path(names.__file__), Path(__file__)):
+            digest.update(path.read_bytes())
+        digest.update(rapidfuzz.__version__.encode())
+        _version = digest.hexdigest()[:16]
+    return _version
+
+
 __all__ = ["Index", "Match", "check_names", "current_index", "entry_keys", "has_kana",
-           "match_organisations"]
+           "match_organisations", "matcher_version"]

@@ -206,6 +206,10 @@ class ScreeningRun(PublicModel):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Mode(models.TextChoices):
+        FULL = "full", _("Full pass")
+        INCREMENTAL = "incremental", _("Changes only")
+
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     release = models.ForeignKey(ScreeningListRelease, null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="runs")
@@ -218,6 +222,12 @@ class ScreeningRun(PublicModel):
     triggered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
     message = models.CharField(max_length=300, blank=True)
+    # Registry runs: how the pass was made, so that the next one can build on it.
+    mode = models.CharField(_("pass"), max_length=12, choices=Mode.choices, blank=True)
+    threshold = models.FloatField(_("threshold"), null=True, blank=True)
+    matcher_version = models.CharField(max_length=32, blank=True, editable=False)
+    baseline = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("built on"))
 
     class Meta:
         ordering = ["-started_at"]
@@ -226,6 +236,25 @@ class ScreeningRun(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class RegistrySnapshot(models.Model):
+    """What a registry run saw of each organisation: a 64-bit digest of its names per
+    organisation id, packed by :mod:`riskmgmt.services`. Only the latest successful run of a list
+    keeps one; the next run compares against it to find the organisations changed since.
+    Apart from :class:`ScreeningRun` so that listing runs never loads it."""
+
+    run = models.OneToOneField(ScreeningRun, on_delete=models.CASCADE,
+                               related_name="registry_snapshot")
+    organisations = models.PositiveIntegerField(default=0)
+    digests = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("registry snapshot")
+        verbose_name_plural = _("registry snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.run} ({self.organisations})"
 
 
 class ScreeningHit(PublicModel):

@@ -16,13 +16,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import sys
 import uuid
+import zlib
+from array import array
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +46,7 @@ from riskmgmt.models import (
     InformationRequest,
     MitigationMeasure,
     MonitoringReview,
+    RegistrySnapshot,
     RiskAssessment,
     Rule,
     RuleChange,
@@ -130,52 +135,120 @@ def case_open_or_join(*, researcher: User, concern: str, reason: str, source_obj
                       items: Iterable = (), version=None, hit: ScreeningHit | None = None,
                       title: str = "") -> tuple[Case, Flag]:
     """Open a case for (researcher, concern) or join the open one; add a flag. See module doc."""
+    flag = cases_open_or_join(concern=concern, flags=[FlagSpec(
+        researcher=researcher, reason=reason, source_obj=source_obj, items=list(items),
+        version=version, hit=hit, title=title)], rule=rule, actor=actor)[0]
+    return flag.case, flag
+
+
+@dataclass
+class FlagSpec:
+    """One flag to record on ``researcher``'s open case (see :func:`cases_open_or_join`)."""
+
+    researcher: User
+    reason: str
+    source_obj: object = None
+    items: list = field(default_factory=list)
+    version: object = None
+    hit: ScreeningHit | None = None
+    title: str = ""
+
+
+def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None = None,
+                       actor: User | None = None) -> list[Flag]:
+    """Record ``flags`` (all of one ``concern``) on their researchers' open cases, opening the
+    cases that do not exist; returns the flags in the order given, each with ``flag.case``.
+
+    One transaction and a fixed number of queries however many flags: the open cases of all the
+    researchers (locked), the new cases (``INSERT … ON CONFLICT DO NOTHING``) and a second read
+    of those, the flags, their items, the flag counts (one ``UPDATE`` per distinct number of new
+    flags on a case: one or two in practice); plus one audit entry per case opened or joined,
+    with every reason (the audit trail writes entries one at a time). One open case per
+    researcher and concern is the database's partial unique constraint: a case opened at the
+    same moment by somebody else makes our insert a no-op, and the second read joins theirs. A
+    case not found after that (a clash of random references) is tried again with new ones.
+    """
     if concern not in Concern.values:
         raise ApplicationError(_("Unknown concern."))
-    for _attempt in range(2):
-        try:
-            with transaction.atomic():
-                return _open_or_join(researcher, concern, reason, source_obj, actor, rule,
-                                     list(items), version, hit, title)
-        except IntegrityError:
-            # Somebody opened the same case at the same moment: join theirs.
-            continue
-    raise ApplicationError(_("The case could not be opened; please try again."))
+    if not flags:
+        return []
+    by_researcher: dict[int, list[FlagSpec]] = {}
+    researchers: dict[int, User] = {}
+    for spec in flags:
+        by_researcher.setdefault(spec.researcher.pk, []).append(spec)
+        researchers[spec.researcher.pk] = spec.researcher
+    ids = sorted(by_researcher)  # the same lock order in every transaction
 
+    def open_cases(researcher_ids):
+        return (Case.objects.select_for_update()
+                .filter(researcher_id__in=researcher_ids, concern=concern)
+                .exclude(status=Case.Status.CLOSED).order_by("researcher_id"))
 
-def _open_or_join(researcher, concern, reason, source_obj, actor, rule, items, version, hit, title):
-    case = (Case.objects.select_for_update()
-            .filter(researcher=researcher, concern=concern).exclude(status=Case.Status.CLOSED)
-            .first())
-    opened = case is None
-    if opened:
-        case = Case(reference=_new_reference("RC"), researcher=researcher,
-                    department_id=researcher.department_id, concern=concern,
-                    title=(title or f"{Concern(concern).label} — {researcher.display_name}")[:300])
-        _validate(case)
-        case.save()
-        audit_log(action="riskmgmt.case.opened", target=case, actor=actor,
-                  data={"concern": concern, "reason": reason[:500]})
-    flag = Flag(case=case, rule=rule, reason=reason[:4000], version=version, hit=hit,
-                item_labels=[item_label(item)[:300] for item in items])
-    if source_obj is not None:
-        flag.source_type = ContentType.objects.get_for_model(source_obj, for_concrete_model=False)
-        flag.source_id = str(source_obj.pk)
-        flag.source_label = str(source_obj)[:300]
-    flag.save()
-    if items:
+    with transaction.atomic():
+        cases = {c.researcher_id: c for c in open_cases(ids)}
+        opened: set[int] = set()
+        missing = [pk for pk in ids if pk not in cases]
+        for _attempt in range(3):
+            if not missing:
+                break
+            new = []
+            for pk in missing:
+                person, first = researchers[pk], by_researcher[pk][0]
+                case = Case(reference=_new_reference("RC"), researcher=person,
+                            department_id=person.department_id, concern=concern,
+                            title=(first.title or f"{Concern(concern).label} — "
+                                   f"{person.display_name}")[:300])
+                try:  # the fields only: uniqueness is the insert's business
+                    case.full_clean(exclude=["researcher", "department", "assignee"],
+                                    validate_unique=False, validate_constraints=False)
+                except ValidationError as exc:
+                    raise ApplicationError(" ".join(m for ms in exc.message_dict.values()
+                                                    for m in ms)) from exc
+                new.append(case)
+            Case.objects.bulk_create(new, ignore_conflicts=True)
+            ours = {c.reference for c in new}
+            for case in open_cases(missing):
+                cases[case.researcher_id] = case
+                if case.reference in ours:
+                    opened.add(case.pk)
+            missing = [pk for pk in missing if pk not in cases]
+        if missing:
+            raise ApplicationError(_("The case could not be opened; please try again."))
+
+        created: list[Flag] = []
+        for spec in flags:
+            flag = Flag(case=cases[spec.researcher.pk], rule=rule, reason=spec.reason[:4000],
+                        version=spec.version, hit=spec.hit,
+                        item_labels=[item_label(item)[:300] for item in spec.items])
+            if spec.source_obj is not None:
+                flag.source_type = ContentType.objects.get_for_model(spec.source_obj,
+                                                                     for_concrete_model=False)
+                flag.source_id = str(spec.source_obj.pk)
+                flag.source_label = str(spec.source_obj)[:300]
+            created.append(flag)
+        Flag.objects.bulk_create(created, batch_size=1000)
         FlagItem.objects.bulk_create([
             FlagItem(flag=flag, item_type=ContentType.objects.get_for_model(item),
                      item_id=item.pk, item_key=getattr(item, "item_key", None),
                      label=item_label(item)[:300])
-            for item in items
-        ])
-    Case.objects.filter(pk=case.pk).update(flag_count=F("flag_count") + 1)
-    case.flag_count += 1
-    if not opened:
-        audit_log(action="riskmgmt.case.flag_joined", target=case, actor=actor,
-                  data={"reason": reason[:500]})
-    return case, flag
+            for flag, spec in zip(created, flags, strict=True) for item in spec.items
+        ], batch_size=1000)
+        by_increment: dict[int, list[int]] = {}
+        for pk, specs in by_researcher.items():
+            by_increment.setdefault(len(specs), []).append(cases[pk].pk)
+        for n, case_ids in by_increment.items():  # nearly always one UPDATE (+1), rarely two
+            Case.objects.filter(pk__in=case_ids).update(flag_count=F("flag_count") + n)
+        for pk in ids:
+            case, specs = cases[pk], by_researcher[pk]
+            case.flag_count += len(specs)
+            reason = "\n".join(spec.reason for spec in specs)[:500]
+            if case.pk in opened:
+                audit_log(action="riskmgmt.case.opened", target=case, actor=actor,
+                          data={"concern": concern, "reason": reason, "flags": len(specs)})
+            else:
+                audit_log(action="riskmgmt.case.flag_joined", target=case, actor=actor,
+                          data={"reason": reason, "flags": len(specs)})
+    return created
 
 
 @transaction.atomic
@@ -423,21 +496,37 @@ def _cleared_pairs(org_ids) -> set[tuple[int, str, str]]:
 
 
 def _record_disclosure_hits(pairs) -> ScreeningHit | None:
-    """Store hits found while screening a disclosure; skip cleared pairs. Best hit returned."""
+    """Store hits found while screening a disclosure; skip cleared pairs. Best hit returned.
+
+    An (organisation, entry, fingerprint) already recorded is reused (the newest record), so a
+    pair is stored once; three queries however many pairs.
+    """
     cleared = _cleared_pairs({oid for oid, _m in pairs})
-    best = None
+    wanted = {}
+    for org_id, m in pairs:
+        key = (org_id, m.entry_key, m.fingerprint)
+        if key not in cleared and key not in wanted:
+            wanted[key] = m
+    if not wanted:
+        return None
     with transaction.atomic():
-        for org_id, m in pairs:
-            if (org_id, m.entry_key, m.fingerprint) in cleared:
-                continue
-            hit = (ScreeningHit.objects.filter(organisation_id=org_id, entry_key=m.entry_key,
-                                               entry_fingerprint=m.fingerprint).first())
-            if hit is None:
-                hit = ScreeningHit.objects.create(
-                    organisation_id=org_id, query_name=m.query_name[:500], entry_id=m.entry_id,
-                    entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
-                    matched_name=m.matched_name[:500], score=m.score,
-                    explanation=m.explanation[:500])
+        known: dict[tuple, ScreeningHit] = {}
+        for hit in ScreeningHit.objects.filter(
+                organisation_id__in={k[0] for k in wanted},
+                entry_key__in={k[1] for k in wanted}).order_by("-created_at", "-pk"):
+            known.setdefault((hit.organisation_id, hit.entry_key, hit.entry_fingerprint), hit)
+        missing = [key for key in wanted if key not in known]
+        created = ScreeningHit.objects.bulk_create([
+            ScreeningHit(organisation_id=key[0], query_name=m.query_name[:500],
+                         entry_id=m.entry_id, entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
+                         matched_name=m.matched_name[:500], score=m.score,
+                         explanation=m.explanation[:500])
+            for key in missing for m in [wanted[key]]
+        ])
+        known.update(zip(missing, created, strict=True))
+        best = None
+        for key in wanted:  # in the order found, as one at a time did
+            hit = known[key]
             if hit.status == ScreeningHit.Status.CLEARED:
                 continue
             if best is None or hit.score > best.score:
@@ -528,25 +617,122 @@ def _registry_names():
     return names
 
 
+def _names_digest(names: list[str]) -> int:
+    """64 bits that change whenever an organisation's names (either name or any alias) do."""
+    text = "\x1f".join(sorted(names))
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+
+
+def _pack_digests(digests: dict[int, int]) -> bytes:
+    """Organisation ids and name digests as two little-endian 64-bit arrays, compressed."""
+    ids = sorted(digests)
+    packed = [array("q", ids), array("Q", (digests[pk] for pk in ids))]
+    if sys.byteorder == "big":
+        for arr in packed:
+            arr.byteswap()
+    return zlib.compress(packed[0].tobytes() + packed[1].tobytes())
+
+
+def _unpack_digests(blob: bytes) -> dict[int, int]:
+    raw = zlib.decompress(bytes(blob))
+    half = len(raw) // 2
+    ids, values = array("q"), array("Q")
+    ids.frombytes(raw[:half])
+    values.frombytes(raw[half:])
+    if sys.byteorder == "big":
+        ids.byteswap()
+        values.byteswap()
+    return dict(zip(ids, values, strict=True))
+
+
+def _rescreen_baseline(*, release: ScreeningListRelease, threshold: float,
+                       version: str) -> ScreeningRun | None:
+    """The run of the same list an incremental pass can build on, or None for a full pass.
+
+    It is the latest successful registry run of the list that kept a registry snapshot (only the
+    latest does), and only if it used the same threshold and the same matcher
+    (:func:`riskmgmt.matching.matcher_version`: normalisation, blocking, scoring) and its release
+    still exists.
+    """
+    baseline = (ScreeningRun.objects
+                .filter(kind=ScreeningRun.Kind.REGISTRY, status=ScreeningRun.Status.DONE,
+                        release__screening_list_id=release.screening_list_id,
+                        registry_snapshot__isnull=False)
+                .select_related("registry_snapshot").order_by("-started_at", "-pk").first())
+    if baseline is None or baseline.threshold is None or baseline.release_id is None:
+        return None
+    if abs(baseline.threshold - threshold) > 1e-9 or baseline.matcher_version != version:
+        return None
+    return baseline
+
+
+def _changed_entries(rows, baseline_release_id: int) -> list[int]:
+    """Ids of the entries in ``rows`` that the baseline's release did not have as they are now
+    (same ``entry_key``, same ``fingerprint`` and the same stored comparison keys)."""
+    before = {(key, fp): keys for key, fp, keys in ScreeningEntry.objects.filter(
+        release_id=baseline_release_id).values_list("entry_key", "fingerprint", "keys").iterator(
+            chunk_size=5000)}
+    return [row[0] for row in rows if before.get((row[1], row[2])) != row[6]]
+
+
 def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | None = None,
-                                threshold: float | None = None) -> ScreeningRun:
+                                threshold: float | None = None, full: bool = False) -> ScreeningRun:
     """Screen every registry organisation against ``release``; record and flag only new hits.
 
     A hit is new unless the same organisation already had a hit on the same entry with the same
     content (fingerprint), or a reviewer cleared that pair and the entry has not changed.
+
+    **Incremental pass.** When the list's previous successful run (see
+    :func:`_rescreen_baseline`) used the same threshold and matcher, a pair of an entry that
+    release already had unchanged and an organisation whose names have not changed since that
+    run was compared then, and its hit (if any) is already recorded or cleared; only the other
+    pairs are compared: (a) the new and changed entries against every registry name, through a
+    view of the whole release's index (:meth:`riskmgmt.matching.Index.restricted`, so blocking
+    decides as in a full pass), and (b) every entry against the names of the organisations
+    created or renamed, or given an alias, since the run. Which organisations changed is found
+    by comparing a digest of each one's names with the previous run's snapshot (exact, whatever
+    path changed them; no timestamps). Matches are kept per name without a top-10 cut, so a
+    pair's hit never depends on the other entries. ``full=True``, a first run, a changed
+    threshold or matcher make a full pass (every entry against every name).
+
+    The hits, the flags of the researchers concerned and the run's completion are one
+    transaction: a failure leaves nothing half-recorded, and the next run finds the hits again.
     """
     if threshold is None:
         rule = Rule.objects.filter(code="screening_match").first()
         threshold = float((rule.params if rule else {}).get("threshold", matching.DEFAULT_THRESHOLD))
+    threshold = float(threshold)
+    version = matching.matcher_version()
     run = ScreeningRun.objects.create(kind=ScreeningRun.Kind.REGISTRY, release=release,
-                                      triggered_by=actor)
+                                      triggered_by=actor, threshold=threshold,
+                                      matcher_version=version)
     try:
-        rows = ScreeningEntry.objects.filter(release=release).values_list(
+        rows = list(ScreeningEntry.objects.filter(release=release).values_list(
             "pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name",
-            "name", "keys")
+            "name", "keys").iterator(chunk_size=5000))
         index = matching.Index(rows)
         names = _registry_names()
-        results = matching.match_organisations(names, threshold=threshold, index=index)
+        digests = {pk: _names_digest(org_names) for pk, org_names in names.items()}
+        baseline = None if full else _rescreen_baseline(release=release, threshold=threshold,
+                                                        version=version)
+        if baseline is None:
+            mode, entries_screened, orgs_screened = ScreeningRun.Mode.FULL, len(rows), len(names)
+            results = matching.match_organisations(names, threshold=threshold, index=index,
+                                                   limit=None)
+        else:
+            mode = ScreeningRun.Mode.INCREMENTAL
+            changed_entries = _changed_entries(rows, baseline.release_id)
+            before = _unpack_digests(baseline.registry_snapshot.digests)
+            changed_orgs = {pk for pk, d in digests.items() if before.get(pk) != d}
+            entries_screened, orgs_screened = len(changed_entries), len(changed_orgs)
+            results = {}
+            if changed_entries:  # (a) new or changed entries × unchanged organisations
+                results = matching.match_organisations(
+                    {pk: n for pk, n in names.items() if pk not in changed_orgs},
+                    threshold=threshold, index=index.restricted(changed_entries), limit=None)
+            results.update(matching.match_organisations(  # (b) changed organisations × all
+                {pk: names[pk] for pk in changed_orgs}, threshold=threshold, index=index,
+                limit=None))
         found = [(oid, m) for oid, ms in results.items() for m in ms]
         org_ids = {oid for oid, _m in found}
         known = set(ScreeningHit.objects.filter(organisation_id__in=org_ids).values_list(
@@ -561,15 +747,26 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
                              explanation=m.explanation[:500], run=run)
                 for oid, m in new
             ], batch_size=1000)
+            flags = 0
+            if hits:
+                flags = _flag_researchers_for_hits(
+                    ScreeningHit.objects.filter(run=run).select_related(
+                        "organisation", "entry__release__screening_list"), actor=actor)
             run.status, run.finished_at = ScreeningRun.Status.DONE, timezone.now()
             run.names_checked = sum(len(v) for v in names.values())
             run.new_hits = len(hits)
+            run.mode, run.baseline = mode, baseline
             run.save()
+            RegistrySnapshot.objects.create(run=run, organisations=len(digests),
+                                            digests=_pack_digests(digests))
+            RegistrySnapshot.objects.filter(  # only the latest run of a list is built on
+                Q(run__release__screening_list_id=release.screening_list_id)
+                | Q(run__release__isnull=True)).exclude(run=run).delete()
             audit_log(action="riskmgmt.release.rescreened", target=release, actor=actor,
-                      data={"names": run.names_checked, "new_hits": run.new_hits})
-        if hits:
-            _flag_researchers_for_hits(ScreeningHit.objects.filter(run=run).select_related(
-                "organisation", "entry__release__screening_list"))
+                      data={"names": run.names_checked, "new_hits": run.new_hits, "mode": mode,
+                            "entries_screened": entries_screened,
+                            "organisations_screened": orgs_screened, "flags": flags,
+                            "baseline": str(baseline.public_id) if baseline else None})
     except Exception as exc:
         logger.exception("Re-screening release %s failed", release.pk)
         ScreeningRun.objects.filter(pk=run.pk).update(
@@ -578,34 +775,56 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
     return run
 
 
-def _flag_researchers_for_hits(hits) -> int:
-    """Open/join screening cases for researchers whose current disclosure names a hit org."""
+FLAG_BATCH = 500  # researchers per batch of cases_open_or_join
+
+
+def _flag_researchers_for_hits(hits, *, actor: User | None = None,
+                               batch_size: int = FLAG_BATCH) -> int:
+    """Open/join screening cases for researchers whose current disclosure names a hit org.
+
+    One flag per disclosure item naming the organisation, with the organisation's best new hit,
+    as before; but the items are read once per section for all the organisations (in chunks of
+    1,000), and the flags are recorded through :func:`cases_open_or_join` for ``batch_size``
+    researchers at a time: a fixed number of queries per batch plus one audit entry per case.
+    Returns the number of flags.
+    """
     from disclosures.models import ITEM_MODELS, DisclosureVersion
 
-    by_org: dict[int, list[ScreeningHit]] = {}
+    best: dict[int, ScreeningHit] = {}
     for hit in hits:
-        by_org.setdefault(hit.organisation_id, []).append(hit)
-    if not by_org:
+        current = best.get(hit.organisation_id)
+        if current is None or hit.score > current.score:
+            best[hit.organisation_id] = hit
+    if not best:
         return 0
     live = DisclosureVersion.Status.SUBMITTED, DisclosureVersion.Status.UNDER_REVIEW, \
         DisclosureVersion.Status.ACCEPTED
-    count = 0
     rule = Rule.objects.filter(code="screening_match").first()
+    org_ids = sorted(best)
+    specs: dict[int, list[FlagSpec]] = {}
     for model in ITEM_MODELS:
-        items = (model.objects.filter(organisation_id__in=by_org, version__status__in=live,
-                                      version__disclosure__current_version=F("version"))
-                 .select_related("organisation", "version__disclosure__owner"))
-        for item in items:
-            hit = max(by_org[item.organisation_id], key=lambda h: h.score)
-            reason = _("%(org)s now matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
-                "org": item.organisation, "entry": hit.entry.name,
-                "list": hit.entry.release.screening_list.name, "score": hit.score,
-                "why": hit.explanation}
-            case_open_or_join(researcher=item.version.disclosure.owner,
-                              concern=Concern.SCREENING_MATCH, reason=reason,
-                              source_obj=item.version, items=[item], version=item.version, hit=hit,
-                              rule=rule)
-            count += 1
+        for start in range(0, len(org_ids), 1000):
+            items = (model.objects.filter(organisation_id__in=org_ids[start:start + 1000],
+                                          version__status__in=live,
+                                          version__disclosure__current_version=F("version"))
+                     .select_related("organisation", "version__disclosure__owner")
+                     .order_by("pk"))
+            for item in items:
+                hit = best[item.organisation_id]
+                reason = _("%(org)s now matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
+                    "org": item.organisation, "entry": hit.entry.name,
+                    "list": hit.entry.release.screening_list.name, "score": hit.score,
+                    "why": hit.explanation}
+                owner = item.version.disclosure.owner
+                specs.setdefault(owner.pk, []).append(FlagSpec(
+                    researcher=owner, reason=reason, source_obj=item.version, items=[item],
+                    version=item.version, hit=hit))
+    researchers = sorted(specs)
+    count = 0
+    for start in range(0, len(researchers), batch_size):
+        batch = [spec for pk in researchers[start:start + batch_size] for spec in specs[pk]]
+        count += len(cases_open_or_join(concern=Concern.SCREENING_MATCH, flags=batch, rule=rule,
+                                        actor=actor))
     return count
 
 
