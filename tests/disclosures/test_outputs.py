@@ -263,3 +263,25 @@ def test_staff_reading_the_diff_is_logged(client_as, researcher, reviewer, staff
     response = client_as(staff).get(reverse("disclosures:diff", args=[v1.disclosure.public_id]))
     assert response.status_code == 200 and "Another Co" in response.content.decode()
     assert AuditEntry.objects.filter(action="disclosures.disclosure.viewed", actor=staff).exists()
+
+
+def test_export_of_all_disclosures_takes_each_latest_submitted_version_chunk_by_chunk(
+        researcher, other_researcher, reviewer, admin_user, accepted, monkeypatch):
+    from disclosures.exports import AllDisclosuresExporter
+
+    # Version 2 of the researcher's disclosure adds a gift; a later draft adds another that is
+    # not submitted. The other researcher has a disclosure but never submitted it.
+    services.version_accept(actor=reviewer, version=submitted_disclosure(
+        researcher, ("support", equipment_gift(org("Submitted Gift Co")))))
+    add_item(researcher, "support", equipment_gift(org("Draft Only Co")))
+    draft_for(other_researcher)
+    monkeypatch.setattr(AllDisclosuresExporter, "chunk_size", 1)
+    progress = []
+    rows = list(AllDisclosuresExporter().rows({}, user=admin_user,
+                                              progress=lambda *a: progress.append(a)))
+    mine = [r for r in rows if r[1] == researcher.email]
+    assert {r[4] for r in mine} == {2}
+    orgs = {r[10] for r in mine}
+    assert {"Submitted Gift Co", "US Science Foundation"} <= orgs and "Draft Only Co" not in orgs
+    theirs = [r for r in rows if r[1] == other_researcher.email]
+    assert len(theirs) == 1 and theirs[0][5] == "未提出"
