@@ -553,7 +553,12 @@ class MitigationMeasure(TimeStampedModel):
             models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False),
                                    name="measure_belongs_somewhere"),
         ]
-        indexes = [models.Index(fields=["status", "due_date"])]
+        indexes = [
+            models.Index(fields=["status", "due_date"]),
+            # The register's overdue list: open measures in due-date order, read from the front.
+            models.Index(fields=["due_date"], condition=Q(status__in=["planned", "in_progress"]),
+                         name="riskmgmt_measure_open_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.get_kind_display()
