@@ -12,11 +12,13 @@ the services after every change), so the disclosure page and the diff read one r
 
 from __future__ import annotations
 
+import functools
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -25,6 +27,12 @@ from portal.storage import private_storage
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
+
+
+@functools.lru_cache(maxsize=64)
+def _choice_labels(choices: type[models.Choices], language: str | None) -> dict[str, str]:
+    """``{value: label}`` of ``choices`` in ``language``, the active language."""
+    return {value: str(label) for value, label in choices.choices}
 
 
 class UpdateCampaign(PublicModel):
@@ -179,6 +187,14 @@ class DisclosureVersion(PublicModel):
 
     def __str__(self) -> str:
         return _("Version %(number)s") % {"number": self.number}
+
+    # Django's own get_FOO_display() builds a dict of the lazy choice labels on every call
+    # (translating each of them); pages list a dozen versions or a page of 25.
+    def get_status_display(self) -> str:
+        return _choice_labels(self.Status, get_language()).get(self.status, self.status)
+
+    def get_kind_display(self) -> str:
+        return _choice_labels(self.Kind, get_language()).get(self.kind, self.kind)
 
     @property
     def is_editable(self) -> bool:

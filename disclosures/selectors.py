@@ -8,7 +8,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    JSONField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 from django.http import Http404
 
 from disclosures.models import (
@@ -33,9 +44,12 @@ def staff_scope(user: User, queryset: QuerySet[Disclosure]) -> QuerySet[Disclosu
 
 
 def disclosure_queryset_for(*, user: User) -> QuerySet[Disclosure]:
-    """Disclosures ``user`` may open: their own, plus those in their staff scope."""
-    qs = Disclosure.objects.select_related("owner", "department", "current_version",
-                                           "last_accepted_version")
+    """Disclosures ``user`` may open: their own, plus those in their staff scope.
+
+    Only the owner and department are joined: the versions (and their content) are read by
+    :func:`versions_and_shown` when a page needs them.
+    """
+    qs = Disclosure.objects.select_related("owner", "department")
     parts = Q(pk__in=[])
     if has_perm(user, "disclosures.disclosure.file"):
         parts |= Q(owner=user)
@@ -63,20 +77,56 @@ def is_owner(user: User, disclosure: Disclosure) -> bool:
     return disclosure.owner_id == user.pk
 
 
-def versions_for(*, user: User, disclosure: Disclosure) -> list[DisclosureVersion]:
-    """The versions ``user`` may see (without their content), newest first (one query)."""
-    qs = disclosure.versions.defer("content").select_related("reviewer", "campaign")
-    if not is_owner(user, disclosure):
-        qs = qs.exclude(status=DisclosureVersion.Status.DRAFT)
-    return list(qs.order_by("-number"))
-
-
-def version_get_for(*, user: User, disclosure: Disclosure, number: int) -> DisclosureVersion:
+def _visible_versions(user: User, disclosure: Disclosure) -> QuerySet[DisclosureVersion]:
     qs = disclosure.versions.all()
     if not is_owner(user, disclosure):
         qs = qs.exclude(status=DisclosureVersion.Status.DRAFT)
+    return qs
+
+
+def versions_for(*, user: User, disclosure: Disclosure) -> list[DisclosureVersion]:
+    """The versions ``user`` may see (without their content), newest first (one query)."""
+    return list(_visible_versions(user, disclosure).defer("content")
+                .select_related("reviewer", "campaign").order_by("-number"))
+
+
+def versions_and_shown(*, user: User, disclosure: Disclosure, number: int | None = None,
+                       ) -> tuple[list[DisclosureVersion], DisclosureVersion | None]:
+    """The versions ``user`` may see, newest first, and the one the disclosure page shows,
+    with its content: version ``number`` (404 when ``user`` cannot see it); without a number
+    the owner's current version, for anyone else the newest submitted one.
+
+    One query: only the shown version's content is read, through a ``CASE`` on the list.
+    """
+    visible = _visible_versions(user, disclosure)
+    if number is not None:
+        shown_q = Q(number=number)
+    elif is_owner(user, disclosure) and disclosure.current_version_id:
+        shown_q = Q(pk=disclosure.current_version_id)
+    else:
+        shown_q = Q(number=Subquery(visible.order_by("-number").values("number")[:1]))
+    versions = list(
+        visible.defer("content").select_related("campaign")
+        .annotate(shown_content=Case(When(shown_q, then=F("content")), default=None,
+                                     output_field=JSONField()))
+        .order_by("-number"))
+    if number is not None:
+        shown = next((v for v in versions if v.number == number), None)
+        if shown is None:
+            raise Http404
+    elif is_owner(user, disclosure) and disclosure.current_version_id:
+        shown = next((v for v in versions if v.pk == disclosure.current_version_id), None)
+    else:
+        shown = versions[0] if versions else None
+    if shown is not None:
+        shown.content = shown.shown_content
+        shown.disclosure = disclosure
+    return versions, shown
+
+
+def version_get_for(*, user: User, disclosure: Disclosure, number: int) -> DisclosureVersion:
     try:
-        version = qs.get(number=number)
+        version = _visible_versions(user, disclosure).get(number=number)
     except DisclosureVersion.DoesNotExist:
         raise Http404 from None
     version.disclosure = disclosure

@@ -85,31 +85,14 @@ def start(request):
 def detail(request, public_id):
     disclosure = selectors.disclosure_get_for(user=request.user, public_id=public_id)
     owner = selectors.is_owner(request.user, disclosure)
-    versions = selectors.versions_for(user=request.user, disclosure=disclosure)
-    by_number = {v.number: v for v in versions}
     try:
         number = int(request.GET.get("v", "")) if request.GET.get("v") else None
     except ValueError:
         raise Http404 from None
-    if number is not None:
-        if number not in by_number:
-            raise Http404
-        version = selectors.version_get_for(user=request.user, disclosure=disclosure,
-                                            number=number)
-    elif owner and disclosure.current_version is not None:
-        version = disclosure.current_version
-    elif versions:
-        version = selectors.version_get_for(user=request.user, disclosure=disclosure,
-                                            number=versions[0].number)
-    else:
-        version = None
+    versions, version = selectors.versions_and_shown(user=request.user, disclosure=disclosure,
+                                                     number=number)
     comments, attachments = [], []
     if version is not None:
-        version.disclosure = disclosure
-        listed = next((v for v in versions if v.pk == version.pk), None)
-        if listed is not None:  # reuse what the version list already loaded
-            version.campaign = listed.campaign
-            version.reviewer = listed.reviewer
         comments = selectors.comments_for(user=request.user, version=version)
         attachments = selectors.attachments_for(version=version)
         services.disclosure_viewed(disclosure=disclosure, version=version, actor=request.user)
