@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from disclosures.models import DisclosureVersion
 from portal.models import Department
+
+
+class Select(forms.Select):
+    """A select whose options are written by its own template, not one include per option
+    (Django's ``select.html`` includes ``select_option.html`` and ``attrs.html`` for every
+    option: the department list made that a fifth of the review queue's time). Options carry
+    no attributes but ``selected``, as with Django's ``Select``."""
+
+    template_name = "disclosures/widgets/select.html"
+
 
 STATUS_CHOICES = [
     ("submitted", _("Submitted")), ("under_review", _("Under review")),
@@ -20,12 +31,12 @@ class ReviewQueueFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label=_("Researcher"), method="search")
     status = django_filters.ChoiceFilter(label=_("Status"), choices=STATUS_CHOICES,
-                                         empty_label=_("Waiting for review"))
+                                         empty_label=_("Waiting for review"), widget=Select)
     department = django_filters.ModelChoiceFilter(
         label=_("Department"), field_name="disclosure__department", to_field_name="public_id",
-        queryset=Department.objects.none(), empty_label=_("All"))
+        queryset=Department.objects.none(), empty_label=_("All"), widget=Select)
     order = django_filters.OrderingFilter(
-        label=_("Sort by"), empty_label=None,
+        label=_("Sort by"), empty_label=None, widget=Select,
         fields=(("submitted_at", "submitted"), ("disclosure__owner__family_name", "name")),
         field_labels={"submitted_at": _("Submission date"),
                       "disclosure__owner__family_name": _("Name")},

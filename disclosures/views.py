@@ -509,7 +509,8 @@ def import_decide(request, pk, decision):
 @require_GET
 @permission_required("disclosures.disclosure.review")
 def queue(request):
-    departments = selectors.review_departments_for(user=request.user).order_by("code")
+    departments = (selectors.review_departments_for(user=request.user)
+                   .only("public_id", "name_ja", "name_en").order_by("code"))
     filterset = ReviewQueueFilter(request.GET or None, departments=departments)
     versions = selectors.review_queue_for(user=request.user, params=request.GET)
     page = Paginator(versions, 25).get_page(request.GET.get("page"))
