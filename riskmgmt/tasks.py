@@ -20,8 +20,10 @@ def evaluate_version(version_id: int) -> int:
 
 
 @shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=28 * 60)
-def rescreen_registry(release_id: int, actor_id: int | None = None) -> int:
-    """Re-screen the organisation registry against a new list release."""
+def rescreen_registry(release_id: int, actor_id: int | None = None, full: bool = False) -> int:
+    """Re-screen the organisation registry against a new list release: only what changed since
+    the list's previous run, or everything with ``full`` (see
+    :func:`riskmgmt.services.screening_rescreen_registry`). Returns the number of new hits."""
     from portal.models import User
     from riskmgmt.models import ScreeningListRelease
     from riskmgmt.services import screening_rescreen_registry
@@ -29,4 +31,4 @@ def rescreen_registry(release_id: int, actor_id: int | None = None) -> int:
     release = ScreeningListRelease.objects.get(pk=release_id)
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     with task_actor(actor):
-        return screening_rescreen_registry(release=release, actor=actor).new_hits
+        return screening_rescreen_registry(release=release, actor=actor, full=full).new_hits
