@@ -407,8 +407,18 @@ def disclosures_export_all(b):
 
 @child_job("rescreen")
 def rescreen_job():
-    """A new release of the list (5 % of entries changed) re-screens the whole registry."""
+    """A new release of the list (5 % of entries changed) re-screens the registry, after the
+    previous release was re-screened, as it is in use.
+
+    Preparation (not in the measured time): the current release is re-screened with a full pass
+    — the generated data only holds the hits of a run, not what a run leaves for the next one
+    (threshold, matcher, registry snapshot) — and that pass is timed here too, with the same
+    clock, as ``rescreen_registry_full_time``: the cost of a first run, or of one after the
+    threshold or the matcher changed. Then the new release; the measured work is its
+    re-screening, which builds on that run. Everything is rolled back.
+    """
     import hashlib
+    import time
 
     from django.db import transaction as tx
 
@@ -420,6 +430,10 @@ def rescreen_job():
     if current is None:
         raise NotBuilt("no screening list release")
     tx.set_autocommit(False)
+    started = time.perf_counter()
+    previous = rescreen(release=current, full=True)
+    full = {"full_pass_seconds": round(time.perf_counter() - started, 2),
+            "full_pass_new_hits": previous.new_hits, "full_pass_mode": previous.mode}
     Release.objects.filter(pk=current.pk).update(is_current=False)
     new = Release.objects.create(screening_list=current.screening_list, number=current.number + 1,
                                  label="bench re-screen", entry_count=current.entry_count,
@@ -438,7 +452,8 @@ def rescreen_job():
     def work():
         try:
             run = rescreen(release=new)
-            return {"names": run.names_checked, "new_hits": run.new_hits, "entries": len(copies)}
+            return {"names": run.names_checked, "new_hits": run.new_hits, "entries": len(copies),
+                    "mode": run.mode, **full}
         finally:
             tx.rollback()
             tx.set_autocommit(True)
@@ -446,12 +461,15 @@ def rescreen_job():
     return work
 
 
-@benchmark("rescreen_registry", ["rescreen_registry_time", "rescreen_registry_peak_memory"])
+@benchmark("rescreen_registry", ["rescreen_registry_time", "rescreen_registry_full_time",
+                                 "rescreen_registry_peak_memory"])
 def rescreen_registry(b):
     result = b.child("rescreen")
     info = result["info"]
     return [
         Figure("rescreen_registry_time", round(result["seconds"], 2), "s", target("< 120 s"),
+               detail=info),
+        Figure("rescreen_registry_full_time", info["full_pass_seconds"], "s", target("< 120 s"),
                detail=info),
         Figure("rescreen_registry_peak_memory", round(result["peak_rss_mb"], 1), "MB", detail=info),
     ]
