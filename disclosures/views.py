@@ -189,12 +189,20 @@ def _section_items(draft, section_code):
 
 
 def _render_section(request, draft, section, *, form=None, editing_key=None, error=None,
-                    status=200):
+                    conflict=False, status=200):
     display = [s for s in _section_items(draft, section.code) if s["code"] == section.code][0]
     return render(request, "disclosures/partials/_section.html", {
         "draft": draft, "section": display, "form": form, "editing_key": editing_key,
-        "error": error, "oob_lock": True, "effort_total": services.effort_total(draft),
+        "error": error, "conflict": conflict, "oob_lock": True,
+        "effort_total": services.effort_total(draft),
     }, status=status)
+
+
+def _conflict_message() -> str:
+    return _("Someone else saved this disclosure after you opened this form (for example in "
+             "another window). Your change was not saved, so that theirs is kept. The entries "
+             "above your form are what is saved now: check them, then save again to apply "
+             "what you typed, or cancel.")
 
 
 @require_GET
@@ -257,6 +265,7 @@ def item_edit(request, section, item_key=None):
         return _edit_page_with_form(request, disclosure, draft, sec, form, item_key)
     form = form_class(request.POST, instance=instance, prefix=sec.code)
     error = None
+    conflict = False
     status = 200
     if form.is_valid():
         item = form.save(commit=False)
@@ -275,8 +284,9 @@ def item_edit(request, section, item_key=None):
                 target = field if field in form.fields else None
                 for err in errs:
                     form.add_error(target, err)
-        except ConcurrentEdit as exc:
-            error, status = exc.message, 409
+        except ConcurrentEdit:
+            # The list is re-read below, so the other save is on screen next to the form.
+            error, conflict, status = _conflict_message(), True, 409
         except ApplicationError as exc:
             if isinstance(exc, NotAllowed):
                 raise PermissionDenied(exc.message) from None
@@ -294,15 +304,17 @@ def item_edit(request, section, item_key=None):
     draft.refresh_from_db(fields=["content", "lock_version"])
     if request.htmx:
         # htmx swaps only 2xx answers: show the refusal in place.
-        return _render_section(request, draft, sec, form=form, editing_key=item_key, error=error)
+        return _render_section(request, draft, sec, form=form, editing_key=item_key, error=error,
+                               conflict=conflict)
     return _edit_page_with_form(request, disclosure, draft, sec, form, item_key, error=error,
-                                status=status)
+                                conflict=conflict, status=status)
 
 
 def _edit_page_with_form(request, disclosure, draft, sec, form, item_key, *, error=None,
-                         status=200):
+                         conflict=False, status=200):
     return render(request, "disclosures/edit.html", _edit_context(
         disclosure, draft, open_section=sec.code, form=form, editing_key=item_key, error=error,
+        conflict=conflict,
     ), status=status)
 
 

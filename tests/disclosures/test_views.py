@@ -335,3 +335,62 @@ def test_queue_filters_by_status_department_and_sorts(client_as, staff, research
     assert "有栖" not in by_dept
     assert client.get(url, {"order": "-submitted"}).status_code == 200
     assert client.get(url, {"order": "nonsense"}).status_code == 200
+
+
+def test_stale_htmx_save_keeps_what_was_typed_under_the_item_as_saved(client_as, researcher):
+    item = add_item(researcher, "position", side_job(org("Acme")))
+    draft = draft_for(researcher)
+    page_lock = draft.lock_version  # the form was opened at this point
+    saved = PositionItem.objects.get(pk=item.pk)
+    saved.role = "Chief adviser"  # saved meanwhile in another window
+    services.item_save(version=draft, section_code="position", item=saved, actor=researcher,
+                       lock_version=page_lock)
+    response = client_as(researcher).post(
+        reverse("disclosures:item_edit", args=["position", item.item_key]),
+        {"position-organisation": str(item.organisation.public_id),
+         "position-role": "Typed in the stale form", "position-start_date": "2024-04-01",
+         "lock_version": page_lock}, HTTP_HX_REQUEST="true", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    body = response.content.decode()
+    assert 'data-testid="section-error"' in body and "Your change was not saved" in body
+    # The item as saved now comes first, then the form with what was typed.
+    assert f'id="item-{item.item_key}"' in body
+    assert body.index("Chief adviser") < body.index('value="Typed in the stale form"')
+    assert 'hx-swap-oob="true"' in body  # the page now holds the current lock
+    assert PositionItem.objects.get(pk=item.pk).role == "Chief adviser"
+
+
+def test_disclosure_page_shows_the_requested_or_current_version(client_as, researcher, staff,
+                                                                 reviewer):
+    v1 = submitted_disclosure(researcher, ("position", side_job(org("First Co"))))
+    services.version_accept(version=v1, actor=reviewer)
+    client_as(researcher).post(reverse("disclosures:update_start"))
+    add_item(researcher, "position", side_job(org("Draft Co"), effort_percent=None))
+    url = reverse("disclosures:detail", args=[v1.disclosure.public_id])
+    own = client_as(researcher)
+    assert "Draft Co" in own.get(url).content.decode()  # the owner's current version: the draft
+    assert "Draft Co" not in own.get(url, {"v": 1}).content.decode()
+    staff_client = client_as(staff)
+    page = staff_client.get(url).content.decode()  # staff: the newest submitted version
+    assert "First Co" in page and "Draft Co" not in page
+    assert staff_client.get(url, {"v": 2}).status_code == 404
+    assert staff_client.get(url, {"v": "x"}).status_code == 404
+
+
+def test_disclosure_page_labels_follow_the_reader_language(client_as, researcher):
+    submitted_disclosure(researcher, ("position", side_job(org("Acme"))),
+                         ("funding", foreign_grant(org("Fund"))))
+    url = reverse("disclosures:detail",
+                  args=[Disclosure.objects.get(owner=researcher).public_id])
+    client = client_as(researcher)
+    for language, expected, absent in (
+            ("en", ["paid", "Yes", "United States of America", "Principal investigator",
+                    "¥1–5 million a year", "Submitted"], ["有償"]),
+            ("ja", ["有償", "はい", "アメリカ合衆国", "年100万〜500万円"], ["Principal investigator"]),
+            ("en", ["Yes", "United States of America"], ["はい", "アメリカ合衆国"])):
+        client.cookies["portal_language"] = language
+        page = client.get(url).content.decode()
+        for text in expected:
+            assert text in page, (language, text)
+        for text in absent:
+            assert text not in page, (language, text)
