@@ -750,8 +750,9 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
             flags = 0
             if hits:
                 flags = _flag_researchers_for_hits(
-                    ScreeningHit.objects.filter(run=run).select_related(
-                        "organisation", "entry__release__screening_list"), actor=actor)
+                    ScreeningHit.objects.filter(run=run).only(
+                        "pk", "organisation_id", "entry_id", "score", "explanation"),
+                    actor=actor)
             run.status, run.finished_at = ScreeningRun.Status.DONE, timezone.now()
             run.names_checked = sum(len(v) for v in names.values())
             run.new_hits = len(hits)
@@ -784,8 +785,10 @@ def _flag_researchers_for_hits(hits, *, actor: User | None = None,
 
     One flag per disclosure item naming the organisation, with the organisation's best new hit,
     as before; but the items are read once per section for all the organisations (in chunks of
-    1,000), and the flags are recorded through :func:`cases_open_or_join` for ``batch_size``
-    researchers at a time: a fixed number of queries per batch plus one audit entry per case.
+    1,000), the names of the entries and lists hit in one more query, and the flags are recorded
+    through :func:`cases_open_or_join` for ``batch_size`` researchers at a time: a fixed number
+    of queries per batch plus one audit entry per case. ``hits`` need only their organisation,
+    entry id, score and explanation (thousands after a full pass: no entry rows are loaded).
     Returns the number of flags.
     """
     from disclosures.models import ITEM_MODELS, DisclosureVersion
@@ -801,24 +804,31 @@ def _flag_researchers_for_hits(hits, *, actor: User | None = None,
         DisclosureVersion.Status.ACCEPTED
     rule = Rule.objects.filter(code="screening_match").first()
     org_ids = sorted(best)
-    specs: dict[int, list[FlagSpec]] = {}
+    found = []  # (item, hit)
     for model in ITEM_MODELS:
         for start in range(0, len(org_ids), 1000):
             items = (model.objects.filter(organisation_id__in=org_ids[start:start + 1000],
                                           version__status__in=live,
                                           version__disclosure__current_version=F("version"))
                      .select_related("organisation", "version__disclosure__owner")
+                     # not the version's content (every item of the disclosure) nor its texts
+                     .defer("version__content", "version__attestation_text",
+                            "version__change_note", "version__review_comment")
                      .order_by("pk"))
-            for item in items:
-                hit = best[item.organisation_id]
-                reason = _("%(org)s now matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
-                    "org": item.organisation, "entry": hit.entry.name,
-                    "list": hit.entry.release.screening_list.name, "score": hit.score,
-                    "why": hit.explanation}
-                owner = item.version.disclosure.owner
-                specs.setdefault(owner.pk, []).append(FlagSpec(
-                    researcher=owner, reason=reason, source_obj=item.version, items=[item],
-                    version=item.version, hit=hit))
+            found += [(item, best[item.organisation_id]) for item in items]
+    entries = {pk: (name, list_name) for pk, name, list_name in ScreeningEntry.objects.filter(
+        pk__in={hit.entry_id for _item, hit in found}).values_list(
+            "pk", "name", "release__screening_list__name")} if found else {}
+    specs: dict[int, list[FlagSpec]] = {}
+    for item, hit in found:
+        entry_name, list_name = entries[hit.entry_id]
+        reason = _("%(org)s now matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
+            "org": item.organisation, "entry": entry_name, "list": list_name,
+            "score": hit.score, "why": hit.explanation}
+        owner = item.version.disclosure.owner
+        specs.setdefault(owner.pk, []).append(FlagSpec(
+            researcher=owner, reason=reason, source_obj=item.version, items=[item],
+            version=item.version, hit=hit))
     researchers = sorted(specs)
     count = 0
     for start in range(0, len(researchers), batch_size):

@@ -263,19 +263,22 @@ def test_flagging_many_hits_takes_a_fixed_number_of_queries_plus_one_audit_entry
         ScreeningHit.objects.create(organisation=o, query_name=o.name_en, entry=entry,
                                     entry_key=entry.entry_key, entry_fingerprint=entry.fingerprint,
                                     matched_name=entry.name, score=95, explanation="x")
-    hits = list(ScreeningHit.objects.select_related("organisation",
-                                                    "entry__release__screening_list"))
+    hits = list(ScreeningHit.objects.only("organisation_id", "entry_id", "score",
+                                          "explanation"))
     for model in (DisclosureVersion, PositionItem):  # content types are cached in a process
         ContentType.objects.get_for_model(model)
     audits = AuditEntry.objects.count()
-    # The rule, the items of each section, a savepoint and its release, the open cases, the new
-    # cases and their second read, flags, flag items, flag counts (one UPDATE per distinct
-    # increment: here one); and one audit entry per case.
-    with django_assert_max_num_queries(1 + len(ITEM_MODELS) + 2 + 6 + len(people)):
+    # The rule, the items of each section, the names of the entries hit, a savepoint and its
+    # release, the open cases, the new cases and their second read, flags, flag items, flag
+    # counts (one UPDATE per distinct increment: here one); and one audit entry per case.
+    with django_assert_max_num_queries(1 + len(ITEM_MODELS) + 1 + 2 + 6 + len(people)):
         assert services._flag_researchers_for_hits(hits) == 30
     assert Case.objects.filter(concern=Concern.SCREENING_MATCH).count() == 30
     assert Flag.objects.filter(hit__isnull=False).count() == 30
     assert FlagItem.objects.count() == 30
+    flag = Flag.objects.get(case__researcher=people[3])
+    assert flag.reason == ("Harbin Institute of Technology 3 が List test-list の Harbin Institute "
+                           "of Technology と一致するようになりました（スコア 95.0）: x")
     existing.refresh_from_db()
     assert existing.flag_count == 2 and existing.flags.count() == 2
     assert AuditEntry.objects.count() - audits == 30
