@@ -90,13 +90,20 @@ def versions_for(*, user: User, disclosure: Disclosure) -> list[DisclosureVersio
                 .select_related("reviewer", "campaign").order_by("-number"))
 
 
+_PAGE_FIELDS = (
+    "public_id", "disclosure_id", "number", "status", "kind", "campaign__title", "change_note",
+    "submitted_at", "attested_at", "attestation_text", "accepted_at", "review_comment",
+)
+
+
 def versions_and_shown(*, user: User, disclosure: Disclosure, number: int | None = None,
                        ) -> tuple[list[DisclosureVersion], DisclosureVersion | None]:
     """The versions ``user`` may see, newest first, and the one the disclosure page shows,
     with its content: version ``number`` (404 when ``user`` cannot see it); without a number
     the owner's current version, for anyone else the newest submitted one.
 
-    One query: only the shown version's content is read, through a ``CASE`` on the list.
+    One query: only the shown version's content is read, through a ``CASE`` on the list, and
+    only the fields the page shows (other fields load on access).
     """
     visible = _visible_versions(user, disclosure)
     if number is not None:
@@ -106,7 +113,7 @@ def versions_and_shown(*, user: User, disclosure: Disclosure, number: int | None
     else:
         shown_q = Q(number=Subquery(visible.order_by("-number").values("number")[:1]))
     versions = list(
-        visible.defer("content").select_related("campaign")
+        visible.only(*_PAGE_FIELDS).select_related("campaign")
         .annotate(shown_content=Case(When(shown_q, then=F("content")), default=None,
                                      output_field=JSONField()))
         .order_by("-number"))

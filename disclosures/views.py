@@ -110,7 +110,10 @@ def detail(request, public_id):
             general_attachments.append(a)
     can_review = (not owner and version is not None
                   and has_perm(request.user, "disclosures.disclosure.review", disclosure))
-    campaign = services.open_campaign() if owner else None
+    # The no-change confirmation is offered on an accepted, unchanged disclosure only.
+    campaign = (services.open_campaign() if owner and disclosure.last_accepted_version_id
+                and disclosure.current_version_id == disclosure.last_accepted_version_id
+                else None)
     answered = campaign is not None and any(v.campaign_id == campaign.pk and
                                             v.status != DisclosureVersion.Status.DRAFT
                                             for v in versions)
