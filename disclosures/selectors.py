@@ -50,12 +50,14 @@ def disclosure_queryset_for(*, user: User) -> QuerySet[Disclosure]:
     :func:`versions_and_shown` when a page needs them.
     """
     qs = Disclosure.objects.select_related("owner", "department")
-    parts = Q(pk__in=[])
-    if has_perm(user, "disclosures.disclosure.file"):
-        parts |= Q(owner=user)
+    visible = None
     if has_perm(user, "disclosures.disclosure.view_any"):
-        parts |= Q(pk__in=staff_scope(user, Disclosure.objects.all()).values("pk"))
-    return qs.filter(parts)
+        # Filtered on the row itself (no "pk IN (subquery)"): nothing at all for office staff.
+        visible = staff_scope(user, qs)
+    if has_perm(user, "disclosures.disclosure.file"):
+        own = qs.filter(owner=user)
+        visible = own if visible is None else visible | own
+    return visible if visible is not None else qs.none()
 
 
 def disclosure_get_for(*, user: User, public_id) -> Disclosure:

@@ -394,3 +394,14 @@ def test_disclosure_page_labels_follow_the_reader_language(client_as, researcher
             assert text in page, (language, text)
         for text in absent:
             assert text not in page, (language, text)
+
+
+def test_department_reviewer_opens_their_own_disclosure_and_those_in_scope_only(
+        client_as, reviewer, researcher, other_researcher):
+    own = submitted_disclosure(reviewer, ("position", side_job(org("Own Co"))))
+    in_scope = submitted_disclosure(researcher, ("position", side_job(org("Eng Co"))))
+    outside = submitted_disclosure(other_researcher, ("position", side_job(org("Chem Co"))))
+    client = client_as(reviewer)
+    for version, status in ((own, 200), (in_scope, 200), (outside, 404)):
+        url = reverse("disclosures:detail", args=[version.disclosure.public_id])
+        assert client.get(url).status_code == status
