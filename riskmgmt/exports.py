@@ -17,6 +17,8 @@ from portal.errors import ApplicationError
 from portal.exports import PDF, XLSX, BaseExporter, register, safe_cell
 from portal.permissions import has_perm
 
+PERSON = ("email", "family_name", "given_name", "family_name_en", "given_name_en")
+
 
 def _fmt_date(value):
     return value.strftime("%Y-%m-%d") if value else ""
@@ -75,21 +77,22 @@ class _XlsxStream:
         self._titles: list[str] = []
         self._columns: list[str] = []
 
-    def _ref(self, col: int) -> str:
-        while len(self._columns) <= col:
-            self._columns.append(_column(len(self._columns)))
-        return self._columns[col]
-
     def _row(self, number: int, values, style: int, first_style: int) -> str:
+        if len(self._columns) < len(values):
+            self._columns += [_column(n) for n in range(len(self._columns), len(values))]
         cells = []
         for col, value in enumerate(values):
             cell_style = style or (first_style if col == 0 else PLAIN)
-            attrs = f'r="{self._ref(col)}{number}"' + (f' s="{cell_style}"' if cell_style else "")
-            if value is None or value == "":
+            attrs = (f'r="{self._columns[col]}{number}" s="{cell_style}"' if cell_style
+                     else f'r="{self._columns[col]}{number}"')
+            if type(value) is str and value:  # the usual cell first
+                text = escape(_ILLEGAL_XML.sub("", safe_cell(value)))
+                cells.append(f'<c {attrs} t="inlineStr"><is><t xml:space="preserve">{text}</t>'
+                             "</is></c>")
+            elif value is None or value == "":
                 if cell_style:
                     cells.append(f"<c {attrs}/>")
-                continue
-            if isinstance(value, bool):
+            elif isinstance(value, bool):
                 cells.append(f'<c {attrs} t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, int | float | Decimal):
                 cells.append(f"<c {attrs}><v>{value}</v></c>")
@@ -166,6 +169,7 @@ class RiskRegisterExporter(BaseExporter):
     permission = "riskmgmt.register.export"
 
     def render(self, params, *, user, progress):
+        from portal.models import Department, User
         from riskmgmt import selectors
         from riskmgmt.models import Case, Concern, MeasureKind, MitigationMeasure, RiskLevel
 
@@ -174,12 +178,17 @@ class RiskRegisterExporter(BaseExporter):
         today = timezone.localdate()
         now = timezone.now()
         summary = selectors.register_summary(user=user)
-        cases = selectors.register_cases(user=user).only(
+        cases = selectors.register_cases(user=user)
+        # The few departments and assignees in one query each; the cases with only the columns
+        # shown and their researcher and plan (no department or assignee object per row).
+        departments = {d.pk: str(d) for d in Department.objects.filter(
+            pk__in=cases.values("department_id")).only("name_ja", "name_en")}
+        assignees = {u.pk: u.display_name for u in User.objects.filter(
+            pk__in=cases.values("assignee_id")).only(*PERSON)}
+        cases = cases.select_related(None).select_related("researcher", "contingency_plan").only(
             "reference", "concern", "title", "status", "likelihood", "impact", "risk_level",
             "decision", "opened_at", "researcher_id", "department_id", "assignee_id",
-            *(f"{rel}__{f}" for rel in ("researcher", "assignee")
-              for f in ("email", "family_name", "given_name", "family_name_en", "given_name_en")),
-            "department__name_ja", "department__name_en", "contingency_plan__actions")
+            *(f"researcher__{f}" for f in PERSON), "contingency_plan__actions")
         measures_of = selectors.register_measures_by_case(user=user)
         labels = {
             "concern": {v: str(lab) for v, lab in Concern.choices},
@@ -191,12 +200,12 @@ class RiskRegisterExporter(BaseExporter):
         }
         yes = _("yes")
         open_statuses = set(MitigationMeasure.OPEN_STATUSES)
-        names: dict[tuple[str, int], str] = {}
+        owners: dict[int, str] = {}
 
-        def name_of(kind, pk, obj):
-            if (kind, pk) not in names:
-                names[kind, pk] = str(obj) if kind == "department" else obj.display_name
-            return names[kind, pk]
+        def owner_name(m):
+            if m.owner_id not in owners:
+                owners[m.owner_id] = m.owner.display_name
+            return owners[m.owner_id]
 
         measure_rows: list[tuple] = [([
             _("Case"), _("Measure"), _("Description"), _("Owner"), _("Due date"), _("Status"),
@@ -216,19 +225,18 @@ class RiskRegisterExporter(BaseExporter):
                     overdue_count += late
                     measure_rows.append(([
                         case.reference, labels["kind"].get(m.kind, m.kind), m.description,
-                        name_of("user", m.owner_id, m.owner), _fmt_date(m.due_date),
+                        owner_name(m), _fmt_date(m.due_date),
                         labels["mstatus"].get(m.status, m.status), yes if late else None,
                     ], PLAIN, RED if late else PLAIN))
                 plan = getattr(case, "contingency_plan", None)
                 yield [
                     case.reference, case.researcher.display_name,
-                    name_of("department", case.department_id, case.department)
-                    if case.department_id else None,
+                    departments.get(case.department_id),
                     labels["concern"].get(case.concern, case.concern),
                     case.title, labels["status"].get(case.status, case.status), case.likelihood,
                     case.impact, labels["level"].get(case.risk_level, ""),
                     labels["decision"].get(case.decision, "") if case.decision else None,
-                    name_of("user", case.assignee_id, case.assignee) if case.assignee_id else None,
+                    assignees.get(case.assignee_id),
                     _fmt_date(timezone.localtime(case.opened_at)), (now - case.opened_at).days,
                     open_count, overdue_count, plan.actions if plan else None,
                 ], PLAIN, RED if overdue_count else PLAIN
