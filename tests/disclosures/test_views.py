@@ -405,3 +405,14 @@ def test_department_reviewer_opens_their_own_disclosure_and_those_in_scope_only(
     for version, status in ((own, 200), (in_scope, 200), (outside, 404)):
         url = reverse("disclosures:detail", args=[version.disclosure.public_id])
         assert client.get(url).status_code == status
+
+
+def test_queue_filter_selects_keep_the_chosen_options(client_as, staff, departments):
+    chem = departments["chem"]
+    page = client_as(staff).get(reverse("disclosures:queue"),
+                                {"status": "accepted", "department": str(chem.public_id),
+                                 "order": "-submitted"}).content.decode()
+    assert '<option value="accepted" selected>' in page
+    assert f'<option value="{chem.public_id}" selected>' in page
+    assert '<option value="-submitted" selected>' in page
+    assert page.count(" selected>") == 3
