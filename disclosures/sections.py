@@ -220,7 +220,7 @@ class _DisplayField:
     shown: object  # value → display string
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=64)  # sections × languages (ja, en, none active)
 def _display_fields(code: str, language: str | None) -> tuple[_DisplayField, ...]:
     """The displayed fields of a section in ``language`` (the active one when first asked)."""
     section = BY_CODE[code]
@@ -231,7 +231,7 @@ def _display_fields(code: str, language: str | None) -> tuple[_DisplayField, ...
     return tuple(result)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=64)  # sections × languages (ja, en, none active)
 def _display_map(code: str, language: str | None) -> dict[str, _DisplayField]:
     return {f.name: f for f in _display_fields(code, language)}
 
