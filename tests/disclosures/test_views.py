@@ -180,9 +180,14 @@ def test_stale_page_save_is_refused_with_409(client_as, researcher):
     response = client_as(researcher).post(
         reverse("disclosures:item_edit", args=["position", item.item_key]),
         {"position-organisation": str(item.organisation.public_id), "position-role": "Late",
-         "position-start_date": "2024-04-01", "lock_version": draft.lock_version})
+         "position-start_date": "2024-04-01", "lock_version": draft.lock_version},
+        HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 409
     assert PositionItem.objects.get(pk=item.pk).role == "Technical adviser"
+    # Without htmx too: the message, the item as saved, then the form with what was typed.
+    body = response.content.decode()
+    assert "Your change was not saved" in body
+    assert body.index(f'id="item-{item.item_key}"') < body.index('value="Late"')
 
 
 def test_new_organisation_typed_in_the_form_goes_to_the_registry(client_as, researcher):
