@@ -14,11 +14,13 @@ Design for volume (a 10,000-entry list, a 50,000-name registry):
 
 Every match carries its score and a sentence saying why it matched.
 
-For an incremental re-screening, :meth:`Index.restricted` gives a view of an index that only
-returns some entries but blocks with the token frequencies of the whole index, so that a name
-meets a listed entry through the restricted view exactly when it meets it through the whole
-index. :func:`matcher_version` identifies the normalisation and scoring code, so that a
-re-screening built on an earlier run can tell whether that run compared names the same way.
+For an incremental re-screening (:func:`match_changes`), :meth:`Index.restricted` gives a view
+of an index that only returns some entries but blocks with the token frequencies of the whole
+index, so that a name meets a listed entry through the restricted view exactly when it meets it
+through the whole index; :meth:`Index.blocks_like` tells whether the previous release's index
+blocked a name the same way. :func:`matcher_version` identifies the normalisation and scoring
+code, so that a re-screening built on an earlier run can tell whether that run compared names
+the same way.
 """
 
 from __future__ import annotations
@@ -142,24 +144,44 @@ class Index:
         view.exact, view.postings = dict(exact), dict(postings)
         return view
 
-    def _candidates(self, key: str) -> set[int]:
-        toks = [t for t in tokens(key) if t in self.df]
+    def blocking(self, key: str, key_tokens: set[str] | None = None) -> list[str]:
+        """The tokens of ``key`` whose variants it is scored against: its rare ones (on at most
+        ``max_df`` variants), or when it has none, its rarest one. ``key_tokens``:
+        ``tokens(key)`` when the caller has them."""
+        toks = [t for t in (tokens(key) if key_tokens is None else key_tokens) if t in self.df]
         if not toks:
-            return set()
-        toks.sort(key=self.df.__getitem__)
-        rare = [t for t in toks if self.df[t] <= self.max_df]
-        if not rare:
-            rare = toks[:1]  # every token is common: fall back to the rarest one
+            return []
+        toks.sort(key=lambda t: (self.df[t], t))  # ties by the token: the same in any process
+        return [t for t in toks if self.df[t] <= self.max_df] or toks[:1]
+
+    def blocks_like(self, other: Index, keys: list[str]) -> bool:
+        """Whether, for these query keys, ``other`` scores the same variants as this index does
+        among the variants both hold: the blocking tokens they share agree.
+
+        A variant present in both indexes (an unchanged entry) is scored by each exactly when it
+        carries one of that index's blocking tokens; tokens found in only one index are on no
+        such variant, so they are left out of the comparison.
+        """
+        for key in keys:
+            toks = tokens(key)
+            mine = {t for t in self.blocking(key, toks) if t in other.df}
+            theirs = {t for t in other.blocking(key, toks) if t in self.df}
+            if mine != theirs:
+                return False
+        return True
+
+    def _candidates(self, key: str) -> set[int]:
         cand: set[int] = set()
-        for t in rare:
+        for t in self.blocking(key):
             cand.update(self.postings.get(t, ()))
         return cand
 
     def search(self, name: str, *, threshold: float = DEFAULT_THRESHOLD,
-               limit: int | None = 10) -> list[Match]:
+               limit: int | None = 10, keys: list[str] | None = None) -> list[Match]:
         """The entries ``name`` matches, best first; ``limit=None`` keeps every match (a
-        registry re-screening must not let an entry's hit depend on how many others match)."""
-        keys = name_keys(name)
+        registry re-screening must not let an entry's hit depend on how many others match).
+        ``keys``: ``name_keys(name)`` when the caller has them already."""
+        keys = name_keys(name) if keys is None else keys
         best: dict[int, tuple[float, int, str]] = {}
         for ki, key in enumerate(keys):
             how = "roman" if ki > 0 else "norm"
@@ -279,6 +301,35 @@ def match_organisations(names_by_org: dict[int, list[str]], *, threshold: float 
     return result
 
 
+def match_changes(names_by_org: dict[int, list[str]], *, index: Index, previous: Index,
+                  changed_entry_ids, threshold: float = DEFAULT_THRESHOLD) -> dict[int, list[Match]]:
+    """For an incremental re-screening: the matches of organisations whose names have not
+    changed since they were last screened against ``previous`` (the whole index of that run's
+    release), with ``index`` the whole index of the new release.
+
+    A name is searched in a view of ``index`` restricted to ``changed_entry_ids`` (the entries
+    ``previous`` did not hold as they are now) when the two indexes block it alike
+    (:meth:`Index.blocks_like`): then every unchanged entry is scored against it exactly when it
+    was last time, with the same score, so only the changed entries can add a match. Otherwise
+    (token frequencies moved a blocking token across the rarity line) it is searched in the whole
+    index. Either way the result holds every match a full pass would find that the last run did
+    not; matches the last run found come again and are already recorded. All matches are kept
+    (no per-name limit).
+    """
+    view = index.restricted(changed_entry_ids)
+    result: dict[int, list[Match]] = {}
+    for org_id, names in names_by_org.items():
+        best: dict[int, Match] = {}
+        for name in names:
+            keys = name_keys(name)
+            where = view if index.blocks_like(previous, keys) else index
+            for m in where.search(name, threshold=threshold, limit=None, keys=keys):
+                if m.entry_id not in best or m.score > best[m.entry_id].score:
+                    best[m.entry_id] = m
+        result[org_id] = sorted(best.values(), key=lambda m: -m.score)
+    return result
+
+
 _version: str | None = None
 
 
@@ -304,4 +355,4 @@ def matcher_version() -> str:
 
 
 __all__ = ["Index", "Match", "check_names", "current_index", "entry_keys", "has_kana",
-           "match_organisations", "matcher_version"]
+           "match_changes", "match_organisations", "matcher_version"]

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import sys
 import uuid
 import zlib
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -666,13 +668,28 @@ def _rescreen_baseline(*, release: ScreeningListRelease, threshold: float,
     return baseline
 
 
-def _changed_entries(rows, baseline_release_id: int) -> list[int]:
-    """Ids of the entries in ``rows`` that the baseline's release did not have as they are now
-    (same ``entry_key``, same ``fingerprint`` and the same stored comparison keys)."""
-    before = {(key, fp): keys for key, fp, keys in ScreeningEntry.objects.filter(
-        release_id=baseline_release_id).values_list("entry_key", "fingerprint", "keys").iterator(
-            chunk_size=5000)}
+ENTRY_ROW = ("pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name",
+             "name", "keys")  # what matching.Index is built from
+
+
+def _entry_rows(release_id: int) -> list[tuple]:
+    return list(ScreeningEntry.objects.filter(release_id=release_id).values_list(*ENTRY_ROW)
+                .iterator(chunk_size=5000))
+
+
+def _changed_entries(rows, before_rows) -> list[int]:
+    """Ids of the entries in ``rows`` that ``before_rows`` (the baseline's release) did not have
+    as they are now: same ``entry_key``, same ``fingerprint`` and the same comparison keys."""
+    before = {(row[1], row[2]): row[6] for row in before_rows}
     return [row[0] for row in rows if before.get((row[1], row[2])) != row[6]]
+
+
+def _same_entries(rows, before_rows) -> bool:
+    """Whether two releases list the same entries with the same content (in any order)."""
+    def content(row):
+        return row[1], row[2], json.dumps(row[6])
+
+    return Counter(map(content, rows)) == Counter(map(content, before_rows))
 
 
 def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | None = None,
@@ -684,16 +701,19 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
 
     **Incremental pass.** When the list's previous successful run (see
     :func:`_rescreen_baseline`) used the same threshold and matcher, a pair of an entry that
-    release already had unchanged and an organisation whose names have not changed since that
-    run was compared then, and its hit (if any) is already recorded or cleared; only the other
-    pairs are compared: (a) the new and changed entries against every registry name, through a
-    view of the whole release's index (:meth:`riskmgmt.matching.Index.restricted`, so blocking
-    decides as in a full pass), and (b) every entry against the names of the organisations
-    created or renamed, or given an alias, since the run. Which organisations changed is found
-    by comparing a digest of each one's names with the previous run's snapshot (exact, whatever
-    path changed them; no timestamps). Matches are kept per name without a top-10 cut, so a
-    pair's hit never depends on the other entries. ``full=True``, a first run, a changed
-    threshold or matcher make a full pass (every entry against every name).
+    run's release already had, unchanged, and an organisation whose names have not changed
+    since that run was compared then, and its hit (if any) is already recorded or cleared. So
+    only these are compared: (a) the names of unchanged organisations against the new and
+    changed entries, through a view of the whole new index
+    (:func:`riskmgmt.matching.match_changes`: blocking decides with the whole release's token
+    frequencies; a name those frequencies now block differently from the previous release is
+    searched in every entry), skipped when the releases list the same entries; and (b) the
+    names of organisations created, renamed or given an alias since the run against every entry.
+    Which organisations changed is found by comparing a 64-bit digest of each one's names with
+    the previous run's snapshot (whatever path changed them; no timestamps). Matches are kept
+    per name without a top-10 cut, so a pair's hit never depends on the other entries. The new
+    hits are then exactly those a full pass would record. ``full=True``, a first run, or a
+    changed threshold or matcher make a full pass (every entry against every name).
 
     The hits, the flags of the researchers concerned and the run's completion are one
     transaction: a failure leaves nothing half-recorded, and the next run finds the hits again.
@@ -707,9 +727,7 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
                                       triggered_by=actor, threshold=threshold,
                                       matcher_version=version)
     try:
-        rows = list(ScreeningEntry.objects.filter(release=release).values_list(
-            "pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name",
-            "name", "keys").iterator(chunk_size=5000))
+        rows = _entry_rows(release.pk)
         index = matching.Index(rows)
         names = _registry_names()
         digests = {pk: _names_digest(org_names) for pk, org_names in names.items()}
@@ -721,15 +739,19 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
                                                    limit=None)
         else:
             mode = ScreeningRun.Mode.INCREMENTAL
-            changed_entries = _changed_entries(rows, baseline.release_id)
+            before_rows = _entry_rows(baseline.release_id)
+            changed_entries = _changed_entries(rows, before_rows)
             before = _unpack_digests(baseline.registry_snapshot.digests)
             changed_orgs = {pk for pk, d in digests.items() if before.get(pk) != d}
             entries_screened, orgs_screened = len(changed_entries), len(changed_orgs)
             results = {}
-            if changed_entries:  # (a) new or changed entries × unchanged organisations
-                results = matching.match_organisations(
-                    {pk: n for pk, n in names.items() if pk not in changed_orgs},
-                    threshold=threshold, index=index.restricted(changed_entries), limit=None)
+            if not _same_entries(rows, before_rows):
+                # (a) unchanged organisations: the new or changed entries (and every entry for a
+                # name the two releases' token frequencies block differently)
+                results = matching.match_changes(
+                    {pk: n for pk, n in names.items() if pk not in changed_orgs}, index=index,
+                    previous=matching.Index(before_rows), changed_entry_ids=changed_entries,
+                    threshold=threshold)
             results.update(matching.match_organisations(  # (b) changed organisations × all
                 {pk: names[pk] for pk in changed_orgs}, threshold=threshold, index=index,
                 limit=None))

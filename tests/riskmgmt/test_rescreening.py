@@ -210,6 +210,25 @@ def test_the_incremental_pass_records_exactly_what_a_full_pass_would(staff):
     assert got == expected and len(got) >= 4
 
 
+def test_a_name_blocked_differently_by_the_new_release_is_searched_in_every_entry():
+    """Blocking depends on how many entries carry a token: dropping one entry makes "zeta" rare
+    (on at most 40 variants), and an unchanged name now meets an unchanged entry it was never
+    scored against. A full pass would find that hit; the incremental pass must too."""
+    entries = (["Zeta Quantum Works", "Zeta Only Corp", "Quantum Other Lab", "Work Tools Inc"]
+               + [f"Zeta Quantum {chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(39)])
+    old = "name,aliases,country,source,note\n" + "".join(f"{e},,CN,T,\n" for e in entries)
+    new = old.replace("Zeta Only Corp,,CN,T,\n", "")
+    f.org("Zeta Quantum Work", country="JP")
+    assert rescreen(old).new_hits == 0  # scored only against "work": no candidate
+    release = f.import_list(new)
+    expected = _new_pairs_of_a_full_pass(release)
+    run = services.screening_rescreen_registry(release=release)
+    assert run.mode == INCREMENTAL
+    assert pairs(run) == {("Zeta Quantum Work", "Zeta Quantum Works")}
+    assert set(ScreeningHit.objects.filter(run=run).values_list(
+        "organisation_id", "entry_key", "entry_fingerprint")) == expected
+
+
 def test_a_restricted_view_finds_what_the_whole_index_finds_for_its_entries(shared_data):
     """The guarantee the incremental pass rests on: blocking decides with the whole index's
     token frequencies, so restricting to some entries changes nothing else."""
