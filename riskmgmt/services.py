@@ -161,11 +161,12 @@ def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None
     """Record ``flags`` (all of one ``concern``) on their researchers' open cases, opening the
     cases that do not exist; returns the flags in the order given, each with ``flag.case``.
 
-    One transaction and a fixed number of queries however many flags: the open cases of all the
-    researchers (locked), the new cases (``INSERT … ON CONFLICT DO NOTHING``) and a second read
-    of those, the flags, their items, the flag counts (one ``UPDATE`` per distinct number of new
-    flags on a case: one or two in practice); plus one audit entry per case opened or joined,
-    with every reason (the audit trail writes entries one at a time). One open case per
+    One transaction and a fixed number of queries however many flags (inserts go by the
+    thousand rows): the open cases of all the researchers (locked), the new cases
+    (``INSERT … ON CONFLICT DO NOTHING``) and a second read of those, the flags, their items, the
+    flag counts (one ``UPDATE`` per distinct number of new flags on a case: one or two in
+    practice); plus one audit entry per case opened or joined, with every reason (the audit trail
+    writes entries one at a time). One open case per
     researcher and concern is the database's partial unique constraint: a case opened at the
     same moment by somebody else makes our insert a no-op, and the second read joins theirs. A
     case not found after that (a clash of random references) is tried again with new ones.
