@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from portal.models import User, localized
 from portal.permissions import department_subtree_ids, has_perm, scope_queryset
-from portal.search import person_q, text_q
+from portal.search import PERSON_FIELDS, person_q, text_q
 from riskmgmt.models import (
     Case,
     Flag,
@@ -182,6 +182,8 @@ def register_measures_by_case(*, user: User) -> dict[int, list[MitigationMeasure
     grouped: dict[int, list[MitigationMeasure]] = {}
     for m in (MitigationMeasure.objects.filter(case__isnull=False)
               .exclude(case__status=Case.Status.CLOSED).select_related("owner")
+              .only("case_id", "kind", "description", "due_date", "status", "owner_id",
+                    *(f"owner__{f}" for f in PERSON_FIELDS))
               .order_by("due_date", "id").iterator(chunk_size=5000)):
         grouped.setdefault(m.case_id, []).append(m)
     return grouped
