@@ -14,7 +14,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from portal.models import User, localized
+from portal.models import Department, User, localized
 from portal.permissions import department_subtree_ids, has_perm, scope_queryset
 from portal.search import PERSON_FIELDS, person_q, text_q
 from riskmgmt.models import (
@@ -131,13 +131,14 @@ def register_summary(*, user: User) -> dict:
     if not has_perm(user, "riskmgmt.register.view"):
         return {}
     open_cases = Case.objects.exclude(status=Case.Status.CLOSED)
-    counts = open_cases.order_by().aggregate(
-        open_count=Count("id"), unassessed=Count("id", filter=Q(risk_level="")))
-    heat = {
-        (row["likelihood"], row["impact"]): row["n"]
-        for row in open_cases.filter(likelihood__isnull=False).order_by()
-        .values("likelihood", "impact").annotate(n=Count("id"))
-    }
+    # One pass over the open cases for the heat map and both counts (an unassessed case has
+    # no likelihood: its group is (None, None)).
+    heat, counts = {}, {"open_count": 0, "unassessed": 0}
+    for row in (open_cases.order_by().values("likelihood", "impact")
+                .annotate(n=Count("id"), unassessed=Count("id", filter=Q(risk_level="")))):
+        heat[row["likelihood"], row["impact"]] = row["n"]
+        counts["open_count"] += row["n"]
+        counts["unassessed"] += row["unassessed"]
     heatmap = [
         {"impact": impact, "cells": [
             {"likelihood": lik, "count": heat.get((lik, impact), 0),
@@ -145,12 +146,16 @@ def register_summary(*, user: User) -> dict:
             for lik in range(1, 6)]}
         for impact in range(5, 0, -1)
     ]
-    by_department = [
-        {"name": localized(row["department__name_ja"], row["department__name_en"])
-         or row["department__code"] or "", "n": row["n"]}
-        for row in open_cases.values("department__name_ja", "department__name_en",
-                                     "department__code")
-        .annotate(n=Count("id")).order_by("-n", "department__code")]
+    # Counted by department id, named afterwards (grouping by names would join every case).
+    per_department = list(open_cases.order_by().values_list("department_id")
+                          .annotate(n=Count("id")))
+    departments = {pk: (code, localized(ja, en)) for pk, code, ja, en in Department.objects.filter(
+        pk__in=[pk for pk, _n in per_department if pk]).values_list(
+        "pk", "code", "name_ja", "name_en")}
+    by_department = sorted(
+        ({"name": departments.get(pk, ("", ""))[1] or departments.get(pk, ("", ""))[0],
+          "code": departments.get(pk, ("", ""))[0], "n": n} for pk, n in per_department),
+        key=lambda d: (-d["n"], d["code"]))
     by_rule = list(
         Flag.objects.filter(case__in=open_cases).values("rule__name", "rule__code")
         .annotate(n=Count("case", distinct=True)).order_by("-n", "rule__code"))

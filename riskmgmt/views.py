@@ -29,6 +29,7 @@ from riskmgmt.models import (
     Concern,
     FundingAgencyInquiry,
     InformationRequest,
+    MeasureKind,
     MitigationMeasure,
     RiskLevel,
     Rule,
@@ -50,6 +51,14 @@ def _error(request, form, exc: ApplicationError):
 
 
 # --- Review queue ----------------------------------------------------------------------------
+
+
+def _url_prefix(name: str) -> str:
+    """The URL of ``name`` (a ``<uuid:public_id>/`` detail view) up to the id: long lists write
+    ``{{ prefix }}{{ public_id }}/`` instead of reversing the URL once per row."""
+    sentinel = str(uuid.UUID(int=0))
+    url = reverse(name, args=[sentinel])
+    return url[:url.index(sentinel)]
 
 
 @require_GET
@@ -87,7 +96,7 @@ def index(request):
                   ("-level", _("Highest risk first")), ("-flags", _("Most flags first")),
                   ("reference", _("Reference"))],
         "can_manage": has_perm(request.user, "riskmgmt.case.manage"),
-        "case_url_prefix": reverse("riskmgmt:index") + "cases/",
+        "case_url_prefix": _url_prefix("riskmgmt:case_detail"),
     }
     template = "riskmgmt/partials/_queue.html" if request.htmx else "riskmgmt/index.html"
     return render(request, template, ctx)
@@ -219,7 +228,12 @@ def measure_status(request, public_id, measure_id):
 @permission_required("riskmgmt.register.view")
 def register(request):
     summary = selectors.register_summary(user=request.user)
-    return render(request, "riskmgmt/register.html", {"s": summary})
+    kinds = {v: str(label) for v, label in MeasureKind.choices}
+    for measure in summary.get("overdue", ()):
+        measure.kind_label = kinds.get(measure.kind, measure.kind)
+    return render(request, "riskmgmt/register.html", {
+        "s": summary, "case_url_prefix": _url_prefix("riskmgmt:case_detail"),
+        "inquiry_url_prefix": _url_prefix("riskmgmt:inquiry_detail")})
 
 
 @require_POST

@@ -68,16 +68,35 @@ def test_slice_then_join_pages_match_a_plain_paginator_in_rows_order_and_queries
     for i in range(7):
         UserFactory(family_name="佐藤", given_name=f"{i}", family_name_en="Sato")
     qs = User.objects.filter(family_name="佐藤").order_by("given_name", "-id")
-    plain = Paginator(qs.select_related("department"), 3)
-    joined = SliceThenJoinPaginator(qs, 3, rows=lambda q: q.select_related("department"))
-    assert joined.count == plain.count == 8 and joined.num_pages == 3
     for number in (1, 2, 3):
+        plain = Paginator(qs.select_related("department"), 3)
+        joined = SliceThenJoinPaginator(qs, 3, rows=lambda q: q.select_related("department"))
         with CaptureQueriesContext(connection) as plain_queries:
-            expected = list(plain.page(number).object_list)
+            expected = plain.get_page(number)
+            expected.object_list = list(expected.object_list)
         with CaptureQueriesContext(connection) as joined_queries:
-            got = joined.page(number).object_list
+            got = joined.get_page(number)
         assert [u.pk for u in got] == [u.pk for u in expected]
-        assert len(joined_queries) == len(plain_queries) == 1
+        assert (got.number, joined.count, joined.num_pages) == (number, 8, 3)
+        assert got.has_next() == expected.has_next() and got.start_index() == expected.start_index()
+        # the count comes with the page's keys: as many queries as a plain paginator's
+        assert len(joined_queries) == len(plain_queries) == 2, [
+            q["sql"] for q in joined_queries]
         with CaptureQueriesContext(connection) as after:
             [u.department.code for u in got]
         assert len(after) == 0  # the rows came with their department
+
+
+@pytest.mark.parametrize("asked, shown", [("9", 3), ("x", 1), ("0", 3), ("-1", 3), (None, 1)])
+def test_slice_then_join_out_of_range_pages_behave_as_django_get_page(people, asked, shown):
+    qs = User.objects.order_by("pk")
+    joined = SliceThenJoinPaginator(qs, 1, rows=lambda q: q)
+    plain = Paginator(qs, 1)
+    assert joined.get_page(asked).number == plain.get_page(asked).number == shown
+
+
+def test_slice_then_join_on_no_match_gives_one_empty_page(people):
+    joined = SliceThenJoinPaginator(User.objects.filter(email="nobody").order_by("pk"), 50,
+                                    rows=lambda q: q)
+    page = joined.get_page(1)
+    assert list(page) == [] and joined.count == 0 and joined.num_pages == 1
