@@ -159,9 +159,11 @@ def register_summary(*, user: User) -> dict:
     by_rule = list(
         Flag.objects.filter(case__in=open_cases).values("rule__name", "rule__code")
         .annotate(n=Count("case", distinct=True)).order_by("-n", "rule__code"))
+    # NOT EXISTS (a closed case) rather than excluding through a join: the open measures are
+    # read from their partial index and probed, instead of joining every case.
     overdue_qs = MitigationMeasure.objects.filter(
         status__in=MitigationMeasure.OPEN_STATUSES, due_date__lt=timezone.localdate()).exclude(
-        case__status=Case.Status.CLOSED)
+        Exists(Case.objects.filter(pk=OuterRef("case_id"), status=Case.Status.CLOSED)))
     overdue = list(
         overdue_qs.select_related("case", "owner", "inquiry").only(
             "kind", "due_date", "status", "case__public_id", "case__reference",
