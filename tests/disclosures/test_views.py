@@ -421,3 +421,24 @@ def test_queue_filter_selects_keep_the_chosen_options(client_as, staff, departme
     assert f'<option value="{chem.public_id}" selected>' in page
     assert '<option value="-submitted" selected>' in page
     assert page.count(" selected>") == 3
+
+
+def test_what_a_researcher_typed_is_shown_escaped_on_every_page_that_lists_items(
+        client_as, researcher, staff):
+    """Item fields are escaped in Python (disclosures.sections), not by the template: typed
+    markup must come out as text on the disclosure page, the editor and the submit page."""
+    evil = '<script>alert("x")</script> & <b>bold</b>'
+    add_item(researcher, "position", side_job(org('Acme <img src=x onerror="y">'),
+                                              role=evil, notes=evil))
+    client = client_as(researcher)
+    pages = [client.get(reverse("disclosures:edit")), client.get(reverse("disclosures:submit"))]
+    submitted_disclosure(researcher)
+    url = reverse("disclosures:detail",
+                  args=[Disclosure.objects.get(owner=researcher).public_id])
+    pages += [client.get(url), client_as(staff).get(url)]
+    for response in pages:
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "<script>alert" not in html and "<b>bold</b>" not in html
+        assert "<img src=x" not in html
+        assert "&lt;script&gt;alert(" in html
