@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from disclosures.models import DisclosureVersion
 from portal.models import Department
-
-
-class Select(forms.Select):
-    """A select whose options are written by its own template, not one include per option
-    (Django's ``select.html`` includes ``select_option.html`` and ``attrs.html`` for every
-    option: the department list made that a fifth of the review queue's time). Options carry
-    no attributes but ``selected``, as with Django's ``Select``."""
-
-    template_name = "disclosures/widgets/select.html"
-
+from portal.widgets import Select
 
 STATUS_CHOICES = [
     ("submitted", _("Submitted")), ("under_review", _("Under review")),

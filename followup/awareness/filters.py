@@ -13,6 +13,7 @@ from followup.awareness.models import (
     ResponseStatus,
 )
 from portal.models import Department
+from portal.widgets import Select
 
 
 class ActivityFilter(django_filters.FilterSet):
@@ -42,7 +43,7 @@ class ResponseFilter(django_filters.FilterSet):
                                          empty_label=_("All"))
     department = django_filters.ModelChoiceFilter(
         label=_("Department"), queryset=Department.objects.filter(is_active=True).order_by("code"),
-        method="in_department", empty_label=_("All"),
+        method="in_department", empty_label=_("All"), widget=Select,
     )
     risk = django_filters.BooleanFilter(label=_("Only with risk answers"), method="with_risk",
                                         widget=django_filters.widgets.BooleanWidget())
