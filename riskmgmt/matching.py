@@ -291,11 +291,18 @@ def match_organisations(names_by_org: dict[int, list[str]], *, threshold: float 
     """For each organisation id, its matches (best per entry over all its names); ``limit``
     matches per name (None: all)."""
     index = index or current_index()
+    return _best_per_entry(names_by_org, lambda name: index.search(
+        name, threshold=threshold, limit=limit))
+
+
+def _best_per_entry(names_by_org: dict[int, list[str]], search) -> dict[int, list[Match]]:
+    """For each organisation, the best match per entry over all its names (``search(name)``
+    gives a name's matches), best first."""
     result: dict[int, list[Match]] = {}
     for org_id, names in names_by_org.items():
         best: dict[int, Match] = {}
         for name in names:
-            for m in index.search(name, threshold=threshold, limit=limit):
+            for m in search(name):
                 if m.entry_id not in best or m.score > best[m.entry_id].score:
                     best[m.entry_id] = m
         result[org_id] = sorted(best.values(), key=lambda m: -m.score)
@@ -318,17 +325,13 @@ def match_changes(names_by_org: dict[int, list[str]], *, index: Index, previous:
     (no per-name limit).
     """
     view = index.restricted(changed_entry_ids)
-    result: dict[int, list[Match]] = {}
-    for org_id, names in names_by_org.items():
-        best: dict[int, Match] = {}
-        for name in names:
-            keys = name_keys(name)
-            where = view if index.blocks_like(previous, keys) else index
-            for m in where.search(name, threshold=threshold, limit=None, keys=keys):
-                if m.entry_id not in best or m.score > best[m.entry_id].score:
-                    best[m.entry_id] = m
-        result[org_id] = sorted(best.values(), key=lambda m: -m.score)
-    return result
+
+    def search(name):
+        keys = name_keys(name)
+        where = view if index.blocks_like(previous, keys) else index
+        return where.search(name, threshold=threshold, limit=None, keys=keys)
+
+    return _best_per_entry(names_by_org, search)
 
 
 _version: str | None = None
