@@ -335,11 +335,14 @@ def item_delete(request, section, item_key):
     try:
         services.item_delete(version=draft, section_code=sec.code, item_key=item_key,
                              actor=request.user, lock_version=_lock_from(request))
-    except ConcurrentEdit as exc:
+    except ConcurrentEdit:
+        # Both answers show the draft as saved now (re-read below, or the reloaded editor).
+        error = _("Someone else saved this disclosure after you opened this page (for example "
+                  "in another window). Nothing was removed. The entries shown are what is saved "
+                  "now: check them, and remove the item again if you still want to.")
         if not request.htmx:
-            messages.error(request, exc.message)
+            messages.error(request, error)
             return redirect("disclosures:edit")
-        error = exc.message
     except ApplicationError as exc:
         _fail(request, exc)
         error = exc.message

@@ -442,3 +442,23 @@ def test_what_a_researcher_typed_is_shown_escaped_on_every_page_that_lists_items
         assert "<script>alert" not in html and "<b>bold</b>" not in html
         assert "<img src=x" not in html
         assert "&lt;script&gt;alert(" in html
+
+
+def test_removal_from_a_stale_page_is_refused_and_shows_the_draft_as_saved(client_as,
+                                                                          researcher):
+    item = add_item(researcher, "position", side_job(org("Kept Co")))
+    stale_lock = draft_for(researcher).lock_version
+    add_item(researcher, "position", side_job(org("Added Elsewhere Co")))  # another window
+    client = client_as(researcher)
+    url = reverse("disclosures:item_delete", args=["position", item.item_key])
+    response = client.post(url, {"lock_version": stale_lock}, HTTP_HX_REQUEST="true",
+                           HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert response.status_code == 200 and "Nothing was removed" in body
+    assert "Kept Co" in body and "Added Elsewhere Co" in body
+    assert PositionItem.objects.filter(pk=item.pk).exists()
+    # Without htmx: back to the editor, with the same message.
+    response = client.post(url, {"lock_version": stale_lock}, HTTP_ACCEPT_LANGUAGE="en",
+                           follow=True)
+    assert "Nothing was removed" in response.content.decode()
+    assert PositionItem.objects.filter(pk=item.pk).exists()
