@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from disclosures.models import DisclosureVersion
 from portal.models import Department
+from portal.search import person_q
 from portal.widgets import Select
 
 STATUS_CHOICES = [
@@ -45,11 +45,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(disclosure__owner__family_name__icontains=value)
-                               | Q(disclosure__owner__given_name__icontains=value)
-                               | Q(disclosure__owner__family_name_en__icontains=value)
-                               | Q(disclosure__owner__given_name_en__icontains=value)
-                               | Q(disclosure__owner__email__icontains=value))
+        return queryset.filter(person_q(value, "disclosure__owner"))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -13,6 +13,7 @@ from followup.awareness.models import (
     ResponseStatus,
 )
 from portal.models import Department
+from portal.search import person_q, text_q
 from portal.widgets import Select
 
 
@@ -53,10 +54,8 @@ class ResponseFilter(django_filters.FilterSet):
         fields: list[str] = []
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(respondent__email__icontains=value)
-                               | Q(respondent__family_name__icontains=value)
-                               | Q(respondent__given_name__icontains=value)
-                               | Q(checklist__title__icontains=value))
+        return queryset.filter(person_q(value, "respondent")
+                               | text_q(value, "checklist__title"))
 
     def in_department(self, queryset, name, value):
         from portal.permissions import department_subtree_ids

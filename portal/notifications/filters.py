@@ -2,11 +2,11 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.notifications import kinds
 from portal.notifications.models import Delivery
+from portal.search import person_q
 
 
 def _kind_choices():
@@ -44,7 +44,4 @@ class DeliveryFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(recipient__email__icontains=value) | Q(recipient__family_name__icontains=value)
-            | Q(recipient__given_name__icontains=value)
-        )
+        return queryset.filter(person_q(value, "recipient"))

@@ -462,3 +462,14 @@ def test_removal_from_a_stale_page_is_refused_and_shows_the_draft_as_saved(clien
                            follow=True)
     assert "Nothing was removed" in response.content.decode()
     assert PositionItem.objects.filter(pk=item.pk).exists()
+
+
+def test_queue_search_finds_researchers_by_any_name_or_email(client_as, staff, researcher,
+                                                            other_researcher):
+    submitted_disclosure(researcher)
+    submitted_disclosure(other_researcher)
+    client = client_as(staff)
+    url = reverse("disclosures:queue")
+    for query in ("有栖", "アリス", researcher.family_name_en.upper(), "ALICE@EXAMPLE"):
+        page = client.get(url, {"q": query}).content.decode()
+        assert "有栖" in page and "坊" not in page, query
