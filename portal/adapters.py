@@ -4,6 +4,8 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 # Ways of signing in that prove the person is at the keyboard now: a password, an e-mailed code,
 # an authenticator code, or a sign-in at the university's identity provider (SSO).
@@ -35,6 +37,33 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request):
         return settings.PORTAL_ALLOW_SIGNUP
+
+    def authenticate(self, request, **credentials):
+        """With single sign-on on and ``PORTAL_SSO_PASSWORD_LOGIN_EMAILS`` set, only those
+        (break-glass) accounts may sign in with a password; everyone else is told to use SSO."""
+        user = super().authenticate(request, **credentials)
+        allowed = settings.PORTAL_SSO_PASSWORD_LOGIN_EMAILS
+        if user is not None and settings.PORTAL_SSO_ENABLED and allowed and user.email.lower() not in allowed:
+            raise ValidationError(
+                _("Sign in with your university account (single sign-on); password sign-in is "
+                  "kept for the emergency administrator account."),
+                code="sso_required",
+            )
+        return user
+
+    def get_login_stages(self) -> list[str]:
+        """allauth's stages, with its TOTP stage replaced by one that trusts an IdP's asserted
+        MFA when PORTAL_SSO_TRUST_IDP_MFA is on (``portal.sso.stages``)."""
+        return [
+            "portal.sso.stages.AuthenticateStage" if path == "allauth.mfa.stages.AuthenticateStage" else path
+            for path in super().get_login_stages()
+        ]
+
+    def post_login(self, request, user, **kwargs):
+        from portal.sso import mfa
+
+        mfa.remember(request, (kwargs.get("signal_kwargs") or {}).get("sociallogin"))
+        return super().post_login(request, user, **kwargs)
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """No second password prompt right after signing in (see ``signed_in_recently``)."""
