@@ -65,6 +65,14 @@ class AccountAdapter(DefaultAccountAdapter):
         mfa.remember(request, (kwargs.get("signal_kwargs") or {}).get("sociallogin"))
         return super().post_login(request, user, **kwargs)
 
+    def get_reauthentication_methods(self, user):
+        """allauth's (password, authenticator), then signing in again through the IdP."""
+        from portal.sso.adapter import reauthentication_method
+
+        methods = super().get_reauthentication_methods(user)
+        sso = reauthentication_method(user) if user.is_authenticated else None
+        return [*methods, sso] if sso else methods
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """No second password prompt right after signing in (see ``signed_in_recently``)."""
         if not super().is_reauthentication_required(app=app, **kwargs):

@@ -66,3 +66,22 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         raise ImmediateHttpResponse(render(
             request, "sso/not_on_roster.html", {"identifier": sociallogin.account.uid}, status=403,
         ))
+
+
+def reauthentication_method(user) -> dict | None:
+    """"Sign in again at the IdP" as a way to confirm a sensitive action, for a person whose
+    account is linked to the configured IdP (roster accounts have no password; a sign-in through
+    the IdP counts as recent authentication, see ``portal.adapters.signed_in_recently``). Only
+    GET requests resume afterwards: a suspended form submission is not replayed."""
+    from allauth.socialaccount.models import SocialAccount
+    from django.urls import reverse
+    from django.utils.translation import gettext as _
+
+    apps = settings.SOCIALACCOUNT_PROVIDERS.get("saml", {}).get("APPS") or []
+    if not apps or not SocialAccount.objects.filter(user=user, provider="saml").exists():
+        return None
+    return {
+        "id": "sso_reauthenticate",
+        "description": _("Sign in again with your university account"),
+        "url": reverse("saml_login", kwargs={"organization_slug": apps[0]["client_id"]}),
+    }

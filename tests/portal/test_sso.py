@@ -202,3 +202,28 @@ def test_configuration_needs_the_idp_metadata_or_its_endpoint(tmp_path):
                                       "metadata_url": "https://metadata.gakunin.nii.ac.jp/gakunin-metadata.xml"}
     assert app["settings"]["sp"] == {"entity_id": "https://portal.example.ac.jp/shibboleth-sp"}
     assert app["settings"]["attribute_mapping"]["uid"] == [conf.EPPN]
+
+
+def test_an_old_idp_sign_in_is_renewed_at_the_idp_before_a_sensitive_action(client, idp, researcher, settings):
+    import time
+
+    researcher.set_unusable_password()  # roster accounts have no password of their own
+    researcher.save()
+    sso_sign_in(client, idp, eppn=researcher.email, mail=researcher.email)
+    session = client.session
+    session["account_authentication_methods"] = [
+        {**record, "at": time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1}
+        for record in session["account_authentication_methods"]]
+    session.save()
+
+    response = client.get("/accounts/2fa/totp/activate/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/saml/gakunin/login/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
+    response = client.post(response["Location"])
+    action, fields = idp.answer(response["Location"], eppn=researcher.email, mail=researcher.email)
+    response = client.post(urlsplit(action).path, fields)
+    response = client.get(response["Location"])
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/2fa/totp/activate/"
+    assert client.get(response["Location"]).status_code == 200
+    assert signed_in_user_id(client) == str(researcher.pk)
