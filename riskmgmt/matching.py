@@ -286,6 +286,24 @@ def check_names(names: list[str], *, threshold: float = DEFAULT_THRESHOLD,
     return {name: index.search(name, threshold=threshold) for name in names}
 
 
+def screen_names(names: list[str], *, threshold: float = DEFAULT_THRESHOLD,
+                 index: Index | None = None) -> list[dict]:
+    """Public entry point for other apps (research-security due diligence, co-authors): screen
+    free names against the current release of every active list.
+
+    Returns one dict per hit, best first within each name, in the order of ``names``:
+    ``query`` (the name given), ``list``, ``entry`` (the listed name), ``matched_name`` (which
+    of the entry's names matched), ``score`` (0–100), ``explanation`` (a translated sentence
+    saying which key matched which and how) and ``entry_key`` (stable across releases). Names
+    without a hit give nothing. Read-only: records no hit and opens no case.
+    """
+    index = index or current_index()
+    hits = []
+    for name in names:
+        hits.extend(m.as_dict() for m in index.search(name, threshold=threshold))
+    return hits
+
+
 def match_organisations(names_by_org: dict[int, list[str]], *, threshold: float = DEFAULT_THRESHOLD,
                         index: Index | None = None, limit: int | None = 10) -> dict[int, list[Match]]:
     """For each organisation id, its matches (best per entry over all its names); ``limit``
@@ -361,5 +379,5 @@ def matcher_version() -> str:
     return _version
 
 
-__all__ = ["Index", "Match", "check_names", "current_index", "entry_keys", "has_kana",
+__all__ = ["Index", "Match", "check_names", "screen_names", "current_index", "entry_keys", "has_kana",
            "match_changes", "match_organisations", "matcher_version"]
