@@ -90,3 +90,22 @@ def test_screen_names_gives_hits_with_their_explanation(meti):
     hit = hits[0]
     assert hit["entry"] == "Harbin Engineering University" and hit["score"] == 100.0
     assert hit["explanation"] and hit["list"]
+
+
+def test_a_registry_hit_across_scripts_records_and_shows_which_key_matched_which(
+        meti, client_as, staff):
+    from django.urls import reverse
+
+    from riskmgmt import services
+    from riskmgmt.models import ScreeningHit
+
+    f.org("哈尔滨工程大学", country="CN")
+    services.screening_rescreen_registry(release=meti)
+    hit = ScreeningHit.objects.get(query_name="哈尔滨工程大学")
+    assert hit.matched_name == "哈爾浜工程大学"
+    assert hit.match_keys["query_key"] == hit.match_keys["matched_key"] == "哈尔滨工程大学"
+    assert hit.match_keys["matched_steps"] == [names.STEP_HAN]
+    assert "哈爾浜工程大学" in hit.explanation and "→" in hit.explanation
+    page = client_as(staff).get(reverse("riskmgmt:hit_detail", args=[hit.public_id]),
+                                HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "比較キー" in page and "日本の字体・中国語の繁体字・簡体字" in page
