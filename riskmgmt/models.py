@@ -275,6 +275,9 @@ class ScreeningHit(PublicModel):
     matched_name = models.CharField(_("matched name"), max_length=500)
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
     explanation = models.CharField(_("why it matched"), max_length=500)
+    # Which key matched which: {"query", "query_key", "query_steps", "matched", "matched_key",
+    # "matched_steps", "score"} (riskmgmt.matching.Match.key_details).
+    match_keys = models.JSONField(_("compared keys"), default=dict, blank=True, editable=False)
     run = models.ForeignKey(ScreeningRun, null=True, blank=True, on_delete=models.SET_NULL,
                             related_name="hits")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
@@ -292,6 +295,14 @@ class ScreeningHit(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.query_name} ≈ {self.matched_name} ({self.score})"
+
+    def step_labels(self) -> dict:
+        """The normalisation steps of each side, translated (for the hit page)."""
+        from riskmgmt.matching import step_labels
+
+        labels = step_labels()
+        return {side: [labels.get(s, s) for s in self.match_keys.get(f"{side}_steps", [])]
+                for side in ("query", "matched")}
 
 
 class FalsePositiveClearance(models.Model):

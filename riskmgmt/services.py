@@ -523,7 +523,7 @@ def _record_disclosure_hits(pairs) -> ScreeningHit | None:
             ScreeningHit(organisation_id=key[0], query_name=m.query_name[:500],
                          entry_id=m.entry_id, entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
                          matched_name=m.matched_name[:500], score=m.score,
-                         explanation=m.explanation[:500])
+                         explanation=m.explanation[:500], match_keys=m.key_details())
             for key in missing for m in [wanted[key]]
         ])
         known.update(zip(missing, created, strict=True))
@@ -767,7 +767,8 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
                 ScreeningHit(organisation_id=oid, query_name=m.query_name[:500], entry_id=m.entry_id,
                              entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
                              matched_name=m.matched_name[:500], score=m.score,
-                             explanation=m.explanation[:500], run=run)
+                             explanation=m.explanation[:500], match_keys=m.key_details(),
+                             run=run)
                 for oid, m in new
             ], batch_size=1000)
             flags = 0
