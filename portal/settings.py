@@ -349,9 +349,10 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Real public data samples (ROR, MEXT lists, METI End User List ...) used by demo loaders and
-# tests: ../shared/data beside the checkout unless PORTAL_SHARED_DATA says otherwise.
-PORTAL_SHARED_DATA = Path(env("PORTAL_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
+# Real public data samples (ROR, researchmap, ORCID, METI End User List ...) used by the demo
+# loaders and the tests: the copies in fixtures/data (sources and licences in its README),
+# unless PORTAL_SHARED_DATA names another folder with the same layout.
+PORTAL_SHARED_DATA = Path(env("PORTAL_SHARED_DATA", str(BASE_DIR / "fixtures" / "data")))
 
 # The home institution's code (also settable in the admin: Institution.is_home).
 PORTAL_NAME = env("PORTAL_NAME", "")
