@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from disclosures import signals
+from disclosures import notices, signals
 from disclosures.models import (
     Attachment,
     Disclosure,
@@ -437,6 +437,7 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
         disclosure.save(update_fields=["department", "updated_at"])
     audit_log(action="disclosures.version.submitted", target=version.disclosure, actor=actor,
               data={"number": version.number, "kind": version.kind})
+    notices.version_submitted(version)
     _send_on_commit(signals.version_submitted, version=version)
     return version
 
@@ -483,6 +484,7 @@ def version_return(*, version: DisclosureVersion, actor: User, comment: str) -> 
                                visibility=ItemComment.Visibility.RESEARCHER)
     audit_log(action="disclosures.version.returned", target=version.disclosure, actor=actor,
               data={"number": version.number, "comment": comment})
+    notices.version_returned(version)
     return version
 
 
@@ -506,6 +508,7 @@ def version_accept(*, version: DisclosureVersion, actor: User, comment: str = ""
     disclosure.save(update_fields=["last_accepted_version", "updated_at"])
     audit_log(action="disclosures.version.accepted", target=disclosure, actor=actor,
               data={"number": version.number})
+    notices.version_accepted(version)
     _send_on_commit(signals.version_accepted, version=version)
     return version
 

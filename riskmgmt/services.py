@@ -36,7 +36,7 @@ from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, NotAllowed
 from portal.models import Organisation, OrganisationAlias, User
 from portal.permissions import has_perm
-from riskmgmt import importers, matching
+from riskmgmt import importers, matching, notices
 from riskmgmt.models import (
     Case,
     Concern,
@@ -268,6 +268,7 @@ def case_assign(*, cases: Iterable[Case], assignee: User | None, actor: User) ->
         case.save(update_fields=["assignee", "updated_at"])
         audit_log(action="riskmgmt.case.assigned", target=case, actor=actor, before=before,
                   after={"assignee": str(assignee) if assignee else ""})
+        notices.case_assigned(case, actor=actor)
         count += 1
     return count
 
@@ -314,6 +315,7 @@ def case_decide(*, case: Case, decision: str, note: str, actor: User) -> Case:
     case.save()
     audit_log(action="riskmgmt.case.decided", target=case, actor=actor, before=before,
               after=snapshot(case, ["decision", "decision_note", "status"]))
+    notices.case_decided(case, actor=actor)
     return case
 
 
@@ -402,22 +404,8 @@ def information_request_ask(*, case: Case, question: str, actor: User,
     req.save()
     audit_log(action="riskmgmt.request.asked", target=case, actor=actor,
               data={"question": req.question})
-    transaction.on_commit(lambda: _notify_researcher_of_question(req))
+    notices.request_asked(req)  # the researcher is told in this transaction
     return req
-
-
-def _notify_researcher_of_question(req: InformationRequest) -> None:
-    """Tell the researcher at once (the notifications app also reminds them later)."""
-    try:
-        from portal.notifications.services import notification_create
-
-        notification_create(
-            recipient=req.researcher, kind="information_request",
-            params={"request": " ".join(req.question.split())[:80],
-                    "asked": timezone.localdate(req.asked_at).isoformat()},
-            url=req.get_absolute_url(), target=req, period="asked")
-    except Exception:  # a notice must never undo or break the question
-        logger.warning("Could not notify the researcher of request %s", req.pk, exc_info=True)
 
 
 @transaction.atomic
@@ -434,6 +422,7 @@ def information_request_answer(*, request: InformationRequest, answer: str,
     req.save()
     audit_log(action="riskmgmt.request.answered", target=req.case, actor=actor,
               data={"question": req.question, "answer": req.answer})
+    notices.request_answered(req, actor=actor)
     return req
 
 
