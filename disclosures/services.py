@@ -153,10 +153,6 @@ def validate_item(section_code: str, item) -> None:
         raise ValidationError(errors)
 
 
-def _is_current(item, today: dt.date) -> bool:
-    return item.end_date is None or item.end_date >= today
-
-
 def effort_total(version: DisclosureVersion, *, today: dt.date | None = None) -> Decimal:
     """Total effort of current side jobs and received funding in ``version`` (2 queries)."""
     today = today or timezone.localdate()
