@@ -49,13 +49,10 @@ def fold(apps, schema_editor):
             FlagItem.objects.filter(flag=last).update(flag=keeper)
             keeper.reason, keeper.item_labels = last.reason, last.item_labels
         keeper.concern_key = key
-        item_keys = list(FlagItem.objects.filter(flag=keeper).values_list("item_key", flat=True))
-        keeper.item_keys = [str(k or "") for k in item_keys]
-        keeper.last_version_id, keeper.last_state = states[-1]
+        item_keys = FlagItem.objects.filter(flag=keeper).values_list("item_key", flat=True)
         keeper.fingerprint = hashlib.sha256("\n".join(
             [keeper.reason, *sorted(str(k) for k in item_keys)]).encode()).hexdigest()
-        keeper.save(update_fields=["concern_key", "fingerprint", "reason", "item_labels",
-                                   "item_keys", "last_version", "last_state"])
+        keeper.save(update_fields=["concern_key", "fingerprint", "reason", "item_labels"])
         extra = [f.pk for f in group[1:]]
         if extra:
             cases.update(f.case_id for f in group)
