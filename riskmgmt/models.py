@@ -441,6 +441,15 @@ class Case(PublicModel):
         return (timezone.now() - self.opened_at).days
 
 
+class FlagState(models.TextChoices):
+    """What a carried-forward flag was in one disclosure version."""
+
+    NEW = "new", _("New")
+    UNCHANGED = "unchanged", _("Unchanged")
+    CHANGED = "changed", _("Changed")
+    RESOLVED = "resolved", _("Resolved")
+
+
 class Flag(TimeStampedModel):
     """One rule firing (or one screening hit, or one checklist answer) that joined a case."""
 
@@ -469,6 +478,14 @@ class Flag(TimeStampedModel):
     resolved_version = models.ForeignKey("disclosures.DisclosureVersion", null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+",
                                          verbose_name=_("resolved in version"))
+    # The latest :class:`FlagVersion` and the items' keys beside ``item_labels``, kept on the
+    # flag so that the case page lists flags, states and item links in one query.
+    last_version = models.ForeignKey("disclosures.DisclosureVersion", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("last evaluated version"))
+    last_state = models.CharField(_("state"), max_length=10, choices=FlagState.choices,
+                                  blank=True)
+    item_keys = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -479,16 +496,19 @@ class Flag(TimeStampedModel):
     def __str__(self) -> str:
         return self.reason[:80]
 
+    @property
+    def item_links(self) -> list[tuple[str, str]]:
+        """(label, item key or "") of each item that raised the flag."""
+        keys = list(self.item_keys or [])
+        return [(label, keys[i] if i < len(keys) else "") for i, label in
+                enumerate(self.item_labels or [])]
+
 
 class FlagVersion(models.Model):
     """What a carried-forward flag was in one disclosure version: new, unchanged, changed or
     resolved (the concern no longer fired)."""
 
-    class State(models.TextChoices):
-        NEW = "new", _("New")
-        UNCHANGED = "unchanged", _("Unchanged")
-        CHANGED = "changed", _("Changed")
-        RESOLVED = "resolved", _("Resolved")
+    State = FlagState
 
     flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="versions")
     version = models.ForeignKey("disclosures.DisclosureVersion", on_delete=models.CASCADE,

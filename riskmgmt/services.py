@@ -228,6 +228,10 @@ def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None
             flag = Flag(case=cases[spec.researcher.pk], rule=rule, reason=spec.reason[:4000],
                         version=spec.version, hit=spec.hit, concern_key=spec.concern_key,
                         fingerprint=spec.fingerprint,
+                        last_version=spec.version if spec.concern_key else None,
+                        last_state=FlagVersion.State.NEW if spec.concern_key else "",
+                        item_keys=[str(getattr(item, "item_key", None) or "")
+                                   for item in spec.items],
                         item_labels=[item_label(item)[:300] for item in spec.items])
             if spec.source_obj is not None:
                 flag.source_type = ContentType.objects.get_for_model(spec.source_obj,
@@ -387,6 +391,68 @@ def monitoring_review_add(*, case: Case, note: str, next_review_date: dt.date | 
     return review
 
 
+def _recount_flags(*cases: Case) -> None:
+    for case in cases:
+        case.flag_count = case.flags.count()
+        Case.objects.filter(pk=case.pk).update(flag_count=case.flag_count)
+
+
+@transaction.atomic
+def case_merge(*, case: Case, into: Case, actor: User) -> Case:
+    """Move every flag of ``case`` to ``into`` (same researcher, both open) and close ``case``
+    as merged. Measures, reviews and questions stay with ``case`` in its history."""
+    case, into = (Case.objects.select_for_update().get(pk=c.pk) for c in (case, into))
+    _require_open(case)
+    _require_open(into)
+    if case.pk == into.pk or case.researcher_id != into.researcher_id:
+        raise ApplicationError(_("A case can only be merged into another case of the same "
+                                 "researcher."), field="into")
+    moved = Flag.objects.filter(case=case).update(case=into)
+    _recount_flags(case, into)
+    case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
+    case.closure_reason = _("Merged into %(reference)s") % {"reference": into.reference}
+    case.save(update_fields=["status", "closed_at", "closure_reason", "updated_at"])
+    audit_log(action="riskmgmt.case.merged", target=case, actor=actor,
+              data={"into": into.reference, "flags": moved})
+    audit_log(action="riskmgmt.case.merged_in", target=into, actor=actor,
+              data={"from": case.reference, "flags": moved})
+    return into
+
+
+@transaction.atomic
+def case_split(*, case: Case, flags: Iterable[Flag], concern: str, actor: User) -> Case:
+    """Move ``flags`` out of ``case`` to the researcher's open case of another ``concern``
+    (opened if there is none: one open case per researcher and concern still holds)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _require_open(case)
+    if concern not in Concern.values or concern == case.concern:
+        raise ApplicationError(_("Choose a concern other than this case's."), field="concern")
+    ids = {f.pk for f in flags}
+    own = set(case.flags.values_list("pk", flat=True))
+    if not ids or not ids <= own:
+        raise ApplicationError(_("Choose flags of this case."), field="flags")
+    if ids == own:
+        raise ApplicationError(_("Leave at least one flag on this case (or merge it instead)."),
+                               field="flags")
+    target = (Case.objects.select_for_update()
+              .filter(researcher_id=case.researcher_id, concern=concern)
+              .exclude(status=Case.Status.CLOSED).first())
+    opened = target is None
+    if opened:
+        target = Case.objects.create(
+            reference=_new_reference("RC"), researcher_id=case.researcher_id,
+            department_id=case.department_id, concern=concern,
+            title=f"{Concern(concern).label} — {case.researcher.display_name}"[:300])
+    Flag.objects.filter(pk__in=ids).update(case=target)
+    _recount_flags(case, target)
+    audit_log(action="riskmgmt.case.split", target=case, actor=actor,
+              data={"into": target.reference, "flags": len(ids)})
+    audit_log(action="riskmgmt.case.opened" if opened else "riskmgmt.case.flag_joined",
+              target=target, actor=actor,
+              data={"concern": concern, "from": case.reference, "flags": len(ids)})
+    return target
+
+
 @transaction.atomic
 def case_close(*, case: Case, reason: str, actor: User) -> Case:
     _require_open(case)
@@ -501,7 +567,7 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
             if existing is not None:
                 state = (FlagVersion.State.UNCHANGED if existing.fingerprint == fingerprint
                          else FlagVersion.State.CHANGED)
-                _flag_carry_forward(existing, finding, fingerprint)
+                _flag_carry_forward(existing, finding, fingerprint, version, state)
                 states.append(FlagVersion(flag=existing, version=version, state=state))
                 continue
             hit = None
@@ -518,7 +584,9 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
     resolved = [f for key, f in carried.items() if key not in seen and f.rule_id in ran]
     with transaction.atomic():
         if resolved:
-            Flag.objects.filter(pk__in=[f.pk for f in resolved]).update(resolved_version=version)
+            Flag.objects.filter(pk__in=[f.pk for f in resolved]).update(
+                resolved_version=version, last_version=version,
+                last_state=FlagVersion.State.RESOLVED)
             states += [FlagVersion(flag=f, version=version, state=FlagVersion.State.RESOLVED)
                        for f in resolved]
         FlagVersion.objects.bulk_create(states, ignore_conflicts=True)
@@ -534,20 +602,24 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
     return flags
 
 
-def _flag_carry_forward(flag: Flag, finding: Finding, fingerprint: str) -> None:
-    """Point a persisting flag at this version's items (their rows are per version), and bring
-    its reason up to date when it changed."""
+def _flag_carry_forward(flag: Flag, finding: Finding, fingerprint: str, version,
+                        state: str) -> None:
+    """Point a persisting flag at this version's items (their rows are per version), record
+    its state here, and bring its reason up to date when it changed."""
     with transaction.atomic():
         FlagItem.objects.filter(flag=flag).delete()
         FlagItem.objects.bulk_create([
             FlagItem(flag=flag, item_type=ContentType.objects.get_for_model(item),
                      item_id=item.pk, item_key=getattr(item, "item_key", None),
                      label=item_label(item)[:300]) for item in finding.items])
+        flag.last_version, flag.last_state = version, state
+        flag.item_keys = [str(getattr(item, "item_key", None) or "") for item in finding.items]
+        flag.item_labels = [item_label(item)[:300] for item in finding.items]
+        fields = ["last_version", "last_state", "item_keys", "item_labels", "updated_at"]
         if flag.fingerprint != fingerprint:
-            flag.reason = finding.reason[:4000]
-            flag.item_labels = [item_label(item)[:300] for item in finding.items]
-            flag.fingerprint = fingerprint
-            flag.save(update_fields=["reason", "item_labels", "fingerprint", "updated_at"])
+            flag.reason, flag.fingerprint = finding.reason[:4000], fingerprint
+            fields += ["reason", "fingerprint"]
+        flag.save(update_fields=fields)
 
 
 def _cleared_pairs(org_ids) -> set[tuple[int, str, str]]:
