@@ -459,6 +459,16 @@ class Flag(TimeStampedModel):
     item_labels = models.JSONField(_("items"), default=list, blank=True)
     hit = models.ForeignKey(ScreeningHit, null=True, blank=True, on_delete=models.SET_NULL,
                             related_name="flags")
+    # A concern raised by a rule on a disclosure is one flag for as long as it persists:
+    # ``concern_key`` names it ("disclosure:<id>:rule:<id>", plus ":org:<id>" for a screening
+    # match), ``fingerprint`` is a digest of its reason and items (to tell "unchanged" from
+    # "changed"), ``resolved_version`` the version in which it no longer fired. ``version`` is
+    # the version that first raised it; :class:`FlagVersion` says what it was in each one.
+    concern_key = models.CharField(max_length=120, blank=True, db_index=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    resolved_version = models.ForeignKey("disclosures.DisclosureVersion", null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="+",
+                                         verbose_name=_("resolved in version"))
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -468,6 +478,32 @@ class Flag(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.reason[:80]
+
+
+class FlagVersion(models.Model):
+    """What a carried-forward flag was in one disclosure version: new, unchanged, changed or
+    resolved (the concern no longer fired)."""
+
+    class State(models.TextChoices):
+        NEW = "new", _("New")
+        UNCHANGED = "unchanged", _("Unchanged")
+        CHANGED = "changed", _("Changed")
+        RESOLVED = "resolved", _("Resolved")
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="versions")
+    version = models.ForeignKey("disclosures.DisclosureVersion", on_delete=models.CASCADE,
+                                related_name="flag_states", verbose_name=_("disclosure version"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+
+    class Meta:
+        ordering = ["version_id"]
+        verbose_name = _("flag in a version")
+        verbose_name_plural = _("flags in versions")
+        constraints = [models.UniqueConstraint(fields=["flag", "version"],
+                                               name="one_flag_state_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.flag_id}@{self.version_id}: {self.state}"
 
 
 class FlagItem(models.Model):
