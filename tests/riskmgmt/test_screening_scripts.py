@@ -109,3 +109,12 @@ def test_a_registry_hit_across_scripts_records_and_shows_which_key_matched_which
     page = client_as(staff).get(reverse("riskmgmt:hit_detail", args=[hit.public_id]),
                                 HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "比較キー" in page and "日本の字体・中国語の繁体字・簡体字" in page
+
+
+def test_the_evaluation_set_meets_the_recall_and_false_positive_targets(meti, capsys):
+    call_command("screening_evaluate", "--json")
+    result = json.loads(capsys.readouterr().out)
+    print(result["misses"])
+    assert result["positives"] > 300 and result["negatives"] > 200
+    assert result["recall"] >= 0.97, result["misses"]
+    assert result["fp_rate"] <= 0.02, result["misses"]
