@@ -221,3 +221,20 @@ def test_a_finished_export_tells_the_person_who_asked(admin_user,
     assert note.url == f"/files/{gf.public_id}/"
     with translation.override("en"):
         assert note.title.startswith("Your export is ready: ")
+
+
+def test_the_list_shows_a_reminder_as_done_once_its_task_is_done(researcher, staff, client_as):
+    from django.urls import reverse
+
+    from riskmgmt import services
+    from riskmgmt.models import InformationRequest
+
+    req = services.information_request_ask(case=_case(researcher), question="?", actor=staff)
+    # answered without going through the service (e.g. an import): the sweep settles it
+    InformationRequest.objects.filter(pk=req.pk).update(answer="!", answered_at=req.asked_at)
+    assert notification_services.schedule_run(name="resolve_done") == 1
+    client = client_as(researcher)
+    page = client.get(reverse("notifications:index"))
+    assert page.status_code == 200
+    assert 'data-testid="notification-done"' in page.content.decode()
+    assert Notification.objects.get(recipient=researcher).is_resolved
