@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-OS_PACKAGES := fonts-noto-cjk chromium chromium-driver gettext
+OS_PACKAGES := fonts-noto-cjk chromium chromium-driver gettext xmlsec1
 ADDR ?= 127.0.0.1:8000
 
 .PHONY: run test venv deps test-deps os-deps migrate demo messages check-messages lint ci bench bench-quick clean
@@ -20,7 +20,8 @@ deps: venv
 test-deps: venv
 	$(PIP) install --quiet -e '.[test]'
 
-# Debian packages the tests need (PDF fonts, headless Chromium, gettext); installed when missing.
+# Debian packages the tests need (PDF fonts, headless Chromium, gettext, xmlsec1 for the test
+# SAML IdP); installed when missing.
 os-deps:
 	@missing=""; for p in $(OS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.saml",
     "axes",
     "django_htmx",
     "django_filters",
@@ -199,6 +201,21 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Integrity Portal")
 # Roles that must have an authenticator before reaching any page but the MFA set-up itself.
 PORTAL_MFA_REQUIRED_ROLES = env_list("PORTAL_MFA_REQUIRED_ROLES", ["office_staff", "admin"])
+
+# Single sign-on with GakuNin (SAML 2.0), off unless PORTAL_SSO_IDP_ENTITY_ID is set: see
+# portal/sso/ and README "Single sign-on (GakuNin)". Local password login stays available.
+from portal.sso import conf as _sso_conf  # noqa: E402
+
+SOCIALACCOUNT_PROVIDERS = _sso_conf.saml_providers(env)
+SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # the adapter matches the roster (ePPN, then mail)
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+PORTAL_SSO_ENABLED = bool(SOCIALACCOUNT_PROVIDERS["saml"]["APPS"])
+PORTAL_SSO_ALLOW_SIGNUP = env_bool("PORTAL_SSO_ALLOW_SIGNUP", False)
+PORTAL_SSO_TRUST_IDP_MFA = env_bool("PORTAL_SSO_TRUST_IDP_MFA", False)
+PORTAL_SSO_MFA_CONTEXTS = _sso_conf.mfa_contexts(env)
+PORTAL_SSO_PASSWORD_LOGIN_EMAILS = [e.lower() for e in env_list("PORTAL_SSO_PASSWORD_LOGIN_EMAILS", [])]
 
 # django-axes: lock an e-mail/IP pair out after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
@@ -321,7 +338,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", *_sso_conf.form_action_origins(SOCIALACCOUNT_PROVIDERS)],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
     }
