@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('disclosures', '0003_waiting_review_index_covers_count'),
-        ('riskmgmt', '0007_fold_duplicate_flags'),
+        ("riskmgmt", "0008_merge_20261203_1747"),
     ]
 
     operations = [
