@@ -60,7 +60,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 VAR_DIR = Path(env("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
-for _sub in ("staticfiles", "private", "mail", "celery/queue", "celery/processed", "celery/control"):
+for _sub in ("private", "mail", "celery/queue", "celery/processed", "celery/control"):
     (VAR_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
@@ -240,7 +240,9 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# Deployment (bin/portal, Dockerfile): static files are collected at build time, in production
+# mode, outside the data volume, so a rebuilt image never serves old ones.
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "static-collected")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -324,7 +326,12 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a TLS reverse proxy that sets X-Forwarded-Proto itself (Caddy, nginx). Set the
+    # variable empty when no proxy overwrites that header.
+    _proxy_header = env("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto")
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container healthchecks speak plain HTTP
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
