@@ -3,10 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-OS_PACKAGES := fonts-noto-cjk chromium chromium-driver gettext
+OS_PACKAGES := fonts-noto-cjk chromium chromium-driver gettext xmlsec1
+# Needed to build PyICU (pulled in by rigour, the legal-form normaliser of the screening) from source.
+BUILD_PACKAGES := libicu-dev pkg-config g++
 ADDR ?= 127.0.0.1:8000
 
-.PHONY: run test venv deps test-deps os-deps migrate demo messages check-messages lint ci bench bench-quick clean
+.PHONY: run test venv deps test-deps os-deps build-deps migrate demo messages check-messages lint ci bench bench-quick clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -14,13 +16,24 @@ $(PY):
 
 venv: $(PY)
 
-deps: venv
+deps: venv build-deps
 	$(PIP) install --quiet -e .
 
-test-deps: venv
+test-deps: venv build-deps
 	$(PIP) install --quiet -e '.[test]'
 
-# Debian packages the tests need (PDF fonts, headless Chromium, gettext); installed when missing.
+# Debian packages that Python dependencies compile against; installed when missing.
+build-deps:
+	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing OS build packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing \
+	    || { echo "ERROR: could not install$$missing" >&2; exit 1; }; \
+	fi
+
+# Debian packages the tests need (PDF fonts, headless Chromium, gettext, xmlsec1 for the test
+# SAML IdP); installed when missing.
 os-deps:
 	@missing=""; for p in $(OS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -161,13 +161,13 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def shared_data():
-    """The real public data samples: ``../shared/data`` beside the checkout (as in CI), or
-    ``PORTAL_SHARED_DATA``."""
+    """The real public data samples the repository carries (``fixtures/data``, see its README),
+    or the folder ``PORTAL_SHARED_DATA`` names."""
     from pathlib import Path
 
     from django.conf import settings
 
-    path = Path(os.environ.get("PORTAL_SHARED_DATA", settings.BASE_DIR.parent / "shared" / "data"))
+    path = Path(settings.PORTAL_SHARED_DATA)
     if not path.is_dir():
-        pytest.fail(f"shared data samples not found at {path} (set PORTAL_SHARED_DATA)")
+        pytest.fail(f"data samples not found at {path} (PORTAL_SHARED_DATA)")
     return path

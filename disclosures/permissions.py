@@ -8,6 +8,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import Role
 from portal.permissions import ADMIN, ALL_STAFF, EVERYONE, OFFICE, RESEARCHER, declare
 
 declare("disclosures.section.view", _("Open the section"), EVERYONE)
@@ -20,3 +21,7 @@ declare("disclosures.comment.internal", _("Read and write internal review commen
 declare("disclosures.campaign.view", _("Follow the progress of update campaigns"), OFFICE)
 declare("disclosures.campaign.manage", _("Open and close annual update campaigns"), ADMIN)
 declare("disclosures.export.all", _("Export all disclosures"), ADMIN)
+# Who is told that a disclosure waits for review (their departments' subtree); office staff
+# follow the queue and the weekly digest instead of a notice per submission.
+declare("disclosures.review.notify", _("Be told of disclosures waiting for review"),
+        frozenset({Role.DEPT_REVIEWER}))

@@ -100,6 +100,13 @@ SECTIONS: tuple[Section, ...] = (
 BY_CODE = {s.code: s for s in SECTIONS}
 
 
+def is_current(item, today: dt.date) -> bool:
+    """An item running on ``today``: started (or no start date) and not ended (or no end
+    date). The one definition, used by the flagging rules and the disclosure checks."""
+    return (item.start_date is None or item.start_date <= today) and (
+        item.end_date is None or item.end_date >= today)
+
+
 def get_section(code: str) -> Section:
     try:
         return BY_CODE[code]

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from disclosures import signals
+from disclosures import notices, signals
 from disclosures.models import (
     Attachment,
     Disclosure,
@@ -151,10 +151,6 @@ def validate_item(section_code: str, item) -> None:
         add("amount", _("Give the amount of the donation."))
     if errors:
         raise ValidationError(errors)
-
-
-def _is_current(item, today: dt.date) -> bool:
-    return item.end_date is None or item.end_date >= today
 
 
 def effort_total(version: DisclosureVersion, *, today: dt.date | None = None) -> Decimal:
@@ -437,6 +433,7 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
         disclosure.save(update_fields=["department", "updated_at"])
     audit_log(action="disclosures.version.submitted", target=version.disclosure, actor=actor,
               data={"number": version.number, "kind": version.kind})
+    notices.version_submitted(version)
     _send_on_commit(signals.version_submitted, version=version)
     return version
 
@@ -483,6 +480,7 @@ def version_return(*, version: DisclosureVersion, actor: User, comment: str) -> 
                                visibility=ItemComment.Visibility.RESEARCHER)
     audit_log(action="disclosures.version.returned", target=version.disclosure, actor=actor,
               data={"number": version.number, "comment": comment})
+    notices.version_returned(version)
     return version
 
 
@@ -506,6 +504,7 @@ def version_accept(*, version: DisclosureVersion, actor: User, comment: str = ""
     disclosure.save(update_fields=["last_accepted_version", "updated_at"])
     audit_log(action="disclosures.version.accepted", target=disclosure, actor=actor,
               data={"number": version.number})
+    notices.version_accepted(version)
     _send_on_commit(signals.version_accepted, version=version)
     return version
 

@@ -1,9 +1,10 @@
 """Server-side SVG charts: one stacked horizontal bar per question with the five options.
 
 The same SVG is inlined in the results page and in the PDF (WeasyPrint renders inline SVG),
-so the browser and the report show one picture. The "done by the end of the year" share
-(options 1+2) is marked with a bracket over the bar, the change from the previous year is
-written at the right.
+so the browser and the report show one picture. As in the ministry's charts, the options done
+by the end of the fiscal year (実施している + 今年度実施予定) are shaded in orange and the other
+options in blues and grey (「オレンジ網掛部分までが令和N年度中までに実施・整備済部分」); the
+done share and the change from the previous year are written at the right.
 """
 
 from __future__ import annotations
@@ -14,8 +15,20 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-COLOURS = {1: "#1f4e79", 2: "#4f8ac9", 3: "#a9c7e8", 4: "#f4b183", 5: "#c9c9c9"}
-TEXT_ON = {1: "#ffffff", 2: "#ffffff", 3: "#1b1b1b", 4: "#1b1b1b", 5: "#1b1b1b"}
+# Orange for the options done by the end of the year (1, 2), blues and grey for the rest.
+COLOURS = {1: "#c55a11", 2: "#f4b183", 3: "#9dc3e6", 4: "#deebf7", 5: "#bfbfbf"}
+TEXT_ON = {1: "#ffffff", 2: "#1b1b1b", 3: "#1b1b1b", 4: "#1b1b1b", 5: "#1b1b1b"}
+DONE_TEXT = "#843c0c"  # dark orange: the done share written at the right of each bar
+
+
+def done_legend(fiscal_year: int | None) -> str:
+    """The ministry's note under its charts, for ``fiscal_year`` (its label if none)."""
+    from portal.fiscal import fiscal_year_label
+
+    if fiscal_year is None:
+        return _("Shaded in orange: implemented or to be implemented by the end of the year")
+    return _("Shaded in orange: implemented or to be implemented by the end of %(year)s") % {
+        "year": fiscal_year_label(fiscal_year)}
 FONT = "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', sans-serif"
 
 WIDTH = 760
@@ -37,7 +50,7 @@ def _fmt_change(value: Decimal | None) -> str:
 
 
 def stacked_bars(*, title: str, questions, options, results, chart_id: str = "",
-                 legend: bool = True) -> SafeString:
+                 legend: bool = True, fiscal_year: int | None = None) -> SafeString:
     """SVG of one category: ``results`` maps question number → aggregation.QuestionResult.
 
     ``legend=False`` leaves the legend out (the PDF prints it once, not under every chart:
@@ -46,7 +59,7 @@ def stacked_bars(*, title: str, questions, options, results, chart_id: str = "",
     done_label = escape(_("Done by year end"))
     change_label = escape(_("vs. previous year"))
     empty_label = escape(_("No answers"))
-    legend_done = escape(_("Done by year end (options 1 + 2)"))
+    legend_done = escape(done_legend(fiscal_year))
     legend_h = 18 * ((len(options) + 1) // 2) + 8 if legend else 0
     top = 26
     height = top + ROW_H * len(questions) + legend_h + 8
@@ -66,7 +79,7 @@ def stacked_bars(*, title: str, questions, options, results, chart_id: str = "",
     for i, q in enumerate(questions):
         res = results.get(q.number)
         y = top + i * ROW_H
-        label = f"Q{q.number} {q.short_label}"
+        label = chart_label(q)
         parts.append(f'<text x="{LEFT}" y="{y + 12}" font-size="11">{escape(label)}</text>')
         bar_y = y + 18
         total = res.total if res else 0
@@ -96,13 +109,12 @@ def stacked_bars(*, title: str, questions, options, results, chart_id: str = "",
             x += w
         done_w = BAR_W * res.done_count / total
         if done_w > 0:
-            bx = LEFT + done_w
             parts.append(
-                f'<path d="M{LEFT} {bar_y - 3} H{bx:.2f} V{bar_y + BAR_H + 3}" fill="none" '
-                f'stroke="#c00000" stroke-width="1.5" stroke-dasharray="4 2" class="done-mark"/>'
+                f'<rect x="{LEFT}" y="{bar_y}" width="{done_w:.2f}" height="{BAR_H}" '
+                f'fill="none" stroke="{DONE_TEXT}" stroke-width="1" class="done-share"/>'
             )
         parts.append(f'<text x="{LEFT + BAR_W + 14}" y="{bar_y + 13}" font-weight="bold" '
-                     f'fill="#c00000">{_fmt_pct(res.done_percent)}</text>')
+                     f'fill="{DONE_TEXT}">{_fmt_pct(res.done_percent)}</text>')
         change = res.done_change
         colour = "#1a7f37" if change and change > 0 else ("#b42318" if change and change < 0
                                                            else "#444")
@@ -122,12 +134,17 @@ def stacked_bars(*, title: str, questions, options, results, chart_id: str = "",
     j = len(options)
     lx = LEFT + (j % 2) * (WIDTH // 2)
     yy = ly + (j // 2) * 18
-    parts.append(f'<path d="M{lx} {yy + 6} H{lx + 12}" stroke="#c00000" stroke-width="1.5" '
-                 f'stroke-dasharray="4 2"/>')
+    parts.append(f'<rect x="{lx}" y="{yy}" width="12" height="12" fill="{COLOURS[1]}" '
+                 f'stroke="{DONE_TEXT}"/>')
     parts.append(f'<text x="{lx + 18}" y="{yy + 10}" font-size="10">'
                  f"{legend_done}</text>")
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
+
+
+def chart_label(question) -> str:
+    """"Q1. 関係者に適切な理解を促す取組を実施しているか。" — as the ministry labels its charts."""
+    return f"Q{question.number}. {question.short_label}"
 
 
 def category_charts(results, *, legend: bool = True) -> list[tuple[object, SafeString]]:
@@ -136,6 +153,7 @@ def category_charts(results, *, legend: bool = True) -> list[tuple[object, SafeS
     for i, cat in enumerate(results.categories):
         svg = stacked_bars(title=f"{results.cycle.label} {cat.label} (n={cat.respondents})",
                            questions=results.questions, options=results.options,
-                           results=cat.results, chart_id=f"chart-{i}", legend=legend)
+                           results=cat.results, chart_id=f"chart-{i}", legend=legend,
+                           fiscal_year=results.fiscal_year)
         out.append((cat, svg))
     return out

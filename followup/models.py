@@ -22,6 +22,54 @@ def _is_english() -> bool:
     return (get_language() or "ja").startswith("en")
 
 
+# The survey's official name, as the ministry publishes it (DOMAIN.md §3).
+SURVEY_NAME_JA = "研究インテグリティの確保に係る取組状況のフォローアップ調査"
+SURVEY_NAME_EN = "Follow-up survey on the status of efforts to ensure research integrity"
+
+
+def question_set_titles(fiscal_year: int) -> tuple[str, str]:
+    """(Japanese, English) title of a fiscal year's survey, e.g. 令和6年度 研究インテグリティの…."""
+    from portal.fiscal import reiwa_label, reiwa_number
+
+    return (f"{reiwa_label(fiscal_year)} {SURVEY_NAME_JA}",
+            f"FY{fiscal_year} (Reiwa {reiwa_number(fiscal_year)}) {SURVEY_NAME_EN}")
+
+
+class CategoryGroupManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class CategoryGroup(models.Model):
+    """A group of institution categories the ministry reports together (国公立大学等).
+
+    Its members are data, editable by administrators: the ministry's material does not say
+    exactly which categories 国公立大学等 covers (DOMAIN.md §3); the reference data ships
+    national and public universities, inter-university research institute corporations and
+    colleges of technology.
+    """
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    categories = models.ManyToManyField("portal.InstitutionCategory", related_name="groups",
+                                        verbose_name=_("institution categories"))
+
+    objects = CategoryGroupManager()
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("institution category group")
+        verbose_name_plural = _("institution category groups")
+
+    def __str__(self) -> str:
+        return (self.name_en or self.name_ja) if _is_english() else self.name_ja
+
+    def natural_key(self):
+        return (self.code,)
+
+
 class QuestionSet(models.Model):
     """The questions and answer options of one fiscal year's survey (one version of them)."""
 
@@ -42,6 +90,10 @@ class QuestionSet(models.Model):
 
     def __str__(self) -> str:
         return f"{fiscal_year_label(self.fiscal_year)} v{self.version}"
+
+    @property
+    def title(self) -> str:
+        return (self.title_en or self.title_ja) if _is_english() else self.title_ja
 
 
 class Question(models.Model):
@@ -74,6 +126,11 @@ class Question(models.Model):
     @property
     def text(self) -> str:
         return (self.text_en or self.text_ja) if _is_english() else self.text_ja
+
+    @property
+    def chart_label(self) -> str:
+        """"Q1. …か。" as the ministry labels its charts."""
+        return f"Q{self.number}. {self.short_label}"
 
     @property
     def short_label(self) -> str:

@@ -20,7 +20,7 @@ from portal.models import Institution
 
 from . import charts, layout, selectors
 from .evidence import suggestions_for
-from .models import SurveyCycle
+from .models import SURVEY_NAME_JA, SurveyCycle
 
 Progress = Callable[[int, str], None]
 
@@ -73,7 +73,7 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
     header(ws, ["年度", "機関区分", "設問", "設問（略称）", "選択肢コード", "選択肢", "件数",
                 "割合(%)", "回答機関数", "年度末までに実施(%)", "前年度比(pt)"])
     for cat in results.categories:
-        cat_label = cat.category.name_ja if cat.category else "全体"
+        cat_label = cat.name_ja
         for q in results.questions:
             res = cat.results[q.number]
             change = res.done_change
@@ -95,7 +95,7 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
         for cat in results.categories:
             res = cat.results[q.number]
             change = res.done_change
-            ws.append([cat.category.name_ja if cat.category else "全体"]
+            ws.append([cat.name_ja]
                       + [float(res.percent(o.code)) for o in results.options]
                       + [float(res.done_percent), float(change) if change is not None else None,
                          res.total])
@@ -104,7 +104,7 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
         chart.type = "bar"
         chart.grouping = "percentStacked"
         chart.overlap = 100
-        chart.title = f"Q{q.number} {q.short_label_ja}"
+        chart.title = f"Q{q.number}. {q.short_label_ja}"
         chart.y_axis.title = "%"
         data = Reference(ws, min_col=2, max_col=1 + len(results.options), min_row=2,
                          max_row=2 + n_rows)
@@ -112,7 +112,8 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
         chart.add_data(data, titles_from_data=True)
         chart.set_categories(cats)
         for series, opt in zip(chart.series, results.options, strict=False):
-            series.graphicalProperties.solidFill = charts.COLOURS.get(opt.code, "888888")[1:]
+            # the ministry's colours: the options done by the end of the year in orange
+            series.graphicalProperties.solidFill = charts.COLOURS.get(opt.code, "#888888")[1:]
         chart.height = 3 + 1.2 * n_rows
         chart.width = 24
         ws.add_chart(chart, f"A{n_rows + 5}")
@@ -144,6 +145,8 @@ def report_context(*, cycle: SurveyCycle) -> dict:
                             "warning": answer_needs_warning(a)})
     return {
         "cycle": cycle,
+        "reiwa": reiwa_label(cycle.fiscal_year),
+        "survey_name": SURVEY_NAME_JA,
         "results": results,
         "charts": charts.category_charts(results, legend=False),
         "colours": charts.COLOURS,

@@ -28,7 +28,7 @@ from portal.services import institution_save
 
 from . import layout as layouts
 from . import services
-from .models import SurveyCycle, SurveyResponse
+from .models import CategoryGroup, SurveyCycle, SurveyResponse
 
 MAX_ROWS = 20000
 
@@ -84,6 +84,12 @@ class SurveyRowResource(resources.ModelResource):
             for key in (c.code, c.name_ja, c.name_en):
                 if key:
                     self._categories[unicodedata.normalize("NFKC", key).strip().lower()] = c
+        # The ministry's 機関別データ may give a group (国公立大学等) where a category is expected.
+        self._groups = {}
+        for g in CategoryGroup.objects.prefetch_related("categories"):
+            for key in (g.code, g.name_ja, g.name_en):
+                if key:
+                    self._groups[unicodedata.normalize("NFKC", key).strip().lower()] = g
         self._cycles: dict[int, SurveyCycle] = {}
         self._institutions: dict[str, Institution] = {}
         self._home_codes: dict[int, dict[int, int]] = {}
@@ -126,8 +132,25 @@ class SurveyRowResource(resources.ModelResource):
         if not name:
             err(lay.name, _("The institution name is missing."))
         cat_text = _text(row.get(lay.category))
-        category = self._categories.get(cat_text.lower())
-        if category is None:
+        category = self._categories.get(unicodedata.normalize("NFKC", cat_text).lower())
+        group = self._groups.get(unicodedata.normalize("NFKC", cat_text).lower())
+        if category is None and group is not None:
+            # A group names no single category: the registry's category of the institution is
+            # kept when it belongs to the group; a new institution needs its own category.
+            known = self._institution(code) if code else None
+            members = {c.pk for c in group.categories.all()}
+            if known is not None and known.category_id in members:
+                category = known.category
+            elif known is not None:
+                err(lay.category, _("The registry lists this institution as %(cat)s, which is "
+                                    "not in %(group)s.")
+                    % {"cat": known.category.name_ja, "group": group.name_ja})
+            else:
+                err(lay.category, _("“%(group)s” is a group of categories (%(members)s): give "
+                                    "the category of an institution not yet in the registry.")
+                    % {"group": group.name_ja,
+                       "members": "、".join(c.name_ja for c in group.categories.all())})
+        elif category is None:
             err(lay.category, _("Unknown institution category “%(value)s”.") % {"value": cat_text})
         year = parse_fiscal_year(row.get(lay.fiscal_year))
         if year is None or year < 2019:

@@ -14,6 +14,7 @@ from portal.permissions import has_perm
 from . import aggregation
 from .models import (
     AnswerOption,
+    CategoryGroup,
     Question,
     RegulationDocument,
     SurveyAnswer,
@@ -113,8 +114,18 @@ def answer_counts(*, fiscal_years: list[int]) -> dict[tuple[int, int, int, int],
 
 @dataclass
 class CategoryResults:
+    """The results of one category, of one group of categories (国公立大学等) or of everyone."""
+
     category: InstitutionCategory | None
     results: dict  # question number -> aggregation.QuestionResult
+    group: CategoryGroup | None = None
+
+    @property
+    def name_ja(self) -> str:
+        """The Japanese name written in the ministry's workbooks (全体 for everyone)."""
+        if self.group is not None:
+            return self.group.name_ja
+        return self.category.name_ja if self.category is not None else "全体"
 
     @property
     def respondents(self) -> int:
@@ -124,6 +135,8 @@ class CategoryResults:
     def label(self) -> str:
         from django.utils.translation import gettext as _
 
+        if self.group is not None:
+            return str(self.group)
         return str(self.category) if self.category is not None else _("All institutions")
 
 
@@ -146,11 +159,28 @@ def results_for(*, cycle: SurveyCycle, include_empty: bool = False) -> Results:
     options = options_of(cycle)
     counts = answer_counts(fiscal_years=[cycle.fiscal_year, cycle.fiscal_year - 1])
     categories = list(InstitutionCategory.objects.all())
+    groups = list(CategoryGroup.objects.prefetch_related("categories"))
+    # A group is aggregated as one more "category" (keyed by minus its id) summing its members.
+    members = {g.pk: {c.pk for c in g.categories.all()} for g in groups}
+    grouped = dict(counts)
+    for (year, cat, question, code), n in counts.items():
+        for gid, cats in members.items():
+            if cat in cats:
+                key = (year, -gid, question, code)
+                grouped[key] = grouped.get(key, 0) + n
     done = [o.code for o in options if o.done_by_year_end] or list(aggregation.DONE_CODES)
     table = aggregation.aggregate(counts, fiscal_year=cycle.fiscal_year,
                                   questions=[q.number for q in questions],
                                   category_ids=[c.pk for c in categories], done_codes=done)
+    group_table = aggregation.aggregate(
+        {k: n for k, n in grouped.items() if k[1] is not None and k[1] < 0},
+        fiscal_year=cycle.fiscal_year, questions=[q.number for q in questions],
+        category_ids=[-g.pk for g in groups], include_all=False, done_codes=done)
     per_cat = []
+    for group in groups:  # the ministry's headline groups first (国公立大学等)
+        res = CategoryResults(None, group_table[-group.pk], group=group)
+        if include_empty or res.respondents:
+            per_cat.append(res)
     for cat in categories:
         res = CategoryResults(cat, table[cat.pk])
         if include_empty or res.respondents:

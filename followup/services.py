@@ -27,6 +27,7 @@ from .models import (
     SurveyAnswer,
     SurveyCycle,
     SurveyResponse,
+    question_set_titles,
 )
 
 # --- Question sets and cycles ----------------------------------------------------------------
@@ -54,11 +55,9 @@ def question_set_for_year(*, fiscal_year: int) -> QuestionSet:
         "-fiscal_year", "-version").first()
     if source is None:
         raise ApplicationError(_("No question set is defined. Load the reference fixtures first."))
-    new = QuestionSet(
-        code=f"r{fiscal_year - 2018}-v1", fiscal_year=fiscal_year, version=1,
-        title_ja=source.title_ja.replace(reiwa_label(source.fiscal_year), reiwa_label(fiscal_year)),
-        title_en=source.title_en.replace(str(source.fiscal_year), str(fiscal_year)),
-    )
+    title_ja, title_en = question_set_titles(fiscal_year)  # written anew: no stale 令和 number
+    new = QuestionSet(code=f"r{fiscal_year - 2018}-v1", fiscal_year=fiscal_year, version=1,
+                      title_ja=title_ja, title_en=title_en)
     new.full_clean()
     new.save()
     Question.objects.bulk_create([

@@ -38,7 +38,7 @@ def render_entry(entry: AuditEntry) -> str:
         return str(renderer(entry))
     if renderer is not None:
         try:
-            return str(renderer) % _SafeDict(data)
+            return str(renderer) % _SafeDict({k: readable(v) for k, v in data.items()})
         except (KeyError, TypeError, ValueError):
             return str(renderer)
     changed = data.get("changed") or sorted(set(data.get("after", {})) | set(data.get("before", {})))
@@ -48,6 +48,28 @@ def render_entry(entry: AuditEntry) -> str:
             "fields": ", ".join(str(f) for f in changed),
         }
     return entry.action
+
+
+def readable(value) -> str:
+    """A value of an audit entry's data as a person reads it, in the active language: lists
+    joined ("Q1、Q2" / "Q1, Q2"), yes/no, dates as the language writes them, nothing as "—"."""
+    from django.utils import formats, translation
+
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if isinstance(value, list | tuple | set):
+        sep = "、" if (translation.get_language() or "ja").startswith("ja") else ", "
+        return sep.join(readable(v) for v in value) or "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {readable(v)}" for k, v in value.items()) or "—"
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            return formats.date_format(dt.date.fromisoformat(value), "DATE_FORMAT")
+        except ValueError:
+            return value
+    return str(value)
 
 
 class _SafeDict(dict):

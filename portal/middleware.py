@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from portal import context
+from portal.sso import mfa as sso_mfa
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -51,7 +52,8 @@ class MFARequiredMiddleware:
     """Users holding a role in PORTAL_MFA_REQUIRED_ROLES must set up TOTP before going on.
 
     Until they have an authenticator they reach only the account and MFA pages, the language
-    switch, static files and logout.
+    switch, static files and logout. A session signed in through the university's IdP with
+    multi-factor authentication counts instead when PORTAL_SSO_TRUST_IDP_MFA is on.
     """
 
     ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/healthz")
@@ -65,6 +67,7 @@ class MFARequiredMiddleware:
             user.is_authenticated
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and self._needs_mfa(user)
+            and not sso_mfa.satisfied(request)
         ):
             from django.contrib import messages
             from django.utils.translation import gettext as _

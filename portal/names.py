@@ -1,17 +1,43 @@
 """Normalisation of organisation names for registry search and list screening.
 
-Copes with the variants named in DOMAIN.md §5: full-/half-width forms (NFKC), case,
-punctuation and spacing, legal-form words (株式会社, (株), Co., Ltd., 有限公司, Inc., ...),
-abbreviations (Univ. → university) and simplified/traditional Chinese characters for the
-common ones. The riskmgmt matcher builds on these functions.
+Copes with the variants named in DOMAIN.md §5, in every script a Japanese office meets:
+
+* width and case (Unicode NFKC, then casefold): ``ＨＡＲＢＩＮ`` → ``harbin``;
+* Han characters: Japanese shinjitai, traditional and simplified Chinese are folded to one
+  form with OpenCC (``jp2t`` then ``t2s``), so that ``哈爾浜`` (Japanese), ``哈爾濱``
+  (traditional) and ``哈尔滨`` (simplified) compare equal;
+* legal-form words, per language: the multilingual company-type table of rigour
+  (OpenSanctions' normalisation library: GmbH, OOO, JSC, S.A.R.L., ...) and the project's own
+  list for Japanese and Chinese forms (株式会社, 国立大学法人, 有限公司, ...) and a few English
+  words rigour keeps (company, corporation);
+* punctuation and spacing; abbreviations with or without their full stop (``Univ``,
+  ``Univ.``, ``Inst``, ``Tech.``), and initials written apart or joined (``K. N.``,
+  ``K.N.`` and ``KN`` give the same key);
+* kana: romanised (Hepburn) with pykakasi, so that a katakana name meets its Latin form
+  (:func:`name_keys`).
+
+:func:`name_keys` gives a name's comparison keys and :func:`key_steps` which of these steps
+changed it (the screening explanations). The riskmgmt matcher builds on these functions;
+:data:`NORMALISER_VERSION` changes whenever they may give other keys, so stored keys are
+recomputed.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import unicodedata
+from importlib.metadata import version as _dist_version
+from pathlib import Path
 
-# Legal-form words removed before comparing names (after NFKC + casefold).
+import opencc
+import pykakasi
+from rigour.names.org_types import extract_org_types
+
+# Legal-form words removed before comparing names (after NFKC + casefold). Latin and Cyrillic
+# forms are mostly rigour's; these are the forms it leaves (CJK ones, and English words that
+# are legal forms in a list entry: "company", "corporation").
 LEGAL_FORMS = [
     "株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "一般社団法人", "公益社団法人",
     "一般財団法人", "公益財団法人", "独立行政法人", "国立研究開発法人", "国立大学法人",
@@ -20,55 +46,50 @@ LEGAL_FORMS = [
     "co., ltd.", "co.,ltd.", "co. ltd.", "co ltd", "company limited", "corporation", "corp.",
     "corp", "incorporated", "inc.", "inc", "limited", "ltd.", "ltd", "llc", "l.l.c.", "gmbh",
     "s.a.", "plc", "pte", "pvt", "jsc", "ojsc", "pjsc", "co.", "k.k.",
-    # More legal forms met in screening lists (METI, CSL).
     "company", "co", "fze", "fzco", "fzc", "fz llc", "llp", "sarl", "s.a.r.l.", "ooo", "oao",
     "zao", "sdn bhd", "bhd", "pty", "pte ltd", "pvt ltd",
 ]
+# Abbreviations, matched as whole words after punctuation is removed (so with or without
+# their full stop, anywhere in the name).
 ABBREVIATIONS = {
-    "univ": "university",
-    "univ.": "university",
-    "inst": "institute",
-    "inst.": "institute",
-    "tech": "technology",
-    "natl": "national",
-    "int'l": "international",
-    "intl": "international",
-    "acad": "academy",
-    "sci": "science",
-    "&": "and",
+    "univ": "university", "uni": "university", "inst": "institute", "instit": "institute",
+    "tech": "technology", "technol": "technology", "natl": "national", "nat'l": "national",
+    "intl": "international", "int'l": "international", "acad": "academy", "sci": "science",
+    "scis": "sciences", "eng": "engineering", "engg": "engineering", "res": "research",
+    "lab": "laboratory", "labs": "laboratory", "laboratories": "laboratory", "ctr": "center",
+    "cntr": "center", "centre": "center", "mfg": "manufacturing", "assn": "association",
+    "assoc": "association", "hosp": "hospital", "dept": "department", "govt": "government",
+    "organisation": "organization", "&": "and", "aero": "aeronautics",
 }
-# A small table of simplified → traditional/Japanese forms frequent in organisation names.
-_HAN_VARIANTS = str.maketrans(
-    {
-        "学": "学", "學": "学", "国": "国", "國": "国", "华": "華", "东": "東", "电": "電",
-        "气": "気", "氣": "気", "机": "機", "械": "械", "业": "業", "技": "技", "术": "術",
-        "術": "術", "研": "研", "究": "究", "院": "院", "航": "航", "空": "空", "天": "天",
-        "军": "軍", "軍": "軍", "工": "工", "程": "程", "科": "科", "信": "信", "息": "息",
-        "发": "発", "發": "発", "展": "展", "团": "団", "團": "団", "有": "有", "限": "限",
-        "公": "公", "司": "司", "北": "北", "京": "京", "上": "上", "海": "海", "门": "門",
-        "門": "門", "龙": "竜", "龍": "竜", "广": "広", "廣": "広", "州": "州", "兴": "興",
-        "興": "興", "实": "実", "實": "実", "验": "験", "驗": "験", "处": "処", "處": "処",
-        "应": "応", "應": "応", "用": "用", "体": "体", "體": "体", "会": "会", "會": "会",
-        "经": "経", "經": "経", "济": "済", "濟": "済", "贸": "貿", "貿": "貿", "易": "易",
-        "进": "進", "進": "進", "出": "出", "口": "口", "联": "聯", "聯": "聯", "合": "合",
-        "产": "産", "產": "産", "设": "設", "設": "設", "备": "備", "備": "備", "导": "導",
-        "導": "導", "弹": "弾", "彈": "弾", "器": "器", "材": "材", "料": "料", "化": "化",
-        "核": "核", "能": "能", "源": "源", "系": "系", "统": "統", "統": "統", "网": "網",
-        "網": "網", "络": "絡", "絡": "絡", "计": "計", "計": "計", "算": "算", "飞": "飛",
-        "飛": "飛", "船": "船", "舶": "舶", "车": "車", "車": "車", "辆": "両", "輛": "両",
-        "铁": "鉄", "鐵": "鉄", "钢": "鋼", "鋼": "鋼", "药": "薬", "藥": "薬", "医": "医",
-        "醫": "医", "疗": "療", "療": "療", "卫": "衛", "衛": "衛", "星": "星", "载": "載",
-        "載": "載", "总": "総", "總": "総", "厂": "廠", "廠": "廠", "区": "区", "區": "区",
-    }
-)
-_PUNCT_RE = re.compile(r"[\s\-‐‑‒–—―・･·.,，、。'’\"“”()（）\[\]［］{}「」『』/／\\:：;；!！?？&＆+＋*＊]+")
+# Words left out of the word-order-insensitive comparison key.
+STOPWORDS = {"the", "of", "and", "for", "de", "des", "du", "der", "die", "la", "le", "el"}
+
+_PUNCT_RE = re.compile(
+    r"[\s\-‐‑‒–—―・･·.,，、。'’\"“”()（）\[\]［］{}「」『』【】〈〉《》/／\\:：;；!！?？&＆+＋*＊#＃]+")
+_HAN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_KANA_RE = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+_KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+")
+_INITIALS_RE = re.compile(r"\b(?:[a-z] ){1,}[a-z]\b")
+
+_jp2t = opencc.OpenCC("jp2t")
+_t2s = opencc.OpenCC("t2s")
+_kakasi = pykakasi.kakasi()
 
 
 def nfkc_casefold(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").casefold()
 
 
-_FORMS_N = sorted({nfkc_casefold(f) for f in LEGAL_FORMS}, key=len, reverse=True)
+def fold_han(value: str) -> str:
+    """Han characters in one form whatever the script they came in (Japanese shinjitai,
+    traditional or simplified Chinese): OpenCC's Japanese → traditional, then traditional →
+    simplified conversion. A comparison form only, never shown as a name."""
+    if not _HAN_RE.search(value):
+        return value
+    return _t2s.convert(_jp2t.convert(value))
+
+
+_FORMS_N = sorted({fold_han(nfkc_casefold(f)) for f in LEGAL_FORMS}, key=len, reverse=True)
 _ASCII_FORMS_RE = re.compile(
     r"(?<![a-z0-9\-])(?:" + "|".join(re.escape(f) for f in _FORMS_N if f.isascii())
     + r")(?![a-z0-9\-])"
@@ -77,8 +98,14 @@ _CJK_FORMS_RE = re.compile("|".join(re.escape(f) for f in _FORMS_N if not f.isas
 
 
 def strip_legal_forms(value: str) -> str:
-    """Remove legal-form words (one pass per script, longest form first)."""
+    """Remove legal-form words: rigour's multilingual table, then the project's own list (one
+    pass per script, longest form first). ``value`` is NFKC-casefolded and Han-folded."""
     text = f" {value} "
+    for form, _compare in extract_org_types(value):
+        # Two-letter forms (AB, AG, AO, SA...) are also ordinary words and initials: only
+        # longer forms are taken from rigour.
+        if len(form.replace(" ", "")) > 2:
+            text = re.sub(r"(?<!\w)" + re.escape(form) + r"(?!\w)", " ", text)
     text = _ASCII_FORMS_RE.sub(" ", text)
     # Run twice: removing one form may expose another ("co., ltd." inside "company limited").
     text = _ASCII_FORMS_RE.sub(" ", text)
@@ -86,19 +113,25 @@ def strip_legal_forms(value: str) -> str:
 
 
 def expand_abbreviations(value: str) -> str:
-    words = value.split()
-    return " ".join(ABBREVIATIONS.get(w, w) for w in words)
+    return " ".join(ABBREVIATIONS.get(w, w) for w in value.split())
+
+
+def join_initials(value: str) -> str:
+    """``k n toosi`` → ``kn toosi``: initials written apart or joined give one word."""
+    return _INITIALS_RE.sub(lambda m: m.group().replace(" ", ""), value)
 
 
 def normalize_name(value: str) -> str:
-    """Return the comparison key of a name: width, case, legal forms, punctuation folded."""
-    text = nfkc_casefold(value)
-    text = text.translate(_HAN_VARIANTS)
+    """Return the comparison key of a name: width, case, Han script, legal forms, punctuation,
+    abbreviations and initials folded."""
+    text = fold_han(nfkc_casefold(value))
     text = strip_legal_forms(text)
-    text = expand_abbreviations(text)
+    text = text.replace("&", " and ")
     text = _PUNCT_RE.sub(" ", text)
+    text = expand_abbreviations(text)
     text = re.sub(r"\bthe\b", " ", text)
-    return " ".join(text.split())
+    text = join_initials(" ".join(text.split()))
+    return text
 
 
 def compact(value: str) -> str:
@@ -106,31 +139,13 @@ def compact(value: str) -> str:
     return normalize_name(value).replace(" ", "")
 
 
-# --- Kana → romaji (Hepburn), so that a katakana/hiragana name meets its romanised form --------
+def bag(key: str) -> str:
+    """A key's words in alphabetical order without stop words: two names that differ only by
+    word order (and "of", "the", ...) share it."""
+    return " ".join(sorted(w for w in key.split() if w not in STOPWORDS))
 
-_KANA_DIGRAPHS = {
-    "きゃ": "kya", "きゅ": "kyu", "きょ": "kyo", "しゃ": "sha", "しゅ": "shu", "しょ": "sho",
-    "ちゃ": "cha", "ちゅ": "chu", "ちょ": "cho", "にゃ": "nya", "にゅ": "nyu", "にょ": "nyo",
-    "ひゃ": "hya", "ひゅ": "hyu", "ひょ": "hyo", "みゃ": "mya", "みゅ": "myu", "みょ": "myo",
-    "りゃ": "rya", "りゅ": "ryu", "りょ": "ryo", "ぎゃ": "gya", "ぎゅ": "gyu", "ぎょ": "gyo",
-    "じゃ": "ja", "じゅ": "ju", "じょ": "jo", "びゃ": "bya", "びゅ": "byu", "びょ": "byo",
-    "ぴゃ": "pya", "ぴゅ": "pyu", "ぴょ": "pyo", "しぇ": "she", "じぇ": "je", "ちぇ": "che",
-    "てぃ": "ti", "でぃ": "di", "とぅ": "tu", "どぅ": "du", "ふぁ": "fa", "ふぃ": "fi",
-    "ふぇ": "fe", "ふぉ": "fo", "うぃ": "wi", "うぇ": "we", "うぉ": "wo", "ゔぁ": "va",
-    "ゔぃ": "vi", "ゔぇ": "ve", "ゔぉ": "vo", "つぁ": "tsa", "いぇ": "ye",
-}
-_KANA = dict(zip(
-    "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをん"
-    "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽゔぁぃぅぇぉゃゅょゎ",
-    ["a", "i", "u", "e", "o", "ka", "ki", "ku", "ke", "ko", "sa", "shi", "su", "se", "so",
-     "ta", "chi", "tsu", "te", "to", "na", "ni", "nu", "ne", "no", "ha", "hi", "fu", "he", "ho",
-     "ma", "mi", "mu", "me", "mo", "ya", "yu", "yo", "ra", "ri", "ru", "re", "ro", "wa", "o", "n",
-     "ga", "gi", "gu", "ge", "go", "za", "ji", "zu", "ze", "zo", "da", "ji", "zu", "de", "do",
-     "ba", "bi", "bu", "be", "bo", "pa", "pi", "pu", "pe", "po", "vu", "a", "i", "u", "e", "o",
-     "ya", "yu", "yo", "wa"],
-    strict=True,
-))
-_KANA_RE = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]")
+
+# --- Kana → romaji, so that a katakana/hiragana name meets its romanised form -----------------
 
 
 def has_kana(value: str) -> bool:
@@ -138,28 +153,12 @@ def has_kana(value: str) -> bool:
 
 
 def kana_to_romaji(value: str) -> str:
-    """Romanise hiragana/katakana (Hepburn, long vowels dropped); other characters stay."""
-    text = "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in value or "")
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        pair = text[i:i + 2]
-        c = text[i]
-        if pair in _KANA_DIGRAPHS:
-            out.append(_KANA_DIGRAPHS[pair])
-            i += 2
-            continue
-        if c == "っ" and i + 1 < len(text):
-            nxt = _KANA_DIGRAPHS.get(text[i + 1:i + 3]) or _KANA.get(text[i + 1], "")
-            out.append(nxt[:1] if nxt else "")
-            i += 1
-            continue
-        if c == "ー":
-            i += 1
-            continue
-        out.append(_KANA.get(c, c))
-        i += 1
-    return "".join(out)
+    """Romanise hiragana/katakana (Hepburn, by pykakasi; long-vowel marks dropped); other
+    characters stay."""
+    def roman(match):
+        run = match.group().replace("ー", "")
+        return "".join(part["hepburn"] for part in _kakasi.convert(run)) if run else ""
+    return _KANA_RUN.sub(roman, value or "")
 
 
 # Kanji words of organisation names with their usual English equivalents, used only for names
@@ -174,22 +173,17 @@ JA_TERMS = [
     ("貿易会社", "trading company"), ("会社", "company"), ("銀行", "bank"),
     ("技術", "technology"), ("工業", "industries"), ("電子", "electronics"),
 ]
-_KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fc]+")
+_JA_TERMS_N = [(fold_han(ja), en) for ja, en in JA_TERMS]
 
 
 def _gloss(value: str) -> str:
-    for ja, en in JA_TERMS:
+    for ja, en in _JA_TERMS_N:
         value = value.replace(ja, f" {en} ")
     return value
 
 
-def name_keys(value: str) -> list[str]:
-    """Comparison keys of a name: its normalised form and, for kana, its romanised forms.
-
-    Used by the screening matcher so that ``ロスアトム`` meets ``Rosatom``,
-    ``ハルビン工業大学`` meets ``Harbin Institute of Technology`` and ``ＡＢＣ（株）`` meets
-    ``ABC Co., Ltd.``.
-    """
+@functools.lru_cache(maxsize=65536)
+def _name_keys(value: str) -> tuple[str, ...]:
     base = normalize_name(value)
     keys = [base] if base else []
     if has_kana(base):
@@ -199,7 +193,17 @@ def name_keys(value: str) -> list[str]:
         for key in (normalize_name(roman), normalize_name(loose)):
             if key and key not in keys:
                 keys.append(key)
-    return keys
+    return tuple(keys)
+
+
+def name_keys(value: str) -> list[str]:
+    """Comparison keys of a name: its normalised form and, for kana, its romanised forms.
+
+    Used by the screening matcher so that ``ロスアトム`` meets ``Rosatom``,
+    ``ハルビン工業大学`` meets ``Harbin Institute of Technology``, ``哈尔滨工程大学`` meets
+    ``哈爾浜工程大学`` and ``ＡＢＣ（株）`` meets ``ABC Co., Ltd.``.
+    """
+    return list(_name_keys(value or ""))
 
 
 _EPENTHETIC_U = re.compile(r"(?<=[bcdfghjklmnprstvwz])u(?=[a-z]|\b)")
@@ -214,3 +218,56 @@ def loose_romaji(value: str) -> str:
             word = word[0] + _FINAL_O.sub("", _EPENTHETIC_U.sub("", word[1:]))
         words.append(word)
     return " ".join(words)
+
+
+# --- What normalisation did (for the screening explanations) ----------------------------------
+
+STEP_WIDTH = "width"
+STEP_CASE = "case"
+STEP_HAN = "han"
+STEP_KANA = "kana"
+STEP_LEGAL = "legal"
+STEP_ABBREV = "abbrev"
+STEP_INITIALS = "initials"
+STEP_PUNCT = "punct"
+
+
+def key_steps(value: str) -> list[str]:
+    """Which normalisation steps changed ``value`` on its way to its key (codes STEP_*), in the
+    order they apply. Computed on demand (explanations), never while matching."""
+    steps = []
+    nfkc = unicodedata.normalize("NFKC", value or "")
+    if nfkc != value:
+        steps.append(STEP_WIDTH)
+    folded = nfkc.casefold()
+    if folded != nfkc:
+        steps.append(STEP_CASE)
+    han = fold_han(folded)
+    if han != folded:
+        steps.append(STEP_HAN)
+    if has_kana(han):
+        steps.append(STEP_KANA)
+    stripped = strip_legal_forms(han)
+    if stripped.split() != han.split() and _PUNCT_RE.sub(" ", stripped).split() != \
+            _PUNCT_RE.sub(" ", han).split():
+        steps.append(STEP_LEGAL)
+    spaced = " ".join(_PUNCT_RE.sub(" ", stripped.replace("&", " and ")).split())
+    if spaced != stripped.strip():
+        steps.append(STEP_PUNCT)
+    expanded = expand_abbreviations(spaced)
+    if expanded != spaced:
+        steps.append(STEP_ABBREV)
+    if join_initials(expanded) != expanded:
+        steps.append(STEP_INITIALS)
+    return steps
+
+
+def _version() -> str:
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for dist in ("opencc", "pykakasi", "rigour"):
+        digest.update(f"{dist}={_dist_version(dist)}".encode())
+    return digest.hexdigest()[:16]
+
+
+#: Changes whenever this module or the libraries it uses may give other keys.
+NORMALISER_VERSION = _version()

@@ -105,6 +105,9 @@ def generated_file_build(*, file_id: int) -> GeneratedFile:
             gf.save()
             audit_log(action="portal.generated_file.built", target=gf,
                       data={"filename": filename, "size": len(content)})
+            from portal import notices
+
+            notices.export_ready(gf)
     return gf
 
 

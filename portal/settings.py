@@ -60,7 +60,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 VAR_DIR = Path(env("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
-for _sub in ("staticfiles", "private", "mail", "celery/queue", "celery/processed", "celery/control"):
+for _sub in ("private", "mail", "celery/queue", "celery/processed", "celery/control"):
     (VAR_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", True)
@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.saml",
     "axes",
     "django_htmx",
     "django_filters",
@@ -201,6 +203,21 @@ MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", "Integrity Portal")
 # Roles that must have an authenticator before reaching any page but the MFA set-up itself.
 PORTAL_MFA_REQUIRED_ROLES = env_list("PORTAL_MFA_REQUIRED_ROLES", ["office_staff", "admin"])
 
+# Single sign-on with GakuNin (SAML 2.0), off unless PORTAL_SSO_IDP_ENTITY_ID is set: see
+# portal/sso/ and README "Single sign-on (GakuNin)". Local password login stays available.
+from portal.sso import conf as _sso_conf  # noqa: E402
+
+SOCIALACCOUNT_PROVIDERS = _sso_conf.saml_providers(env)
+SOCIALACCOUNT_ADAPTER = "portal.sso.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # the adapter matches the roster (ePPN, then mail)
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+PORTAL_SSO_ENABLED = bool(SOCIALACCOUNT_PROVIDERS["saml"]["APPS"])
+PORTAL_SSO_ALLOW_SIGNUP = env_bool("PORTAL_SSO_ALLOW_SIGNUP", False)
+PORTAL_SSO_TRUST_IDP_MFA = env_bool("PORTAL_SSO_TRUST_IDP_MFA", False)
+PORTAL_SSO_MFA_CONTEXTS = _sso_conf.mfa_contexts(env)
+PORTAL_SSO_PASSWORD_LOGIN_EMAILS = [e.lower() for e in env_list("PORTAL_SSO_PASSWORD_LOGIN_EMAILS", [])]
+
 # django-axes: lock an e-mail/IP pair out after repeated failures.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -224,7 +241,9 @@ LANGUAGE_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# Deployment (bin/portal, Dockerfile): static files are collected at build time, in production
+# mode, outside the data volume, so a rebuilt image never serves old ones.
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "static-collected")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -308,14 +327,19 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a TLS reverse proxy that sets X-Forwarded-Proto itself (Caddy, nginx). Set the
+    # variable empty when no proxy overwrites that header.
+    _proxy_header = env("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto")
+    if _proxy_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container healthchecks speak plain HTTP
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", *_sso_conf.form_action_origins(SOCIALACCOUNT_PROVIDERS)],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
     }
@@ -333,9 +357,10 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Real public data samples (ROR, MEXT lists, METI End User List ...) used by demo loaders and
-# tests: ../shared/data beside the checkout unless PORTAL_SHARED_DATA says otherwise.
-PORTAL_SHARED_DATA = Path(env("PORTAL_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
+# Real public data samples (ROR, researchmap, ORCID, METI End User List ...) used by the demo
+# loaders and the tests: the copies in fixtures/data (sources and licences in its README),
+# unless PORTAL_SHARED_DATA names another folder with the same layout.
+PORTAL_SHARED_DATA = Path(env("PORTAL_SHARED_DATA", str(BASE_DIR / "fixtures" / "data")))
 
 # The home institution's code (also settable in the admin: Institution.is_home).
 PORTAL_NAME = env("PORTAL_NAME", "")

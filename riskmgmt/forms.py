@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import User
 from riskmgmt.models import (
     Case,
+    Concern,
+    Flag,
     FundingAgencyInquiry,
     ListFormat,
     MeasureKind,
@@ -101,6 +103,32 @@ class AskForm(forms.Form):
 
 class CloseForm(forms.Form):
     reason = forms.CharField(label=_("Reason for closing"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MergeForm(forms.Form):
+    into = forms.ModelChoiceField(label=_("Merge into the case"), queryset=Case.objects.none())
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["into"]
+        field.queryset = (Case.objects.filter(researcher_id=case.researcher_id)
+                          .exclude(status=Case.Status.CLOSED).exclude(pk=case.pk)
+                          .order_by("opened_at"))
+        field.label_from_instance = lambda c: f"{c.reference} — {c.get_concern_display()}"
+        # The choices once (the page tests for them and renders them).
+        field.choices = list(field.choices)
+
+
+class SplitForm(forms.Form):
+    flags = forms.ModelMultipleChoiceField(label=_("Flags to move"), queryset=Flag.objects.none(),
+                                           widget=forms.CheckboxSelectMultiple)
+    concern = forms.ChoiceField(label=_("To the case of the concern"), choices=())
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["flags"].queryset = Flag.objects.filter(case=case)
+        self.fields["flags"].label_from_instance = lambda f: f.reason[:120]
+        self.fields["concern"].choices = [c for c in Concern.choices if c[0] != case.concern]
 
 
 class AnswerForm(forms.Form):

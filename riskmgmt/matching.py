@@ -29,7 +29,6 @@ import copy
 import hashlib
 import re
 import threading
-import unicodedata
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -38,7 +37,8 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 from rapidfuzz import fuzz, process
 
-from portal.names import has_kana, name_keys, nfkc_casefold
+from portal import names as _names
+from portal.names import has_kana, name_keys
 
 DEFAULT_THRESHOLD = 88.0
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
@@ -82,13 +82,24 @@ class Match:
     query_name: str
     score: float
     explanation: str
+    query_key: str = ""
+    matched_key: str = ""
 
     def as_dict(self) -> dict:
         return {
             "list": self.list_name, "entry": self.entry_name, "matched_name": self.matched_name,
             "query": self.query_name, "score": round(self.score, 1),
             "explanation": self.explanation, "entry_key": self.entry_key,
+            "query_key": self.query_key, "matched_key": self.matched_key,
         }
+
+    def key_details(self) -> dict:
+        """Stored on ScreeningHit.match_keys: which key matched which, and the normalisation
+        steps each side went through (codes of portal.names.STEP_*)."""
+        return {"query": self.query_name, "query_key": self.query_key,
+                "query_steps": _names.key_steps(self.query_name),
+                "matched": self.matched_name, "matched_key": self.matched_key,
+                "matched_steps": _names.key_steps(self.matched_name), "score": self.score}
 
 
 class Index:
@@ -183,12 +194,12 @@ class Index:
         registry re-screening must not let an entry's hit depend on how many others match).
         ``keys``: ``name_keys(name)`` when the caller has them already."""
         keys = name_keys(name) if keys is None else keys
-        best: dict[int, tuple[float, int, str]] = {}
+        best: dict[int, tuple[float, int, str, str]] = {}
         for ki, key in enumerate(keys):
             how = "roman" if ki > 0 else "norm"
             compact_key = key.replace(" ", "")
             for vid in self.exact.get(compact_key, ()):
-                self._keep(best, vid, 100.0, how + "-exact")
+                self._keep(best, vid, 100.0, how + "-exact", key)
             cand = self._candidates(key)
             if not cand:
                 continue
@@ -196,52 +207,66 @@ class Index:
             spaced = {vid: self.var_key[vid] for vid in cand_list}
             for _choice, score, vid in process.extract(
                     key, spaced, scorer=fuzz.token_sort_ratio, score_cutoff=threshold, limit=None):
-                self._keep(best, vid, score, how)
+                self._keep(best, vid, score, how, key)
             packed = {vid: self.var_compact[vid] for vid in cand_list}
             for _choice, score, vid in process.extract(
                     compact_key, packed, scorer=fuzz.ratio, score_cutoff=threshold, limit=None):
-                self._keep(best, vid, score, how)
+                self._keep(best, vid, score, how, key)
         matches = []
-        for entry_idx, (score, vid, how) in best.items():
+        for entry_idx, (score, vid, how, qkey) in best.items():
             entry_id, entry_key, fp, release_id, list_name, entry_name = self.entries[entry_idx]
             matches.append(Match(
                 entry_id=entry_id, entry_key=entry_key, fingerprint=fp, release_id=release_id,
                 list_name=list_name, entry_name=entry_name, matched_name=self.var_original[vid],
                 query_name=name, score=round(float(score), 1),
-                explanation=explain(name, self.var_original[vid], entry_name, score, how),
+                explanation=explain(name, self.var_original[vid], entry_name, score, how,
+                                    qkey, self.var_key[vid]),
+                query_key=qkey, matched_key=self.var_key[vid],
             ))
         matches.sort(key=lambda m: (-m.score, m.entry_name))
         return matches if limit is None else matches[:limit]
 
-    def _keep(self, best, vid, score, how):
+    def _keep(self, best, vid, score, how, key):
         entry_idx = self.var_entry[vid]
         current = best.get(entry_idx)
         if current is None or score > current[0]:
-            best[entry_idx] = (score, vid, how)
+            best[entry_idx] = (score, vid, how, key)
 
 
-def explain(query: str, matched: str, entry_name: str, score: float, how: str) -> str:
-    """Why ``query`` matched: which name of the entry, and what normalisation made them meet."""
+def step_labels() -> dict[str, str]:
+    """Translated names of the normalisation steps (portal.names.STEP_*)."""
+    return {
+        _names.STEP_WIDTH: _("full-/half-width"), _names.STEP_CASE: _("case"),
+        _names.STEP_HAN: _("Japanese, traditional and simplified Chinese character forms"),
+        _names.STEP_KANA: _("kana romanised"), _names.STEP_LEGAL: _("legal-form words"),
+        _names.STEP_PUNCT: _("punctuation and spacing"),
+        _names.STEP_ABBREV: _("abbreviations"), _names.STEP_INITIALS: _("initials"),
+    }
+
+
+def explain(query: str, matched: str, entry_name: str, score: float, how: str,
+            query_key: str = "", matched_key: str = "") -> str:
+    """Why ``query`` matched: which name of the entry, which key met which (original →
+    normalised forms), what normalisation made them meet, and the score."""
     which = (_("the listed name") if matched == entry_name
              else _("the alias “%(alias)s”") % {"alias": matched})
-    if how.startswith("roman"):
-        return _("Romanised kana of the name matches %(which)s (score %(score).0f).") % {
-            "which": which, "score": score}
     if query.strip() == matched.strip():
         return _("Identical to %(which)s.") % {"which": which}
-    if how.endswith("exact"):
-        steps = []
-        if unicodedata.normalize("NFKC", query) != query or unicodedata.normalize(
-                "NFKC", matched) != matched:
-            steps.append(_("full-/half-width"))
-        if nfkc_casefold(query) != unicodedata.normalize("NFKC", query) or \
-                nfkc_casefold(matched) != unicodedata.normalize("NFKC", matched):
-            steps.append(_("case"))
-        steps.append(_("punctuation, spacing and legal-form words"))
-        return _("Same as %(which)s once %(steps)s are set aside.") % {
-            "which": which, "steps": ", ".join(str(s) for s in steps)}
-    return _("Similar to %(which)s (score %(score).0f: spelling or word order differ).") % {
-        "which": which, "score": score}
+    labels = step_labels()
+    steps = _names.key_steps(query) + _names.key_steps(matched)
+    steps = [labels[s] for s in dict.fromkeys(steps)]
+    keys = _("“%(query)s” → “%(qkey)s” met “%(matched)s” → “%(mkey)s”") % {
+        "query": query, "qkey": query_key, "matched": matched, "mkey": matched_key}
+    if how.startswith("roman"):
+        lead = _("Romanised kana of the name matches %(which)s (score %(score).0f).") % {
+            "which": which, "score": score}
+    elif how.endswith("exact"):
+        lead = _("Same as %(which)s once %(steps)s are set aside.") % {
+            "which": which, "steps": ", ".join(str(s) for s in steps) or _("spacing")}
+    else:
+        lead = _("Similar to %(which)s (score %(score).0f: spelling or word order differ).") % {
+            "which": which, "score": score}
+    return f"{lead} {keys}."[:500]
 
 
 # --- The cached index of the current releases ------------------------------------------------
@@ -284,6 +309,24 @@ def check_names(names: list[str], *, threshold: float = DEFAULT_THRESHOLD,
                 index: Index | None = None) -> dict[str, list[Match]]:
     index = index or current_index()
     return {name: index.search(name, threshold=threshold) for name in names}
+
+
+def screen_names(names: list[str], *, threshold: float = DEFAULT_THRESHOLD,
+                 index: Index | None = None) -> list[dict]:
+    """Public entry point for other apps (research-security due diligence, co-authors): screen
+    free names against the current release of every active list.
+
+    Returns one dict per hit, best first within each name, in the order of ``names``:
+    ``query`` (the name given), ``list``, ``entry`` (the listed name), ``matched_name`` (which
+    of the entry's names matched), ``score`` (0–100), ``explanation`` (a translated sentence
+    saying which key matched which and how) and ``entry_key`` (stable across releases). Names
+    without a hit give nothing. Read-only: records no hit and opens no case.
+    """
+    index = index or current_index()
+    hits = []
+    for name in names:
+        hits.extend(m.as_dict() for m in index.search(name, threshold=threshold))
+    return hits
 
 
 def match_organisations(names_by_org: dict[int, list[str]], *, threshold: float = DEFAULT_THRESHOLD,
@@ -361,5 +404,5 @@ def matcher_version() -> str:
     return _version
 
 
-__all__ = ["Index", "Match", "check_names", "current_index", "entry_keys", "has_kana",
+__all__ = ["Index", "Match", "check_names", "screen_names", "current_index", "entry_keys", "has_kana",
            "match_changes", "match_organisations", "matcher_version"]

@@ -275,6 +275,9 @@ class ScreeningHit(PublicModel):
     matched_name = models.CharField(_("matched name"), max_length=500)
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
     explanation = models.CharField(_("why it matched"), max_length=500)
+    # Which key matched which: {"query", "query_key", "query_steps", "matched", "matched_key",
+    # "matched_steps", "score"} (riskmgmt.matching.Match.key_details).
+    match_keys = models.JSONField(_("compared keys"), default=dict, blank=True, editable=False)
     run = models.ForeignKey(ScreeningRun, null=True, blank=True, on_delete=models.SET_NULL,
                             related_name="hits")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
@@ -292,6 +295,14 @@ class ScreeningHit(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.query_name} ≈ {self.matched_name} ({self.score})"
+
+    def step_labels(self) -> dict:
+        """The normalisation steps of each side, translated (for the hit page)."""
+        from riskmgmt.matching import step_labels
+
+        labels = step_labels()
+        return {side: [labels.get(s, s) for s in self.match_keys.get(f"{side}_steps", [])]
+                for side in ("query", "matched")}
 
 
 class FalsePositiveClearance(models.Model):
@@ -430,6 +441,15 @@ class Case(PublicModel):
         return (timezone.now() - self.opened_at).days
 
 
+class FlagState(models.TextChoices):
+    """What a carried-forward flag was in one disclosure version."""
+
+    NEW = "new", _("New")
+    UNCHANGED = "unchanged", _("Unchanged")
+    CHANGED = "changed", _("Changed")
+    RESOLVED = "resolved", _("Resolved")
+
+
 class Flag(TimeStampedModel):
     """One rule firing (or one screening hit, or one checklist answer) that joined a case."""
 
@@ -448,6 +468,24 @@ class Flag(TimeStampedModel):
     item_labels = models.JSONField(_("items"), default=list, blank=True)
     hit = models.ForeignKey(ScreeningHit, null=True, blank=True, on_delete=models.SET_NULL,
                             related_name="flags")
+    # A concern raised by a rule on a disclosure is one flag for as long as it persists:
+    # ``concern_key`` names it ("disclosure:<id>:rule:<id>", plus ":org:<id>" for a screening
+    # match), ``fingerprint`` is a digest of its reason and items (to tell "unchanged" from
+    # "changed"), ``resolved_version`` the version in which it no longer fired. ``version`` is
+    # the version that first raised it; :class:`FlagVersion` says what it was in each one.
+    concern_key = models.CharField(max_length=120, blank=True, db_index=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    resolved_version = models.ForeignKey("disclosures.DisclosureVersion", null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="+",
+                                         verbose_name=_("resolved in version"))
+    # The latest :class:`FlagVersion` and the items' keys beside ``item_labels``, kept on the
+    # flag so that the case page lists flags, states and item links in one query.
+    last_version = models.ForeignKey("disclosures.DisclosureVersion", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("last evaluated version"))
+    last_state = models.CharField(_("state"), max_length=10, choices=FlagState.choices,
+                                  blank=True)
+    item_keys = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -457,6 +495,35 @@ class Flag(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.reason[:80]
+
+    @property
+    def item_links(self) -> list[tuple[str, str]]:
+        """(label, item key or "") of each item that raised the flag."""
+        keys = list(self.item_keys or [])
+        return [(label, keys[i] if i < len(keys) else "") for i, label in
+                enumerate(self.item_labels or [])]
+
+
+class FlagVersion(models.Model):
+    """What a carried-forward flag was in one disclosure version: new, unchanged, changed or
+    resolved (the concern no longer fired)."""
+
+    State = FlagState
+
+    flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="versions")
+    version = models.ForeignKey("disclosures.DisclosureVersion", on_delete=models.CASCADE,
+                                related_name="flag_states", verbose_name=_("disclosure version"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+
+    class Meta:
+        ordering = ["version_id"]
+        verbose_name = _("flag in a version")
+        verbose_name_plural = _("flags in versions")
+        constraints = [models.UniqueConstraint(fields=["flag", "version"],
+                                               name="one_flag_state_per_version")]
+
+    def __str__(self) -> str:
+        return f"{self.flag_id}@{self.version_id}: {self.state}"
 
 
 class FlagItem(models.Model):

@@ -1,6 +1,7 @@
 """Permission codes of risk management (roles in portal.permissions)."""
 from django.utils.translation import gettext_lazy as _
 
+from portal.models import Role
 from portal.permissions import ADMIN, ALL_STAFF, OFFICE, RESEARCHER, declare
 
 declare("riskmgmt.section.view", _("Open the risk-management section"), ALL_STAFF)
@@ -21,3 +22,6 @@ declare("riskmgmt.inquiry.manage", _("Record and answer funding-agency inquiries
 # Researchers: their own requests for information.
 declare("riskmgmt.request.answer_own", _("Answer the research office's questions"), RESEARCHER,
         own=True)
+# Who is told of a decision recorded on a case of their departments (besides its assignee).
+declare("riskmgmt.case.notify_decision", _("Be told of decisions on risk cases"),
+        frozenset({Role.DEPT_REVIEWER}))

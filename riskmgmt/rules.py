@@ -19,25 +19,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disclosures import sections as disclosure_sections
 from portal.names import compact
 
 HOME_COUNTRY = "JP"
 
-SECTIONS = {
-    "career": gettext_lazy("Career and research history"),
-    "position": gettext_lazy("Positions and side jobs"),
-    "funding": gettext_lazy("Research funding"),
-    "support": gettext_lazy("Non-monetary support"),
-    "programme": gettext_lazy("Talent and host programmes"),
-    "contract": gettext_lazy("Contracts and agreements"),
-    "donation": gettext_lazy("Donations"),
-    "specified": gettext_lazy("Specified-category relationships"),
-}
-SECTION_RELATED = {
-    "career": "career_items", "position": "position_items", "funding": "funding_items",
-    "support": "support_items", "programme": "programme_items", "contract": "contract_items",
-    "donation": "donation_items", "specified": "specified_items",
-}
+# What a disclosure section is (its code, title and item relation) is declared once, in
+# ``disclosures.sections``; the rules read it from there.
+SECTIONS = {section.code: section.title for section in disclosure_sections.SECTIONS}
 CLAUSES = {
     "assigns_results_or_ip": gettext_lazy("Assignment of results or IP"),
     "restricts_publication": gettext_lazy("Publication restrictions"),
@@ -169,8 +158,8 @@ class DisclosureFacts:
 
         def load(v):
             return {
-                section: list(getattr(v, related).select_related("organisation"))
-                for section, related in SECTION_RELATED.items()
+                section.code: list(getattr(v, section.related_name).select_related("organisation"))
+                for section in disclosure_sections.SECTIONS
             }
 
         disclosure = version.disclosure
@@ -273,18 +262,12 @@ def eval_undeclared_funding(facts, p):
     return findings
 
 
-def _is_current(item, today) -> bool:
-    """Running today: started (or no start date) and not ended (or no end date)."""
-    return (item.start_date is None or item.start_date <= today) and (
-        item.end_date is None or item.end_date >= today)
-
-
 def eval_effort(facts, p):
     from django.utils import timezone
 
     today = timezone.localdate()
     items = [i for i in facts.items(*p["sections"])
-             if getattr(i, "effort_percent", None) and _is_current(i, today)]
+             if getattr(i, "effort_percent", None) and disclosure_sections.is_current(i, today)]
     total = sum((_money(i.effort_percent) for i in items), Decimal(0))
     if total > _money(p["threshold"]):
         return [Finding(_("Total effort is %(total)s%% (threshold %(threshold)s%%)")

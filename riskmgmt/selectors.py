@@ -103,7 +103,8 @@ def case_detail_for(*, user: User, public_id) -> Case:
         "researcher__department", "department", "assignee", "contingency_plan__responsible"
     ).prefetch_related(
         Prefetch("flags", queryset=Flag.objects.select_related(
-            "rule", "hit__entry__release__screening_list", "version")),
+            "rule", "hit__entry__release__screening_list", "version__disclosure",
+            "resolved_version", "last_version")),
         Prefetch("measures", queryset=MitigationMeasure.objects.select_related("owner")),
         Prefetch("reviews"),
         Prefetch("information_requests",

@@ -36,7 +36,7 @@ from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, NotAllowed
 from portal.models import Organisation, OrganisationAlias, User
 from portal.permissions import has_perm
-from riskmgmt import importers, matching
+from riskmgmt import importers, matching, notices
 from riskmgmt.models import (
     Case,
     Concern,
@@ -44,6 +44,7 @@ from riskmgmt.models import (
     FalsePositiveClearance,
     Flag,
     FlagItem,
+    FlagVersion,
     FundingAgencyInquiry,
     InformationRequest,
     MitigationMeasure,
@@ -135,11 +136,13 @@ def _new_reference(prefix: str) -> str:
 def case_open_or_join(*, researcher: User, concern: str, reason: str, source_obj=None,
                       actor: User | None = None, rule: Rule | None = None,
                       items: Iterable = (), version=None, hit: ScreeningHit | None = None,
-                      title: str = "") -> tuple[Case, Flag]:
+                      title: str = "", concern_key: str = "",
+                      fingerprint: str = "") -> tuple[Case, Flag]:
     """Open a case for (researcher, concern) or join the open one; add a flag. See module doc."""
     flag = cases_open_or_join(concern=concern, flags=[FlagSpec(
         researcher=researcher, reason=reason, source_obj=source_obj, items=list(items),
-        version=version, hit=hit, title=title)], rule=rule, actor=actor)[0]
+        version=version, hit=hit, title=title, concern_key=concern_key,
+        fingerprint=fingerprint)], rule=rule, actor=actor)[0]
     return flag.case, flag
 
 
@@ -154,6 +157,8 @@ class FlagSpec:
     version: object = None
     hit: ScreeningHit | None = None
     title: str = ""
+    concern_key: str = ""
+    fingerprint: str = ""
 
 
 def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None = None,
@@ -221,7 +226,12 @@ def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None
         created: list[Flag] = []
         for spec in flags:
             flag = Flag(case=cases[spec.researcher.pk], rule=rule, reason=spec.reason[:4000],
-                        version=spec.version, hit=spec.hit,
+                        version=spec.version, hit=spec.hit, concern_key=spec.concern_key,
+                        fingerprint=spec.fingerprint,
+                        last_version=spec.version if spec.concern_key else None,
+                        last_state=FlagVersion.State.NEW if spec.concern_key else "",
+                        item_keys=[str(getattr(item, "item_key", None) or "")
+                                   for item in spec.items],
                         item_labels=[item_label(item)[:300] for item in spec.items])
             if spec.source_obj is not None:
                 flag.source_type = ContentType.objects.get_for_model(spec.source_obj,
@@ -268,6 +278,7 @@ def case_assign(*, cases: Iterable[Case], assignee: User | None, actor: User) ->
         case.save(update_fields=["assignee", "updated_at"])
         audit_log(action="riskmgmt.case.assigned", target=case, actor=actor, before=before,
                   after={"assignee": str(assignee) if assignee else ""})
+        notices.case_assigned(case, actor=actor)
         count += 1
     return count
 
@@ -314,6 +325,7 @@ def case_decide(*, case: Case, decision: str, note: str, actor: User) -> Case:
     case.save()
     audit_log(action="riskmgmt.case.decided", target=case, actor=actor, before=before,
               after=snapshot(case, ["decision", "decision_note", "status"]))
+    notices.case_decided(case, actor=actor)
     return case
 
 
@@ -379,6 +391,68 @@ def monitoring_review_add(*, case: Case, note: str, next_review_date: dt.date | 
     return review
 
 
+def _recount_flags(*cases: Case) -> None:
+    for case in cases:
+        case.flag_count = case.flags.count()
+        Case.objects.filter(pk=case.pk).update(flag_count=case.flag_count)
+
+
+@transaction.atomic
+def case_merge(*, case: Case, into: Case, actor: User) -> Case:
+    """Move every flag of ``case`` to ``into`` (same researcher, both open) and close ``case``
+    as merged. Measures, reviews and questions stay with ``case`` in its history."""
+    case, into = (Case.objects.select_for_update().get(pk=c.pk) for c in (case, into))
+    _require_open(case)
+    _require_open(into)
+    if case.pk == into.pk or case.researcher_id != into.researcher_id:
+        raise ApplicationError(_("A case can only be merged into another case of the same "
+                                 "researcher."), field="into")
+    moved = Flag.objects.filter(case=case).update(case=into)
+    _recount_flags(case, into)
+    case.status, case.closed_at = Case.Status.CLOSED, timezone.now()
+    case.closure_reason = _("Merged into %(reference)s") % {"reference": into.reference}
+    case.save(update_fields=["status", "closed_at", "closure_reason", "updated_at"])
+    audit_log(action="riskmgmt.case.merged", target=case, actor=actor,
+              data={"into": into.reference, "flags": moved})
+    audit_log(action="riskmgmt.case.merged_in", target=into, actor=actor,
+              data={"from": case.reference, "flags": moved})
+    return into
+
+
+@transaction.atomic
+def case_split(*, case: Case, flags: Iterable[Flag], concern: str, actor: User) -> Case:
+    """Move ``flags`` out of ``case`` to the researcher's open case of another ``concern``
+    (opened if there is none: one open case per researcher and concern still holds)."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _require_open(case)
+    if concern not in Concern.values or concern == case.concern:
+        raise ApplicationError(_("Choose a concern other than this case's."), field="concern")
+    ids = {f.pk for f in flags}
+    own = set(case.flags.values_list("pk", flat=True))
+    if not ids or not ids <= own:
+        raise ApplicationError(_("Choose flags of this case."), field="flags")
+    if ids == own:
+        raise ApplicationError(_("Leave at least one flag on this case (or merge it instead)."),
+                               field="flags")
+    target = (Case.objects.select_for_update()
+              .filter(researcher_id=case.researcher_id, concern=concern)
+              .exclude(status=Case.Status.CLOSED).first())
+    opened = target is None
+    if opened:
+        target = Case.objects.create(
+            reference=_new_reference("RC"), researcher_id=case.researcher_id,
+            department_id=case.department_id, concern=concern,
+            title=f"{Concern(concern).label} — {case.researcher.display_name}"[:300])
+    Flag.objects.filter(pk__in=ids).update(case=target)
+    _recount_flags(case, target)
+    audit_log(action="riskmgmt.case.split", target=case, actor=actor,
+              data={"into": target.reference, "flags": len(ids)})
+    audit_log(action="riskmgmt.case.opened" if opened else "riskmgmt.case.flag_joined",
+              target=target, actor=actor,
+              data={"concern": concern, "from": case.reference, "flags": len(ids)})
+    return target
+
+
 @transaction.atomic
 def case_close(*, case: Case, reason: str, actor: User) -> Case:
     _require_open(case)
@@ -402,22 +476,8 @@ def information_request_ask(*, case: Case, question: str, actor: User,
     req.save()
     audit_log(action="riskmgmt.request.asked", target=case, actor=actor,
               data={"question": req.question})
-    transaction.on_commit(lambda: _notify_researcher_of_question(req))
+    notices.request_asked(req)  # the researcher is told in this transaction
     return req
-
-
-def _notify_researcher_of_question(req: InformationRequest) -> None:
-    """Tell the researcher at once (the notifications app also reminds them later)."""
-    try:
-        from portal.notifications.services import notification_create
-
-        notification_create(
-            recipient=req.researcher, kind="information_request",
-            params={"request": " ".join(req.question.split())[:80],
-                    "asked": timezone.localdate(req.asked_at).isoformat()},
-            url=req.get_absolute_url(), target=req, period="asked")
-    except Exception:  # a notice must never undo or break the question
-        logger.warning("Could not notify the researcher of request %s", req.pk, exc_info=True)
 
 
 @transaction.atomic
@@ -434,16 +494,38 @@ def information_request_answer(*, request: InformationRequest, answer: str,
     req.save()
     audit_log(action="riskmgmt.request.answered", target=req.case, actor=actor,
               data={"question": req.question, "answer": req.answer})
+    notices.request_answered(req, actor=actor)
     return req
 
 
 # --- Evaluation of a submitted disclosure version --------------------------------------------
 
 
-def version_evaluate(*, version_id: int) -> list[Flag]:
-    """Run every enabled rule over a submitted version; flags join or open cases.
+def flag_fingerprint(reason: str, items) -> str:
+    """A digest of what a flag says and which items (by stable key) raised it."""
+    keys = sorted(str(getattr(i, "item_key", "") or "") for i in items)
+    return hashlib.sha256("\n".join([reason, *keys]).encode()).hexdigest()
 
-    Idempotent: a rule that already flagged this version is not run again.
+
+def _concern_key(version, rule: Rule, finding: Finding) -> str:
+    key = f"disclosure:{version.disclosure_id}:rule:{rule.pk}"
+    if finding.hits:
+        key += f":org:{finding.hits[0][0]}"
+    return key
+
+
+def version_evaluate(*, version_id: int) -> list[Flag]:
+    """Run every enabled rule over a submitted version; a concern is one flag carried forward.
+
+    A finding whose concern (disclosure, rule and, for a screening match, organisation) already
+    has an unresolved flag is recorded on that flag as *unchanged* (or *changed*, its reason and
+    items brought up to this version); a new concern opens or joins the researcher's open case
+    as a *new* flag; an unresolved flag of a rule that ran and no longer fires is *resolved*.
+    So resubmitting the same disclosure adds no flags and no cases. A carried-forward flag
+    stays on its case even when that case was closed (the office closed it knowing the concern).
+
+    Idempotent: a rule that already recorded a state for this version is not run again.
+    Returns the flags new in this version.
     """
     from disclosures.models import DisclosureVersion
     from riskmgmt.rules import DisclosureFacts
@@ -453,9 +535,14 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
     researcher = version.disclosure.owner
     rules_ensure_builtin()
     rules = list(Rule.objects.filter(is_enabled=True))
-    done = set(Flag.objects.filter(version=version).values_list("rule_id", flat=True))
+    done = set(FlagVersion.objects.filter(version=version)
+               .values_list("flag__rule_id", flat=True))
+    done |= set(Flag.objects.filter(version=version).values_list("rule_id", flat=True))
+    carried = {f.concern_key: f for f in Flag.objects.filter(
+        concern_key__startswith=f"disclosure:{version.disclosure_id}:rule:",
+        resolved_version__isnull=True)}
     facts = DisclosureFacts.for_version(version)
-    flags = []
+    flags, states, ran, seen = [], [], set(), set()
     for rule in rules:
         if rule.pk in done:
             continue
@@ -464,14 +551,25 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
             continue
         try:
             findings = rt.evaluate(facts, rule.params)
-        except Exception:  # a broken rule must not stop the others
+        except Exception:  # a broken rule must not stop the others (nor resolve its flags)
             logger.exception("Rule %s failed on version %s", rule.code, version_id)
             continue
+        ran.add(rule.pk)
         if findings and rt.code != "screening_match":
             # One flag per rule and version, linked to every item that made it fire.
             findings = [Finding(reason="\n".join(f.reason for f in findings),
                                 items=[i for f in findings for i in f.items])]
         for finding in findings:
+            key = _concern_key(version, rule, finding)
+            fingerprint = flag_fingerprint(finding.reason, finding.items)
+            seen.add(key)
+            existing = carried.get(key)
+            if existing is not None:
+                state = (FlagVersion.State.UNCHANGED if existing.fingerprint == fingerprint
+                         else FlagVersion.State.CHANGED)
+                _flag_carry_forward(existing, finding, fingerprint, version, state)
+                states.append(FlagVersion(flag=existing, version=version, state=state))
+                continue
             hit = None
             if finding.hits:
                 hit = _record_disclosure_hits(finding.hits)
@@ -479,9 +577,19 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
                     continue  # every hit of this organisation was cleared as a false positive
             _case, flag = case_open_or_join(
                 researcher=researcher, concern=rule.concern, reason=finding.reason,
-                source_obj=version, rule=rule, items=finding.items, version=version, hit=hit)
+                source_obj=version, rule=rule, items=finding.items, version=version, hit=hit,
+                concern_key=key, fingerprint=fingerprint)
+            states.append(FlagVersion(flag=flag, version=version, state=FlagVersion.State.NEW))
             flags.append(flag)
+    resolved = [f for key, f in carried.items() if key not in seen and f.rule_id in ran]
     with transaction.atomic():
+        if resolved:
+            Flag.objects.filter(pk__in=[f.pk for f in resolved]).update(
+                resolved_version=version, last_version=version,
+                last_state=FlagVersion.State.RESOLVED)
+            states += [FlagVersion(flag=f, version=version, state=FlagVersion.State.RESOLVED)
+                       for f in resolved]
+        FlagVersion.objects.bulk_create(states, ignore_conflicts=True)
         if facts.screened is not None:  # evidence of the screening (follow-up survey Q5)
             now = timezone.now()
             ScreeningRun.objects.create(
@@ -489,8 +597,29 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
                 started_at=now, finished_at=now, names_checked=facts.screened,
                 new_hits=sum(1 for f in flags if f.hit_id))
         audit_log(action="riskmgmt.version.evaluated", target=version,
-                  data={"flags": len(flags), "rules": len(rules)})
+                  data={"flags": len(flags), "rules": len(rules), "resolved": len(resolved),
+                        "carried_forward": len(states) - len(flags) - len(resolved)})
     return flags
+
+
+def _flag_carry_forward(flag: Flag, finding: Finding, fingerprint: str, version,
+                        state: str) -> None:
+    """Point a persisting flag at this version's items (their rows are per version), record
+    its state here, and bring its reason up to date when it changed."""
+    with transaction.atomic():
+        FlagItem.objects.filter(flag=flag).delete()
+        FlagItem.objects.bulk_create([
+            FlagItem(flag=flag, item_type=ContentType.objects.get_for_model(item),
+                     item_id=item.pk, item_key=getattr(item, "item_key", None),
+                     label=item_label(item)[:300]) for item in finding.items])
+        flag.last_version, flag.last_state = version, state
+        flag.item_keys = [str(getattr(item, "item_key", None) or "") for item in finding.items]
+        flag.item_labels = [item_label(item)[:300] for item in finding.items]
+        fields = ["last_version", "last_state", "item_keys", "item_labels", "updated_at"]
+        if flag.fingerprint != fingerprint:
+            flag.reason, flag.fingerprint = finding.reason[:4000], fingerprint
+            fields += ["reason", "fingerprint"]
+        flag.save(update_fields=fields)
 
 
 def _cleared_pairs(org_ids) -> set[tuple[int, str, str]]:
@@ -523,7 +652,7 @@ def _record_disclosure_hits(pairs) -> ScreeningHit | None:
             ScreeningHit(organisation_id=key[0], query_name=m.query_name[:500],
                          entry_id=m.entry_id, entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
                          matched_name=m.matched_name[:500], score=m.score,
-                         explanation=m.explanation[:500])
+                         explanation=m.explanation[:500], match_keys=m.key_details())
             for key in missing for m in [wanted[key]]
         ])
         known.update(zip(missing, created, strict=True))
@@ -767,7 +896,8 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
                 ScreeningHit(organisation_id=oid, query_name=m.query_name[:500], entry_id=m.entry_id,
                              entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
                              matched_name=m.matched_name[:500], score=m.score,
-                             explanation=m.explanation[:500], run=run)
+                             explanation=m.explanation[:500], match_keys=m.key_details(),
+                             run=run)
                 for oid, m in new
             ], batch_size=1000)
             flags = 0

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("cases/assign/", views.bulk_assign, name="bulk_assign"),
     path("cases/<uuid:public_id>/", views.case_detail, name="case_detail"),
+    path("cases/<uuid:public_id>/regroup/", views.case_regroup, name="case_regroup"),
     path("cases/<uuid:public_id>/measures/<int:measure_id>/status/", views.measure_status,
          name="measure_status"),
     path("cases/<uuid:public_id>/<slug:action>/", views.case_action, name="case_action"),

@@ -128,6 +128,8 @@ CASE_FORMS = {
     "assess": forms.AssessmentForm, "decide": forms.DecisionForm, "measure": forms.MeasureForm,
     "contingency": forms.ContingencyForm, "review": forms.ReviewForm, "ask": forms.AskForm,
     "close": forms.CloseForm,
+    "merge": forms.MergeForm,
+    "split": forms.SplitForm,
 }
 
 
@@ -135,6 +137,8 @@ def _case_forms(case, bound=None, name=None):
     out = {}
     users = list(forms.owner_choices(case))  # one query for both pickers
     for key, cls in CASE_FORMS.items():
+        if key in ("merge", "split"):
+            continue  # on their own page (case_regroup)
         kwargs = {"case": case, "users": users} if key in ("measure", "contingency") else {}
         if key == name and bound is not None:
             out[key] = cls(bound, **kwargs)
@@ -170,8 +174,12 @@ def case_action(request, public_id, action):
     require(request.user, "riskmgmt.case.manage", case)
     if action not in CASE_FORMS:
         raise Http404
-    case_forms = _case_forms(case, request.POST, action)
-    form = case_forms[action]
+    if action in ("merge", "split"):
+        form = CASE_FORMS[action](request.POST, case=case)
+        case_forms = {}
+    else:
+        case_forms = _case_forms(case, request.POST, action)
+        form = case_forms[action]
     if form.is_valid():
         d, u = form.cleaned_data, request.user
         try:
@@ -198,14 +206,41 @@ def case_action(request, public_id, action):
                 services.information_request_ask(case=case, question=d["question"],
                                                  due_date=d["due_date"], actor=u)
                 messages.success(request, _("The question was sent to the researcher."))
+            elif action == "merge":
+                into = services.case_merge(case=case, into=d["into"], actor=u)
+                messages.success(request, _("The cases were merged."))
+                return redirect("riskmgmt:case_detail", public_id=into.public_id)
+            elif action == "split":
+                services.case_split(case=case, flags=d["flags"], concern=d["concern"], actor=u)
+                messages.success(request, _("The flags were moved to another case."))
             elif action == "close":
                 services.case_close(case=case, reason=d["reason"], actor=u)
                 messages.success(request, _("Case closed."))
             return redirect("riskmgmt:case_detail", public_id=case.public_id)
         except ApplicationError as exc:
             _error(request, form, exc)
+    if action in ("merge", "split"):
+        return _render_regroup(request, case, {action: form}, status=400)
     case = selectors.case_detail_for(user=request.user, public_id=public_id)
     return _render_case(request, case, case_forms, status=400)
+
+
+def _render_regroup(request, case, bound=None, status=200):
+    bound = bound or {}
+    return render(request, "riskmgmt/case_regroup.html", {
+        "case": case,
+        "merge": bound.get("merge") or forms.MergeForm(case=case),
+        "split": bound.get("split") or forms.SplitForm(case=case),
+    }, status=status)
+
+
+@require_GET
+@permission_required("riskmgmt.case.manage")
+def case_regroup(request, public_id):
+    """Merge this case into another of the researcher's, or move flags out of it."""
+    case = selectors.case_detail_for(user=request.user, public_id=public_id)
+    require(request.user, "riskmgmt.case.manage", case)
+    return _render_regroup(request, case)
 
 
 @require_POST

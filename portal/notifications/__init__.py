@@ -2,12 +2,28 @@
 
 How it works
 ------------
-* Other code stores notifications with ``services.notifications_create(drafts)`` (or
-  ``notification_create``) inside its own transaction: the notification rows and their e-mail
-  ``Delivery`` rows are written with the change they report ("stored first"). After the commit,
-  ``send_due_deliveries`` is queued; if the broker is unreachable nothing fails, the rows stay
-  ``pending`` and the ``send_due`` schedule (every minute) sends them once a worker runs.
-* Every periodic job is declared in ``schedules.py`` (one place, each with its cron line).
+* The engine is here; the content is in the apps. Each app declares its notification kinds
+  (``kinds.register``), its reminder schedules (``schedules.register``), its lines of the
+  staff digest (``sources.waiting_item``) and its event functions in ``<app>/notices.py``,
+  imported by autodiscovery when this app is ready. The core imports no app
+  (tests/notifications/test_core_imports_no_app.py).
+* Who is told comes from the permission declarations: ``portal.permissions.users_with_perm``
+  (one queryset, the mirror of ``has_perm``).
+* An app's service calls its event function (e.g. ``disclosures.notices.version_returned``)
+  inside its own atomic block; that calls ``services.notice_send`` → ``notifications_create``,
+  so the notification rows and their e-mail ``Delivery`` rows are written in the transaction
+  of the change they report: if the change rolls back, so does the notice, and a failing
+  notice fails the change rather than being lost. After the commit, ``send_due_deliveries``
+  is queued; if the broker is unreachable nothing fails, the rows stay ``pending`` and the
+  ``send_due`` schedule (every minute) sends them once a worker runs.
+* A notification stores its kind and parameters; its title and body are rendered in the
+  reader's language when read (the request's language) and when e-mailed (the recipient's
+  ``User.language``). Rows stored before that keep their stored text.
+* A reminder resolves itself when its task is done: the app resolves it in the service that
+  does the task (``notifications_resolve``), and kinds that declare ``resolved`` are also
+  swept every 10 minutes (``resolve_done``); a resolved notice counts as read and its e-mail,
+  if not yet sent, is dropped.
+* Every periodic job is declared with its cron line, by the app that owns it.
   ``manage.py sync_schedules`` copies them into django-celery-beat (``PeriodicTask`` +
   ``CrontabSchedule``; idempotent, keeps times an administrator changed; ``--reset`` restores
   them). ``demo.py`` runs the sync, so ``make run`` has them. Administrators preview and run any

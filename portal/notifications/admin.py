@@ -18,7 +18,7 @@ class DeliveryAdmin(ReadOnlyModelAdmin):
 class NotificationAdmin(ReadOnlyModelAdmin):
     list_display = ["created_at", "recipient", "kind", "title", "email_mode", "read_at"]
     list_filter = ["kind", "email_mode"]
-    search_fields = ["recipient__email", "title"]
+    search_fields = ["recipient__email", "stored_title"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient"]
 

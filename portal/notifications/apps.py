@@ -8,9 +8,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
-        from disclosures.signals import campaign_opened, version_submitted
-        from portal.notifications.receivers import on_campaign_opened, on_version_submitted
+        from django.utils.module_loading import autodiscover_modules
 
-        campaign_opened.connect(on_campaign_opened, dispatch_uid="notifications.campaign_opened")
-        version_submitted.connect(on_version_submitted,
-                                  dispatch_uid="notifications.version_submitted")
+        # Each app declares its notification kinds, event notices and reminder schedules in
+        # ``<app>/notices.py``; importing them registers them with the engine.
+        autodiscover_modules("notices")

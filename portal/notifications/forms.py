@@ -10,7 +10,7 @@ class PreferencesForm(forms.Form):
     def __init__(self, *args, initial_modes: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         initial_modes = initial_modes or {}
-        for kind in kinds.OPTIONAL_KINDS:
+        for kind in kinds.optional_kinds():
             self.fields[kind.code] = forms.ChoiceField(
                 label=kind.label, choices=EmailMode.choices, widget=forms.RadioSelect,
                 initial=initial_modes.get(kind.code, EmailMode.IMMEDIATE),

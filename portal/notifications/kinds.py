@@ -1,17 +1,32 @@
-"""The kinds of notification, declared as data: label, mandatory or not, title and body.
+"""The registry of notification kinds: label, mandatory or not, title and body.
 
-Titles and bodies are translatable strings formatted with the notification's parameters; they
-are rendered once per language when notifications are created, so each recipient reads them in
-their own ``User.language``. Mandatory kinds (the annual update campaign and anything overdue)
-are always e-mailed immediately; users cannot turn them off.
+The engine declares none of the apps' kinds: each app declares its own in ``<app>/notices.py``
+(found by autodiscovery when the notifications app is ready) with :func:`register`::
+
+    RETURNED = register("disclosure_returned", _("Disclosure returned"), mandatory=True,
+                        title=_("Your disclosure was returned: %(number)s"), body=_("..."))
+
+A notification stores its kind and the parameters of its text, never the text itself: the
+title and body are rendered in the *reader's* language each time it is read (the active
+language of the request) or e-mailed (``translation.override(recipient.language)``).
+``prepare`` (optional) turns stored parameters into display values in the active language,
+e.g. a choice code into its translated label or an ISO date into a local one.
+
+``resolved`` (optional) marks a reminder as something the recipient has to do: given a
+queryset of unresolved notifications of the kind, it returns those whose task is done; the
+engine marks them resolved (see ``services.notifications_resolve_done``).
+
+Mandatory kinds are always e-mailed immediately; users cannot turn them off.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.utils import translation
-from django.utils.translation import gettext_lazy as _
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import formats, translation
 
 
 @dataclass(frozen=True)
@@ -21,99 +36,78 @@ class Kind:
     mandatory: bool
     title: object
     body: object
+    prepare: Callable[[dict], dict] | None = None
+    resolved: Callable | None = None  # (QuerySet[Notification]) -> QuerySet[Notification]
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def _kind(code, label, *, mandatory, title, body) -> Kind:
-    kind = Kind(code=code, label=label, mandatory=mandatory, title=title, body=body)
+def register(code: str, label, *, mandatory: bool, title, body, prepare=None,
+             resolved=None) -> Kind:
+    """Declare a kind once (re-importing the declaring module is harmless)."""
+    kind = Kind(code=code, label=label, mandatory=mandatory, title=title, body=body,
+                prepare=prepare, resolved=resolved)
+    existing = KINDS.get(code)
+    if existing is not None and existing.mandatory != mandatory:
+        raise ImproperlyConfigured(f"Notification kind {code} declared twice")
     KINDS[code] = kind
     return kind
 
 
-CAMPAIGN_OPENED = _kind(
-    "campaign_opened", _("Annual update campaign opened"), mandatory=True,
-    title=_("%(campaign)s: please confirm or update your disclosure by %(due_date)s"),
-    body=_("The annual update of your disclosure (%(campaign)s) is open. Confirm that nothing "
-           "has changed, or update your disclosure, by %(due_date)s."),
-)
-CAMPAIGN_REMINDER = _kind(
-    "campaign_reminder", _("Annual update reminder"), mandatory=True,
-    title=_("Reminder: %(days)s days left to update your disclosure (%(campaign)s)"),
-    body=_("You have not yet confirmed or updated your disclosure for %(campaign)s. "
-           "The due date is %(due_date)s."),
-)
-CAMPAIGN_OVERDUE = _kind(
-    "campaign_overdue", _("Annual update overdue"), mandatory=True,
-    title=_("Overdue: your disclosure update for %(campaign)s"),
-    body=_("The due date of %(campaign)s was %(due_date)s and your disclosure has not been "
-           "confirmed or updated. Please do it now."),
-)
-CAMPAIGN_ESCALATION = _kind(
-    "campaign_escalation", _("Overdue researchers (escalation)"), mandatory=True,
-    title=_("%(count)s researchers are overdue for %(campaign)s"),
-    body=_("These researchers have not confirmed or updated their disclosure for %(campaign)s "
-           "(due %(due_date)s):\n%(names)s"),
-)
-DISCLOSURE_STALE = _kind(
-    "disclosure_stale", _("Disclosure not updated for 12 months"), mandatory=False,
-    title=_("Your disclosure has not been updated for 12 months"),
-    body=_("Your disclosure was last submitted on %(last)s. Please check that it is still "
-           "complete and up to date."),
-)
-ITEM_ENDED = _kind(
-    "item_ended", _("Side job or contract ended"), mandatory=False,
-    title=_("Has this ended? %(item)s"),
-    body=_("The end date (%(end_date)s) of \"%(item)s\" in your disclosure has passed. "
-           "Update your disclosure if it has ended or been extended."),
-)
-MITIGATION_DUE = _kind(
-    "mitigation_due", _("Mitigation measure due soon"), mandatory=False,
-    title=_("Mitigation measure due on %(due_date)s: %(measure)s"),
-    body=_("The mitigation measure \"%(measure)s\" that you own is due on %(due_date)s."),
-)
-MITIGATION_OVERDUE = _kind(
-    "mitigation_overdue", _("Mitigation measure overdue"), mandatory=True,
-    title=_("Overdue mitigation measure: %(measure)s"),
-    body=_("The mitigation measure \"%(measure)s\" that you own was due on %(due_date)s and is "
-           "not complete."),
-)
-INQUIRY_DEADLINE = _kind(
-    "inquiry_deadline", _("Funding-agency inquiry deadline"), mandatory=False,
-    title=_("Funding-agency inquiry due on %(due_date)s: %(inquiry)s"),
-    body=_("The reply to the funding-agency inquiry \"%(inquiry)s\" is due on %(due_date)s."),
-)
-INFORMATION_REQUEST = _kind(
-    "information_request", _("Request for information not answered"), mandatory=False,
-    title=_("A request for information is waiting for your answer"),
-    body=_("The research office asked you for information (\"%(request)s\") on %(asked)s. "
-           "Please answer it."),
-)
-REVIEW_WAITING = _kind(
-    "review_waiting", _("Disclosure waiting for review"), mandatory=False,
-    title=_("A disclosure is waiting for your review: %(researcher)s"),
-    body=_("%(researcher)s submitted their disclosure on %(submitted)s. It is in your review "
-           "queue."),
-)
-STAFF_DIGEST = _kind(
-    "staff_digest", _("Weekly digest of what is waiting"), mandatory=False,
-    title=_("What is waiting for you this week"),
-    body=_("%(summary)s"),
-)
+def kind_choices() -> list[tuple[str, object]]:
+    """Choices of ``Notification.kind`` (a callable: the apps register their kinds late)."""
+    return [(k.code, k.label) for k in KINDS.values()]
 
-KIND_CHOICES = [(k.code, k.label) for k in KINDS.values()]
-OPTIONAL_KINDS = [k for k in KINDS.values() if not k.mandatory]
-MANDATORY_CODES = frozenset(k.code for k in KINDS.values() if k.mandatory)
+
+def optional_kinds() -> list[Kind]:
+    return [k for k in KINDS.values() if not k.mandatory]
+
+
+def mandatory_codes() -> frozenset[str]:
+    return frozenset(k.code for k in KINDS.values() if k.mandatory)
 
 
 def get_kind(code: str) -> Kind:
     return KINDS[code]
 
 
+def local_date(value) -> str:
+    """An ISO date (or date) as the active language writes it (2026年6月30日 / June 30, 2026)."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return formats.date_format(value, "DATE_FORMAT")
+    return str(value)
+
+
+def render_active(code: str, params: dict) -> tuple[str, str]:
+    """The title and body of a notification of ``code`` in the active language.
+
+    Raises ``KeyError`` when the kind is unknown or a parameter is missing (the caller then
+    falls back to the text stored when the notification was created).
+    """
+    kind = KINDS[code]
+    values = dict(params or {})
+    if kind.prepare is not None:
+        values = kind.prepare(values)
+    values = {k: str(v) for k, v in values.items()}
+    return (str(kind.title) % values)[:300], str(kind.body) % values
+
+
 def render(code: str, params: dict, language: str) -> tuple[str, str]:
     """The title and body of a notification of ``code`` in ``language``."""
-    kind = KINDS[code]
     with translation.override(language or "ja"):
-        values = {k: str(v) for k, v in params.items()}
-        return (str(kind.title) % values)[:300], str(kind.body) % values
+        return render_active(code, params)
+
+
+def dates(*keys: str) -> Callable[[dict], dict]:
+    """A ``prepare`` that writes the ISO dates among ``keys`` as the reader's language does."""
+
+    def prepare(params: dict) -> dict:
+        return {k: (local_date(v) if k in keys and v else v) for k, v in params.items()}
+
+    return prepare

@@ -1,7 +1,11 @@
 """Notifications, their e-mail deliveries and each user's delivery preferences.
 
-* :class:`Notification` is what a person reads in the portal (title and body rendered in the
-  recipient's language when it is created, a link to the exact page, ``read_at``). Its
+* :class:`Notification` is what a person reads in the portal: its kind and the parameters of
+  its text (``params``), rendered in the reader's language whenever it is read or e-mailed
+  (``title``/``body``); a link to the exact page; ``read_at``; ``resolved_at`` once the task a
+  reminder asked for is done. ``stored_title``/``stored_body`` keep the text as rendered for
+  the recipient when it was created: the fallback for rows stored before ``params`` existed
+  (migration 0003) and for a kind no longer declared. Its
   ``dedupe_key`` is unique: a reminder is stored at most once per recipient, object and period,
   however many times (or on however many workers) a schedule runs.
 * :class:`Delivery` is the outbox and the log of e-mail sends: one row per e-mail (an immediate
@@ -23,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import PublicModel, TimeStampedModel
-from portal.notifications.kinds import KIND_CHOICES
+from portal.notifications.kinds import kind_choices
 
 
 class EmailMode(models.TextChoices):
@@ -39,7 +43,7 @@ class Notification(PublicModel):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
         verbose_name=_("recipient"),
     )
-    kind = models.CharField(_("kind"), max_length=40, choices=KIND_CHOICES)
+    kind = models.CharField(_("kind"), max_length=40, choices=kind_choices)
     content_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -47,8 +51,9 @@ class Notification(PublicModel):
     target = GenericForeignKey("content_type", "object_id")
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
-    title = models.CharField(_("title"), max_length=300)
-    body = models.TextField(_("text"), blank=True)
+    params = models.JSONField(_("parameters"), null=True, blank=True, default=None)
+    stored_title = models.CharField(_("title as stored"), max_length=300)
+    stored_body = models.TextField(_("text as stored"), blank=True)
     dedupe_key = models.CharField(max_length=200, unique=True, editable=False)
     email_mode = models.CharField(
         _("e-mail"), max_length=10, choices=EmailMode.choices, default=EmailMode.IMMEDIATE
@@ -58,6 +63,7 @@ class Notification(PublicModel):
         related_name="digested_notifications", verbose_name=_("digest e-mail"),
     )
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("done at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -70,10 +76,48 @@ class Notification(PublicModel):
                 fields=["email_mode", "created_at"], condition=Q(email_mode="digest", digest__isnull=True),
                 name="notif_digest_waiting",
             ),
+            models.Index(fields=["kind", "object_id"], condition=Q(resolved_at__isnull=True),
+                         name="notif_unresolved"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def rendered(self) -> tuple[str, str]:
+        """Title and body in the active language (cached per language on the instance)."""
+        from django.utils.translation import get_language
+
+        from portal.notifications.kinds import render_active
+
+        language = get_language() or "ja"
+        cache = self.__dict__.setdefault("_rendered", {})
+        if language not in cache:
+            try:
+                if self.params is None:
+                    raise KeyError(self.kind)
+                cache[language] = render_active(self.kind, self.params)
+            except (KeyError, ValueError, TypeError):
+                cache[language] = (self.stored_title, self.stored_body)
+        return cache[language]
+
+    @property
+    def title(self) -> str:
+        return self.rendered()[0]
+
+    @property
+    def body(self) -> str:
+        return self.rendered()[1]
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None
+
+    @property
+    def kind_label(self) -> str:
+        from portal.notifications.kinds import KINDS
+
+        kind = KINDS.get(self.kind)
+        return str(kind.label) if kind else self.kind
 
     @property
     def scope_owner_id(self):
@@ -161,7 +205,7 @@ class NotificationPreference(TimeStampedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(_("kind"), max_length=40, choices=KIND_CHOICES)
+    kind = models.CharField(_("kind"), max_length=40, choices=kind_choices)
     mode = models.CharField(_("delivery"), max_length=10, choices=EmailMode.choices)
 
     class Meta:

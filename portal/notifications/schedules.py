@@ -1,4 +1,9 @@
-"""Every periodic job of the portal, declared here and only here.
+"""The registry of periodic jobs: reminders declared by the apps, and the engine's own.
+
+Each app declares its reminders in ``<app>/notices.py`` with :func:`register` (pretix's
+``periodic_task`` signal is the model: the domain module owns its job, the core runs it); the
+engine declares its own jobs (sending, digests, resolving done reminders) below. Every
+declaration carries its cron line as a comment.
 
 ``manage.py sync_schedules`` copies these declarations into django-celery-beat's
 ``PeriodicTask``/``CrontabSchedule`` rows (creating missing ones, never overwriting a time an
@@ -8,16 +13,19 @@ before the due date) are the task's keyword arguments, editable in the admin too
 
 Each schedule has a ``run`` (what it does, returning a count) and a ``preview`` (who would be
 notified now, without writing anything), so administrators can preview and "run now" any of
-them from the portal (/notifications/schedules/).
+them from the portal (/notifications/schedules/). A reminder is usually a *planner*: a function
+``(now, **options) -> Iterable[Draft]``; :func:`planned` makes its run and preview.
 
 Times are in ``settings.TIME_ZONE`` (Asia/Tokyo by default).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,8 +40,9 @@ class Schedule:
     description: object
     cron: dict  # minute, hour, day_of_week, day_of_month, month_of_year
     run: Callable  # (now, options) -> int
-    preview: Callable  # (now, options) -> list[PreviewRow]
+    preview: Callable  # (now, options) -> Preview
     options: dict = field(default_factory=dict)
+    module: str = ""  # where it is declared (its cron comment is there)
 
     @property
     def task_name(self) -> str:
@@ -48,18 +57,39 @@ class Schedule:
                                        "day_of_week"))
 
 
-def _planned(planner_name: str) -> tuple[Callable, Callable]:
-    """run/preview for a planner in sources.py that yields Drafts."""
+SCHEDULES: list[Schedule] = []
+BY_NAME: dict[str, Schedule] = {}
+
+
+def register(name: str, label, description, cron: dict, run: Callable, preview: Callable, *,
+             options: dict | None = None) -> Schedule:
+    """Declare a periodic job (once; re-importing the declaring module is harmless)."""
+    module = sys._getframe(1).f_globals.get("__name__", "")
+    schedule = Schedule(name, label, description, cron, run, preview, dict(options or {}),
+                        module)
+    existing = BY_NAME.get(name)
+    if existing is not None:
+        if existing.module != module:
+            raise ImproperlyConfigured(f"Schedule {name} declared in {existing.module} and {module}")
+        SCHEDULES[SCHEDULES.index(existing)] = schedule
+    else:
+        SCHEDULES.append(schedule)
+    BY_NAME[name] = schedule
+    return schedule
+
+
+def planned(planner: Callable) -> tuple[Callable, Callable]:
+    """run/preview for a planner ``(now, **options) -> Iterable[Draft]``."""
 
     def run(now, options):
-        from portal.notifications import services, sources
+        from portal.notifications import services
 
-        return services.notifications_create(getattr(sources, planner_name)(now=now, **options))
+        return services.notifications_create(planner(now=now, **options))
 
     def preview(now, options):
-        from portal.notifications import selectors, sources
+        from portal.notifications import selectors
 
-        return selectors.preview_drafts(getattr(sources, planner_name)(now=now, **options))
+        return selectors.preview_drafts(planner(now=now, **options))
 
     return run, preview
 
@@ -95,87 +125,50 @@ def _digest_preview(now, options):
     return selectors.preview_digests(now=now)
 
 
-SCHEDULES: list[Schedule] = [
-    # * * * * *  — every minute: send e-mails that are due (new, retried, or left by an outage).
-    Schedule(
-        "send_due", _("Send waiting e-mails"),
-        _("Sends notification e-mails that are waiting: new ones, retries after a failure, and "
-          "any stored while the broker was down."),
-        {"minute": "*"}, _send_due_run, _send_due_preview,
-    ),
-    # 0 8 * * *  — daily 08:00: campaign notices to researchers who joined late, and reminders
-    # 14 and 3 days before the due date.
-    Schedule(
-        "campaign_reminders", _("Annual update: reminders before the due date"),
-        _("Reminds researchers who have not confirmed or updated their disclosure, a number of "
-          "days before the campaign's due date (days_before)."),
-        {"minute": "0", "hour": "8"}, *_planned("plan_campaign_reminders"),
-        options={"days_before": [14, 3]},
-    ),
-    # 5 8 * * *  — daily 08:05: overdue notices (weekly repeats) and escalation to the department
-    # reviewer, then to the research office.
-    Schedule(
-        "campaign_overdue", _("Annual update: overdue notices and escalation"),
-        _("Tells overdue researchers, and escalates them to their department reviewer and then "
-          "to the research office."),
-        {"minute": "5", "hour": "8"}, *_planned("plan_campaign_overdue"),
-        options={"repeat_every_days": 7, "escalate_reviewer_after": 7,
-                 "escalate_office_after": 14},
-    ),
-    # 15 8 * * *  — daily 08:15: disclosures not updated for 12 months.
-    Schedule(
-        "disclosure_stale", _("Disclosures not updated for 12 months"),
-        _("Asks researchers whose last submitted disclosure is older than the given number of "
-          "days to check it (repeated every 30 days)."),
-        {"minute": "15", "hour": "8"}, *_planned("plan_disclosure_stale"),
-        options={"after_days": 365},
-    ),
-    # 20 8 * * *  — daily 08:20: side jobs and contracts whose end date has passed.
-    Schedule(
-        "items_ended", _("Side jobs and contracts past their end date"),
-        _("Asks researchers to update their disclosure when a position or contract in it has "
-          "passed its end date."),
-        {"minute": "20", "hour": "8"}, *_planned("plan_items_ended"),
-        options={"lookback_days": 90},
-    ),
-    # 25 8 * * *  — daily 08:25: mitigation measures due soon or overdue, to their owners.
-    Schedule(
-        "mitigation_measures", _("Mitigation measures due soon or overdue"),
-        _("Tells the owner of a mitigation measure that it is due soon, and again weekly once "
-          "it is overdue."),
-        {"minute": "25", "hour": "8"}, *_planned("plan_mitigation_measures"),
-        options={"due_within_days": 7, "repeat_every_days": 7},
-    ),
-    # 30 8 * * *  — daily 08:30: funding-agency inquiry deadlines.
-    Schedule(
-        "inquiry_deadlines", _("Funding-agency inquiry deadlines"),
-        _("Tells the people handling a funding-agency inquiry that its reply is due soon."),
-        {"minute": "30", "hour": "8"}, *_planned("plan_inquiry_deadlines"),
-        options={"days_before": [7, 1]},
-    ),
-    # 35 8 * * *  — daily 08:35: requests for information not answered.
-    Schedule(
-        "information_requests", _("Requests for information not answered"),
-        _("Reminds researchers of requests for information they have not answered."),
-        {"minute": "35", "hour": "8"}, *_planned("plan_information_requests"),
-        options={"after_days": 7, "repeat_every_days": 7},
-    ),
-    # 0 7 * * *  — daily 07:00: one digest e-mail per user who chose the daily digest.
-    Schedule(
-        "daily_digest", _("Daily digest e-mail"),
-        _("Gathers the notifications of users who chose a daily digest into one e-mail each."),
-        {"minute": "0", "hour": "7"}, _digest_run, _digest_preview,
-    ),
-    # 30 7 * * 1  — Mondays 07:30: weekly digest for staff of what is waiting for them.
-    Schedule(
-        "staff_weekly_digest", _("Weekly digest for staff"),
-        _("Tells reviewers, research-office staff and administrators what is waiting for them."),
-        {"minute": "30", "hour": "7", "day_of_week": "1"}, *_planned("plan_staff_digest"),
-    ),
-]
+def _resolve_run(now, options):
+    from portal.notifications import services
 
-BY_NAME: dict[str, Schedule] = {s.name: s for s in SCHEDULES}
+    return services.notifications_resolve_done(now=now)
 
+
+def _resolve_preview(now, options):
+    from portal.notifications import selectors
+
+    return selectors.preview_resolvable()
+
+
+def _plan_staff_digest(*, now, **options):
+    from portal.notifications import sources
+
+    return sources.plan_staff_digest(now=now, **options)
+
+
+# * * * * *  — every minute: send e-mails that are due (new, retried, or left by an outage).
+register(
+    "send_due", _("Send waiting e-mails"),
+    _("Sends notification e-mails that are waiting: new ones, retries after a failure, and "
+      "any stored while the broker was down."),
+    {"minute": "*"}, _send_due_run, _send_due_preview,
+)
+# */10 * * * *  — every 10 minutes: reminders whose task was done elsewhere are resolved.
+register(
+    "resolve_done", _("Resolve reminders whose task is done"),
+    _("Marks reminders as done when what they asked for has been done (an answer given, a "
+      "disclosure updated), so they no longer show as waiting and are not e-mailed."),
+    {"minute": "*/10"}, _resolve_run, _resolve_preview,
+)
+# 0 7 * * *  — daily 07:00: one digest e-mail per user who chose the daily digest.
+register(
+    "daily_digest", _("Daily digest e-mail"),
+    _("Gathers the notifications of users who chose a daily digest into one e-mail each."),
+    {"minute": "0", "hour": "7"}, _digest_run, _digest_preview,
+)
+# 30 7 * * 1  — Mondays 07:30: weekly digest for staff of what is waiting for them.
+register(
+    "staff_weekly_digest", _("Weekly digest for staff"),
+    _("Tells reviewers, research-office staff and administrators what is waiting for them."),
+    {"minute": "30", "hour": "7", "day_of_week": "1"}, *planned(_plan_staff_digest),
+)
 
 def get_schedule(name: str) -> Schedule:
     return BY_NAME[name]

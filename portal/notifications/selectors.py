@@ -119,12 +119,25 @@ def preview_due_deliveries(*, now) -> Preview:
     return Preview(rows=rows, total=total)
 
 
+def preview_resolvable() -> Preview:
+    """Reminders whose task is done and that the ``resolve_done`` schedule would resolve."""
+    rows, total = [], 0
+    for kind in kinds.KINDS.values():
+        if kind.resolved is None:
+            continue
+        done = kind.resolved(Notification.objects.filter(kind=kind.code, resolved_at__isnull=True))
+        total += done.count()
+        for note in done.select_related("recipient")[:max(PREVIEW_LIMIT - len(rows), 0)]:
+            rows.append(PreviewRow(note.recipient, str(kind.label), note.object_repr, note.title))
+    return Preview(rows=rows, total=total)
+
+
 def preview_digests(*, now) -> Preview:
     from django.utils.translation import gettext as _
 
     waiting = (
         Notification.objects.filter(email_mode=EmailMode.DIGEST, digest__isnull=True,
-                                    created_at__lte=now)
+                                    created_at__lte=now, resolved_at__isnull=True)
         .order_by().values("recipient_id").annotate(n=Count("pk"))
     )
     counts = {r["recipient_id"]: r["n"] for r in waiting}

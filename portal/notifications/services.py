@@ -89,7 +89,8 @@ def _chunks(iterable: Iterable, size: int) -> Iterator[list]:
 
 def _modes_for(drafts: list[Draft]) -> dict[tuple[int, str], str]:
     """Preferences of the recipients for the optional kinds among ``drafts`` (one query)."""
-    optional = {d.kind for d in drafts if d.kind not in kinds.MANDATORY_CODES}
+    mandatory = kinds.mandatory_codes()
+    optional = {d.kind for d in drafts if d.kind not in mandatory}
     if not optional:
         return {}
     users = {d.recipient_id for d in drafts if d.kind in optional}
@@ -106,6 +107,7 @@ def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZ
     created = 0
     emails = False
     rendered: dict[tuple, tuple[str, str]] = {}
+    mandatory = kinds.mandatory_codes()
     with transaction.atomic():
         for batch in _chunks(drafts, batch_size):
             by_key = {d.dedupe_key: d for d in batch}
@@ -126,12 +128,13 @@ def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZ
                 title, body = rendered[cache_key]
                 mode = (
                     EmailMode.IMMEDIATE
-                    if d.kind in kinds.MANDATORY_CODES
+                    if d.kind in mandatory
                     else modes.get((d.recipient_id, d.kind), EmailMode.IMMEDIATE)
                 )
                 key = d.dedupe_key
                 rows.append(Notification(
-                    recipient_id=d.recipient_id, kind=d.kind, url=d.url, title=title, body=body,
+                    recipient_id=d.recipient_id, kind=d.kind, url=d.url,
+                    params=_json_params(d.params), stored_title=title, stored_body=body,
                     content_type_id=d.target.content_type_id, object_id=d.target.object_id,
                     object_repr=d.target.repr, dedupe_key=key, email_mode=mode,
                 ))
@@ -151,6 +154,19 @@ def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZ
     return created
 
 
+def _json_params(params: dict) -> dict:
+    """Parameters as stored: JSON values (dates as ISO strings, lazy strings as text)."""
+    out = {}
+    for key, value in (params or {}).items():
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            out[key] = value
+        elif hasattr(value, "isoformat"):
+            out[key] = value.isoformat()
+        else:
+            out[key] = str(value)
+    return out
+
+
 def notification_create(
     *, recipient, kind: str, params: dict, url: str = "", target: Model | None = None,
     period: str = "",
@@ -159,6 +175,71 @@ def notification_create(
     draft = Draft(recipient_id=recipient.pk, kind=kind, params=params, url=url,
                   target=Target.of(target), period=period, language=recipient.language)
     return notifications_create([draft]) == 1
+
+
+def notice_send(*, kind: str, recipients, params: dict | None = None, url: str = "",
+                target: Model | None = None, period: str = "", exclude=()) -> int:
+    """An event notice to every user of ``recipients``, in the caller's transaction.
+
+    ``recipients`` is a User queryset (usually ``users_with_perm(code, obj)``) or an iterable
+    of users; ``exclude`` drops users (e.g. the person who acted). Call it inside the
+    service's atomic block: the notice exists exactly when the change does; its e-mail goes
+    out after the commit. Returns how many notices were stored.
+    """
+    if kind not in kinds.KINDS:
+        raise KeyError(f"Undeclared notification kind: {kind}")
+    skip = {getattr(u, "pk", u) for u in exclude if u is not None}
+    if hasattr(recipients, "values_list"):
+        people = list(recipients.exclude(pk__in=skip).values_list("pk", "language"))
+    else:
+        people = [(u.pk, u.language) for u in recipients if u is not None and u.pk not in skip]
+    t = Target.of(target)
+    drafts = [Draft(pk, kind, dict(params or {}), url, t, period, language)
+              for pk, language in dict(people).items()]
+    return notifications_create(drafts)
+
+
+def notifications_resolve(*, kinds: Iterable[str], target: Model, recipient=None,
+                          now=None) -> int:
+    """The task these reminders asked for is done: mark them resolved (and read), and drop
+    their e-mails that have not gone out yet. In the caller's transaction."""
+    now = now or timezone.now()
+    t = Target.of(target)
+    qs = Notification.objects.filter(kind__in=list(kinds), content_type_id=t.content_type_id,
+                                     object_id=t.object_id, resolved_at__isnull=True)
+    if recipient is not None:
+        qs = qs.filter(recipient_id=getattr(recipient, "pk", recipient))
+    return _resolve(qs, now)
+
+
+def _resolve(qs, now) -> int:
+    keys = list(qs.values_list("dedupe_key", flat=True))
+    if not keys:
+        return 0
+    count = 0
+    for chunk in _chunks(keys, BATCH_SIZE):
+        Delivery.objects.filter(notification_id__in=chunk, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SKIPPED, last_error=_("The task was done before sending."))
+        Notification.objects.filter(dedupe_key__in=chunk, read_at__isnull=True).update(read_at=now)
+        count += Notification.objects.filter(dedupe_key__in=chunk, resolved_at__isnull=True).update(
+            resolved_at=now)
+    return count
+
+
+def notifications_resolve_done(*, now=None, recipient=None) -> int:
+    """Ask every kind that declares ``resolved`` which of its open reminders are done, and
+    resolve them (the ``resolve_done`` schedule; also run for one reader on their list)."""
+    now = now or timezone.now()
+    total = 0
+    with transaction.atomic():
+        for kind in kinds.KINDS.values():
+            if kind.resolved is None:
+                continue
+            open_ = Notification.objects.filter(kind=kind.code, resolved_at__isnull=True)
+            if recipient is not None:
+                open_ = open_.filter(recipient_id=recipient.pk)
+            total += _resolve(kind.resolved(open_), now)
+    return total
 
 
 def enqueue_sending() -> bool:
@@ -198,7 +279,8 @@ def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives
     user = delivery.recipient
     with translation.override(user.language or "ja"):
         if delivery.is_digest:
-            items = list(delivery.digested_notifications.order_by("created_at", "pk"))
+            items = list(delivery.digested_notifications.filter(resolved_at__isnull=True)
+                         .order_by("created_at", "pk"))
             if not items:
                 return None
             subject = _("Your notifications (%(count)s)") % {"count": len(items)}
@@ -207,7 +289,7 @@ def build_message(delivery: Delivery, connection=None) -> EmailMultiAlternatives
             html = render_to_string("notifications/email/digest.html", context)
         else:
             note = delivery.notification
-            if note is None:
+            if note is None or note.resolved_at is not None:
                 return None
             subject = note.title
             context = {"user": user, "note": note, "site_url": settings.SITE_URL}
@@ -308,7 +390,8 @@ def digests_prepare(*, now=None) -> int:
     now = now or timezone.now()
     day = timezone.localdate(now).isoformat()
     waiting = Notification.objects.filter(
-        email_mode=EmailMode.DIGEST, digest__isnull=True, created_at__lte=now
+        email_mode=EmailMode.DIGEST, digest__isnull=True, created_at__lte=now,
+        resolved_at__isnull=True,
     )
     with transaction.atomic():
         users = list(waiting.order_by().values_list("recipient_id", flat=True).distinct())
@@ -353,7 +436,7 @@ def preferences_save(*, user, modes: dict[str, str]) -> list[str]:
     changed = []
     current = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
     for code, mode in modes.items():
-        if code in kinds.MANDATORY_CODES:
+        if code in kinds.mandatory_codes():
             raise ApplicationError(_("This notification is mandatory and cannot be changed."))
         if code not in kinds.KINDS or mode not in EmailMode.values:
             raise ApplicationError(_("Unknown notification kind or delivery."))

@@ -24,8 +24,8 @@ def _upload(path: Path):
 
 
 def test_researchmap_jsonl_export_gives_career_affiliations_and_projects():
-    parsed = importers.parse((DATA / "researchmap/export_jsonl__shinyame.jsonl").read_bytes())
-    assert parsed.format == "researchmap_jsonl" and parsed.external_id == "R000091893"
+    parsed = importers.parse((DATA / "researchmap/export_jsonl.jsonl").read_bytes())
+    assert parsed.format == "researchmap_jsonl" and parsed.external_id == "R009900101"
     careers = [e for e in parsed.entries if e.kind == "career"]
     assert {e.organisation_name for e in careers} == {"信州大学", "情報科学芸術大学院大学",
                                                        "名古屋文化短期大学"}
@@ -42,8 +42,8 @@ def test_researchmap_jsonl_export_gives_career_affiliations_and_projects():
 
 def test_researchmap_api_v2_json_gives_grant_with_amount_and_country():
     parsed = importers.parse(
-        (DATA / "researchmap/api_v2_items_one_per_type__okada_n.json").read_bytes())
-    assert parsed.format == "researchmap_api" and parsed.external_id == "R000047492"
+        (DATA / "researchmap/api_v2_items_one_per_type.json").read_bytes())
+    assert parsed.format == "researchmap_api" and parsed.external_id == "R009900102"
     grant = next(e for e in parsed.entries if e.kind == "funding")
     assert grant.organisation_name == "日本学術振興会"
     assert grant.organisation_name_en == "Japan Society for the Promotion of Science"
@@ -100,7 +100,7 @@ def test_xml_entity_expansion_is_refused():
 def test_import_creates_suggestions_accepted_or_rejected_one_by_one(researcher):
     record = services.external_import_create(
         owner=researcher, actor=researcher,
-        uploaded_file=_upload(DATA / "researchmap/api_v2_items_one_per_type__okada_n.json"))
+        uploaded_file=_upload(DATA / "researchmap/api_v2_items_one_per_type.json"))
     entries = {e.kind: e for e in record.items.all()}
     assert set(entries) == {"career", "affiliation", "funding"}
     assert all(e.status == "suggested" for e in entries.values())
@@ -121,7 +121,7 @@ def test_import_creates_suggestions_accepted_or_rejected_one_by_one(researcher):
 def test_accepting_a_grant_without_effort_asks_to_add_it_by_hand(researcher):
     record = services.external_import_create(
         owner=researcher, actor=researcher,
-        uploaded_file=_upload(DATA / "researchmap/api_v2_items_one_per_type__okada_n.json"))
+        uploaded_file=_upload(DATA / "researchmap/api_v2_items_one_per_type.json"))
     grant = record.items.get(kind="funding")
     with pytest.raises(ValidationFailed):
         services.external_item_accept(entry=grant, actor=researcher)
@@ -135,7 +135,7 @@ def test_suggestions_are_matched_to_the_registry(researcher):
                                           country="JP")
     record = services.external_import_create(
         owner=researcher, actor=researcher,
-        uploaded_file=_upload(DATA / "researchmap/api_v2_items_one_per_type__okada_n.json"))
+        uploaded_file=_upload(DATA / "researchmap/api_v2_items_one_per_type.json"))
     assert record.items.get(kind="career").organisation == hokudai
 
 

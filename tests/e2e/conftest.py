@@ -59,3 +59,22 @@ def login(live_server):
         return page
 
     return do_login
+
+
+@pytest.fixture
+def age_sign_in(settings):
+    """``age_sign_in(page)`` → the browser's sign-in is older than the reauthentication timeout,
+    so the next sensitive action asks for the password again (a fresh sign-in counts as recent)."""
+    import time
+    from importlib import import_module
+
+    def do_age(page):
+        cookie = next(c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+        session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
+        records = session["account_authentication_methods"]
+        for record in records:
+            record["at"] = time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1
+        session["account_authentication_methods"] = records
+        session.save()
+
+    return do_age

@@ -11,7 +11,7 @@ PEOPLE = (
 )
 
 
-def test_roster_dry_run_then_confirm(page, login, admin_user, tmp_path):
+def test_roster_dry_run_then_confirm(page, login, age_sign_in, admin_user, tmp_path):
     from portal.models import RoleAssignment, User
     from tests.factories import PASSWORD
 
@@ -21,6 +21,7 @@ def test_roster_dry_run_then_confirm(page, login, admin_user, tmp_path):
     good.write_text(PEOPLE, encoding="utf-8")
 
     login(page, admin_user)
+    age_sign_in(page)  # signed in a while ago: the bulk change asks for the password again
     page.goto("/roster/")
     assert page.get_by_test_id("roster-sample-people").is_visible()
 
@@ -41,7 +42,7 @@ def test_roster_dry_run_then_confirm(page, login, admin_user, tmp_path):
     assert not User.objects.filter(email="hanako.e2e@example.ac.jp").exists()
     page.get_by_test_id("roster-confirm").click()
     page.wait_for_load_state()
-    # A bulk change: allauth asks for the password again, then carries on with the import.
+    # A bulk change long after signing in: allauth asks for the password again, then carries on.
     page.wait_for_url("**/accounts/reauthenticate/**")
     page.fill("input[name=password]", PASSWORD)
     page.locator("main form button[type=submit]").click()
@@ -52,7 +53,7 @@ def test_roster_dry_run_then_confirm(page, login, admin_user, tmp_path):
     assert RoleAssignment.objects.filter(user=ken, role="dept_reviewer", department__code="SCI").exists()
 
 
-def test_large_roster_is_processed_in_the_background(page, login, admin_user, tmp_path, monkeypatch):
+def test_large_roster_is_processed_in_the_background(page, login, age_sign_in, admin_user, tmp_path, monkeypatch):
     from portal import roster
     from portal.models import User
     from tests.factories import PASSWORD
@@ -61,6 +62,7 @@ def test_large_roster_is_processed_in_the_background(page, login, admin_user, tm
     good = tmp_path / "people.csv"
     good.write_text(PEOPLE, encoding="utf-8")
     login(page, admin_user)
+    age_sign_in(page)  # signed in a while ago: the bulk change asks for the password again
     page.goto("/roster/")
     page.set_input_files("input[name=people]", str(good))
     page.get_by_test_id("roster-dry-run").click()

@@ -48,7 +48,7 @@ def test_admin_opens_a_campaign_and_the_researcher_sees_the_notification(
     item = researcher_page.locator("[data-testid=notification-item]")
     expect(item).to_have_count(1)
     expect(item).to_contain_text("令和8年度 定期更新")
-    expect(item).to_contain_text(due.isoformat())
+    expect(item).to_contain_text(f"{due.year}年{due.month}月{due.day}日")  # a Japanese date
     researcher_page.click("[data-testid=mark-read]")  # htmx: item and bell update in place
     expect(researcher_page.locator("[data-testid=unread-count]")).to_have_count(0)
     expect(researcher_page.locator("[data-testid=mark-read]")).to_have_count(0)

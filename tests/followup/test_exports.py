@@ -54,7 +54,29 @@ def test_workbook_has_institution_rows_aggregates_and_a_chart_per_question(
         assert len(chart.series) == 5
     q1 = list(wb["Q1"].iter_rows(values_only=True))
     assert q1[1][:3] == ("機関区分", "実施している", "検討している（令和6年度実施予定）")
-    assert q1[2][0] == "国立大学" and q1[2][1] == 25.0
+    assert q1[2][0] == "国公立大学等" and q1[2][1] == 25.0  # the ministry's headline group first
+    assert q1[3][0] == "国立大学" and q1[3][1] == 25.0
+
+
+def test_workbook_reports_the_national_and_public_group_and_colours_done_in_orange(
+        cycle, previous_cycle):
+    make_results(cycle, previous_cycle)
+    answers(cycle, institution("K1", "kosen", "甲高専"), [5] * 7)  # a member of 国公立大学等
+    wb = openpyxl.load_workbook(io.BytesIO(build_xlsx(cycle=cycle)))
+    agg = list(wb["集計"].iter_rows(values_only=True))
+    group_q1 = [r for r in agg if r[1] == "国公立大学等" and r[2] == "Q1"]
+    # 4 national universities + 1 college of technology; the private university is not a member
+    assert [(r[4], r[6]) for r in group_q1] == [(1, 1), (2, 1), (3, 1), (4, 0), (5, 2)]
+    assert group_q1[0][8:10] == (5, 40.0)
+    chart = wb["Q1"]._charts[0]
+    assert chart.title.tx.rich.p[0].r[0].t == "Q1. 関係者に適切な理解を促す取組を実施しているか。"
+    fills = [str(s.graphicalProperties.solidFill.srgbClr).upper() for s in chart.series]
+
+    def is_orange(rgb):
+        r, g, b = (int(rgb[i:i + 2], 16) for i in (0, 2, 4))
+        return r > 180 and r > g > b + 40
+
+    assert [is_orange(f) for f in fills] == [True, True, False, False, False]
 
 
 def test_pdf_shows_question_labels_percentages_and_home_answers(
@@ -70,6 +92,9 @@ def test_pdf_shows_question_labels_percentages_and_home_answers(
     text = "".join(page.extract_text() for page in reader.pages)
     compact = text.replace("\n", "")
     assert "令和6年度" in text
+    assert "令和6年度 研究インテグリティの確保に係る取組状況のフォローアップ調査 結果" in compact
+    assert "オレンジ網掛部分までが令和6年度中までに実施・整備済部分" in compact
+    assert "国公立大学等" in text
     for label in ("関係者に適切な理解を促す取組を実施しているか",
                   "利益相反・責務相反に関する規程を整備しているか",
                   "研究者・職員から報告された情報の更新を受けるための仕組みを整備しているか"):

@@ -152,3 +152,26 @@ def test_import_command_fails_on_a_bad_file_and_imports_nothing(cycle, tmp_path)
     with pytest.raises(CommandError):
         call_command("followup_import", str(path))
     assert SurveyResponse.objects.count() == 0
+
+
+def test_a_row_of_the_national_and_public_group_imports_for_a_member_institution(
+        cycle, admin_user):
+    """The ministry's 機関別データ gives 国公立大学等 as the 機関区分 of its headline group."""
+    institution("F101110100010", "national_university", "北海道大学")
+    row = ["F101110100010", "北海道大学", "国公立大学等", "令和6年度", 1, 1, 2, 1, 3, 4, 1]
+    outcome = answers_import(content=csv_bytes([row]), actor=admin_user, dry_run=False)
+    assert outcome.imported
+    assert current_codes("F101110100010") == [1, 1, 2, 1, 3, 4, 1]
+    assert Institution.objects.get(code="F101110100010").category.code == "national_university"
+
+
+def test_a_group_row_is_refused_for_an_unknown_institution_or_a_non_member(cycle, admin_user):
+    institution("P0001", "private_university", "私立乙大学")
+    rows = [["N0001", "新しい大学", "国公立大学等", "2024", 1, 1, 1, 1, 1, 1, 1],
+            ["P0001", "私立乙大学", "国公立大学等", "2024", 1, 1, 1, 1, 1, 1, 1]]
+    outcome = answers_import(content=csv_bytes(rows), actor=admin_user, dry_run=False)
+    assert not outcome.imported
+    assert [e.number for e in outcome.errors] == [1, 2]
+    assert "国立大学" in " ".join(outcome.errors[0].messages)  # names the group's categories
+    assert "私立大学" in " ".join(outcome.errors[1].messages)
+    assert SurveyResponse.objects.count() == 0

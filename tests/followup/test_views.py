@@ -85,7 +85,7 @@ def test_results_page_query_count_is_bounded(client_as, staff, cycle, previous_c
         response = client.get("/followup/2024/results/")
     assert response.status_code == 200
     body = response.content.decode()
-    assert body.count("<svg") == 5  # four categories + all institutions
+    assert body.count("<svg") == 6  # 国公立大学等, four categories, all institutions
     assert "国立大学" in body and "高等専門学校" in body
 
 

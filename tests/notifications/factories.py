@@ -15,8 +15,8 @@ class NotificationFactory(DjangoModelFactory):
 
     recipient = factory.SubFactory(UserFactory)
     kind = "disclosure_stale"
-    title = factory.Sequence(lambda n: f"Notice {n}")
-    body = "Please check your disclosure."
+    stored_title = factory.Sequence(lambda n: f"Notice {n}")
+    stored_body = "Please check your disclosure."
     url = "/disclosures/"
     dedupe_key = factory.Sequence(lambda n: f"test:{n}")
 

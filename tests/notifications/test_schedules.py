@@ -12,12 +12,21 @@ from portal.notifications.models import Delivery
 pytestmark = pytest.mark.django_db
 
 
-def test_every_schedule_is_declared_with_a_cron_comment():
+def test_every_schedule_is_declared_with_a_cron_comment_in_its_module():
     import re
+    import sys
 
-    source = open(schedules.__file__, encoding="utf-8").read()
-    comments = re.findall(r"^    # (\S+ \S+ \S+ \S+ \S+)  —", source, flags=re.MULTILINE)
-    assert comments == [s.cron_text for s in schedules.SCHEDULES]
+    for module in {s.module for s in schedules.SCHEDULES}:
+        source = open(sys.modules[module].__file__, encoding="utf-8").read()
+        comments = re.findall(r"^# (\S+ \S+ \S+ \S+ \S+)  —", source, flags=re.MULTILINE)
+        assert comments == [s.cron_text for s in schedules.SCHEDULES if s.module == module]
+
+
+def test_the_apps_declare_their_own_reminders():
+    modules = {s.name: s.module for s in schedules.SCHEDULES}
+    assert modules["campaign_reminders"] == "disclosures.notices"
+    assert modules["mitigation_measures"] == "riskmgmt.notices"
+    assert modules["send_due"] == "portal.notifications.schedules"
 
 
 def test_sync_creates_every_periodic_task_and_is_idempotent():

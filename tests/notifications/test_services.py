@@ -51,15 +51,40 @@ def test_the_same_reminder_is_stored_once_however_often_it_is_created(researcher
     assert Notification.objects.count() == 2
 
 
-def test_title_and_body_are_in_each_recipients_language(researcher, other_researcher):
+def test_the_stored_fallback_text_is_in_each_recipients_language(researcher, other_researcher):
     other_researcher.language = "en"
     other_researcher.save()
     services.notifications_create([draft(researcher), draft(other_researcher)])
     ja = Notification.objects.get(recipient=researcher)
     en = Notification.objects.get(recipient=other_researcher)
-    assert en.title == "Your disclosure has not been updated for 12 months"
-    assert ja.title != en.title
-    assert "2025-01-01" in en.body and "2025-01-01" in ja.body
+    assert en.stored_title == "Your disclosure has not been updated for 12 months"
+    assert ja.stored_title == "あなたの開示内容は12か月間更新されていません"
+    assert en.params == ja.params == {"last": "2025-01-01"}
+
+
+def test_a_notice_created_in_japanese_reads_in_english_for_an_english_reader(researcher):
+    from django.utils import translation
+
+    with translation.override("ja"):
+        services.notifications_create([draft(researcher)])
+    note = Notification.objects.get()
+    with translation.override("en"):
+        assert note.title == "Your disclosure has not been updated for 12 months"
+        assert "Jan. 1, 2025" in note.body
+    fresh = Notification.objects.get()
+    with translation.override("ja"):
+        assert fresh.title == "あなたの開示内容は12か月間更新されていません"
+        assert "2025年1月1日" in fresh.body
+
+
+def test_a_notice_stored_before_params_existed_reads_as_stored(researcher):
+    from django.utils import translation
+
+    note = Notification.objects.create(recipient=researcher, kind="disclosure_stale",
+                                       stored_title="古い通知", stored_body="本文",
+                                       dedupe_key="legacy:1", params=None)
+    with translation.override("en"):
+        assert (note.title, note.body) == ("古い通知", "本文")
 
 
 def test_english_email_uses_english_boilerplate(other_researcher, mailoutbox,

@@ -114,11 +114,7 @@ def test_staff_without_totp_are_sent_to_setup_until_they_have_an_authenticator(c
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"].startswith("/accounts/2fa/totp/activate"), path
-    # allauth asks for the password again before an authenticator is added
-    response = client.get("/accounts/2fa/totp/activate/")
-    assert response["Location"].startswith("/accounts/reauthenticate/")
-    response = client.post(response["Location"], {"password": PASSWORD})
-    assert response["Location"] == "/accounts/2fa/totp/activate/"
+    # Just signed in with the password: the set-up is shown directly, no second password prompt.
     page = client.get("/accounts/2fa/totp/activate/")
     html = page.content.decode()
     assert page.status_code == 200
@@ -135,6 +131,31 @@ def test_staff_without_totp_are_sent_to_setup_until_they_have_an_authenticator(c
     assert codes.status_code == 200
     assert 'data-testid="recovery-codes"' in codes.content.decode()
     assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["office_staff", "admin"])
+def test_first_login_goes_from_the_password_straight_to_the_authenticator_setup(client, departments, role):
+    user = UserFactory(roles=[role], department=departments["ro"])
+    response = client.post("/accounts/login/", {"login": user.email, "password": PASSWORD}, follow=True)
+    assert [url for url, _status in response.redirect_chain] == ["/", "/accounts/2fa/totp/activate/?next=/"]
+    assert response.status_code == 200
+    assert response.templates[0].name == "mfa/totp/activate_form.html"
+
+
+def test_an_old_sign_in_is_asked_for_the_password_again(client, departments, settings):
+    import time
+
+    user = UserFactory(roles=["admin"], department=departments["ro"])
+    client.post("/accounts/login/", {"login": user.email, "password": PASSWORD})
+    session = client.session
+    records = session["account_authentication_methods"]
+    for record in records:
+        record["at"] = time.time() - settings.ACCOUNT_REAUTHENTICATION_TIMEOUT - 1
+    session["account_authentication_methods"] = records
+    session.save()
+    response = client.get("/accounts/2fa/totp/activate/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/reauthenticate/")
 
 
 def test_researcher_is_not_forced_to_set_up_totp(client_as, researcher, reviewer):

@@ -1,11 +1,12 @@
 """Every built-in flagging rule, its switch and tuning, and the non-discrimination guarantee."""
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 
 from riskmgmt import rules, services
-from riskmgmt.models import Case, Flag, Rule, RuleChange
+from riskmgmt.models import Case, Flag, FlagItem, FlagVersion, Rule, RuleChange
 from tests.riskmgmt import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -179,15 +180,72 @@ def test_a_disabled_rule_does_not_fire_and_the_change_is_recorded(researcher, ad
     assert flags_of(v, "talent_programme") == []
 
 
-def test_new_flags_join_the_open_case_of_the_same_concern(researcher):
+def test_a_concern_that_changes_between_versions_stays_one_flag_marked_changed(researcher):
     v1 = f.version(researcher)
     f.funding(v1, f.org("Fund A", country="US"))
     evaluate(v1)
     v2 = f.version(researcher, number=2)
-    f.funding(v2, f.org("Fund B", country="GB"))
+    item = f.funding(v2, f.org("Fund B", country="GB"))
     evaluate(v2)
+    flag = Flag.objects.get(rule__code="foreign_support")
+    assert [(s.version_id, s.state) for s in flag.versions.all()] == [
+        (v1.pk, "new"), (v2.pk, "changed")]
+    assert "Fund B" in flag.reason and [i.item_key for i in flag.items.all()] == [item.item_key]
+    cases = Case.objects.filter(researcher=researcher, concern="foreign_support")
+    assert cases.count() == 1 and cases.get().flag_count == 1
+
+
+def test_a_flag_from_elsewhere_joins_the_open_case_of_the_same_concern(researcher):
+    v1 = f.version(researcher)
+    f.funding(v1, f.org("Fund A", country="US"))
+    evaluate(v1)
+    services.case_open_or_join(researcher=researcher, concern="foreign_support",
+                               reason="Reported by the funding agency")
     cases = Case.objects.filter(researcher=researcher, concern="foreign_support")
     assert cases.count() == 1 and cases.get().flag_count == 2
+
+
+def _fifty_item_version(researcher, number, orgs, keys):
+    """A version of the same 50 items (a resubmission copies the items with their keys)."""
+    v = f.version(researcher, number=number)
+    for n in range(25):
+        f.funding(v, orgs[n], declared_in_applications=False, item_key=keys[n])
+        f.contract(v, orgs[25 + n], exclusivity=True, item_key=keys[25 + n])
+    return v
+
+
+def test_resubmitting_a_fifty_item_disclosure_ten_times_keeps_flags_and_cases_constant(researcher):
+    orgs = [f.org(f"Foreign Fund {n}", country="US") for n in range(25)] + [
+        f.org(f"Partner {n}", country="CN") for n in range(25)]
+    keys = [uuid.uuid4() for _n in range(50)]
+    v = _fifty_item_version(researcher, 1, orgs, keys)
+    evaluate(v)
+    flags, cases, items = Flag.objects.count(), Case.objects.count(), FlagItem.objects.count()
+    assert flags >= 3
+    for number in range(2, 12):
+        v = _fifty_item_version(researcher, number, orgs, keys)
+        evaluate(v)
+    assert (Flag.objects.count(), Case.objects.count(), FlagItem.objects.count()) == (
+        flags, cases, items)
+    assert set(Case.objects.values_list("flag_count", flat=True)) == {1}
+    states = FlagVersion.objects.filter(version=v).values_list("state", flat=True)
+    assert list(states) == ["unchanged"] * flags
+
+
+def test_a_concern_no_longer_raised_is_resolved_and_a_later_one_is_a_new_flag(researcher):
+    v1 = f.version(researcher)
+    f.programme(v1, f.org("Ministry", country="CN"))
+    evaluate(v1)
+    v2 = f.version(researcher, number=2)
+    evaluate(v2)
+    flag = Flag.objects.get(rule__code="talent_programme")
+    assert flag.resolved_version == v2
+    assert flag.versions.get(version=v2).state == "resolved"
+    v3 = f.version(researcher, number=3)
+    f.programme(v3, f.org("Ministry", country="CN"))
+    evaluate(v3)
+    assert Flag.objects.filter(rule__code="talent_programme").count() == 2
+    assert Case.objects.filter(concern="talent_programme").count() == 1
 
 
 def test_evaluating_the_same_version_twice_adds_no_flags(researcher):

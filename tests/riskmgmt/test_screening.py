@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from riskmgmt import importers, matching, services
@@ -18,13 +19,9 @@ from tests.riskmgmt import factories as f
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "export_control"
+DATA = Path(settings.PORTAL_SHARED_DATA) / "export_control"
 METI_XLSX = DATA / "meti_end_user_list_20250929.xlsx"
 METI_CSV = DATA / "meti_end_user_list_20250929__cells_verbatim.csv"
-if not METI_XLSX.exists():  # CI lays shared/ beside the clone
-    DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "export_control"
-    METI_XLSX = DATA / "meti_end_user_list_20250929.xlsx"
-    METI_CSV = DATA / "meti_end_user_list_20250929__cells_verbatim.csv"
 
 
 # --- Parsing -----------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Seed the shared organisation registry from ROR records (schema v2, or v1).
 
-    manage.py organisations_load_ror ../shared/data/ror/ror_v2_country_JP_all.json [...]
+    manage.py organisations_load_ror path/to/ror_v2_country_JP_all.json [...]
 
 Each ROR record becomes (or updates) one ``portal.Organisation`` keyed by its ROR ID: the
 Japanese label as ``name_ja``, the display/English label as ``name_en``, every other name
