@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -61,6 +63,10 @@ def item_form_class(section: Section) -> type[forms.ModelForm]:
             qs = Organisation.objects.none()
             if chosen:
                 qs = Organisation.objects.filter(pk=chosen)
+            try:
+                data_value = uuid.UUID(str(data_value)) if data_value else None
+            except ValueError:
+                data_value = None  # the field itself refuses it: "select a valid choice"
             if data_value:
                 qs = Organisation.objects.filter(public_id=data_value) if not chosen else (
                     Organisation.objects.filter(pk=chosen)
@@ -105,20 +111,21 @@ class CommentForm(forms.Form):
     visibility = forms.ChoiceField(label=_("Visible to"), choices=ItemComment.Visibility.choices,
                                    initial=ItemComment.Visibility.RESEARCHER)
     item_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    section = forms.CharField(required=False, widget=forms.HiddenInput)
+    section = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("File (PDF, PNG or JPEG)"), required=False)
+    file = forms.FileField(label=_("File (PDF, PNG or JPEG)"), required=False,
+                           widget=forms.FileInput)
     description = forms.CharField(label=_("Description"), required=False, max_length=200)
     item_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
-    section = forms.CharField(required=False, widget=forms.HiddenInput)
+    section = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("researchmap export (JSONL or API JSON) or ORCID record (JSON or XML)"),
-        required=False)
+        required=False, widget=forms.FileInput)  # nothing to clear: no "file-clear" → False
 
 
 class PledgeForm(forms.Form):

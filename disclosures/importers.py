@@ -99,7 +99,21 @@ def _decimal(value) -> Decimal | None:
 
 def parse(data: bytes) -> Parsed:
     """Detect the format of an uploaded file and parse it."""
-    text = data.decode("utf-8-sig", errors="strict") if isinstance(data, bytes) else data
+    try:
+        text = data.decode("utf-8-sig", errors="strict") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(
+            _("The file is not UTF-8 text (byte %(pos)s): researchmap and ORCID exports are.")
+            % {"pos": exc.start + 1}) from None
+    if "\x00" in text:
+        raise ImportFormatError(_("The file is binary, not a researchmap or ORCID export."))
+    try:
+        return _parse_text(text)
+    except RecursionError:
+        raise ImportFormatError(_("The file is nested too deeply to be an export.")) from None
+
+
+def _parse_text(text: str) -> Parsed:
     stripped = text.lstrip()
     if not stripped:
         raise ImportFormatError(_("The file is empty."))

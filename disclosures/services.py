@@ -619,7 +619,7 @@ def attachment_add(*, version: DisclosureVersion, uploaded_file, actor: User,
                    lock_version: int | None = None) -> Attachment:
     if version.disclosure.owner_id != actor.pk:
         raise NotAllowed(_("Only the researcher adds attachments."))
-    if uploaded_file is None:
+    if not uploaded_file:
         raise ValidationFailed(_("Choose a file."), field="file")
     if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
         raise ValidationFailed(
@@ -750,7 +750,7 @@ def external_import_create(*, owner: User, uploaded_file, actor: User) -> Extern
 
     if owner.pk != actor.pk or not has_perm(actor, "disclosures.disclosure.file"):
         raise NotAllowed(_("Researchers import their own records."))
-    if uploaded_file is None:
+    if not uploaded_file:
         raise ValidationFailed(_("Choose a file."), field="file")
     if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
         raise ValidationFailed(_("The file is too large."), field="file")

@@ -89,3 +89,38 @@ class MFARequiredMiddleware:
         if not (roles_of(user) & required):
             return False
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a request with a NUL byte in its path, query string or form values.
+
+    No text column can hold U+0000 (PostgreSQL refuses it with a server error) and no
+    legitimate form sends one, so it is refused at the edge for every view at once rather than
+    in each search box. Uploaded files are not looked at: binary content is theirs to have.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if self._has_nul(request):
+            from django.core.exceptions import BadRequest
+
+            raise BadRequest("NUL byte in the request")
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return True
+        if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists()):
+            return True
+        if request.method == "POST" and request.content_type in (
+            "application/x-www-form-urlencoded", "multipart/form-data"
+        ):
+            try:
+                data = request.POST
+            except Exception:  # noqa: BLE001 - a malformed body is the view's 400 to give
+                return False
+            return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in data.lists())
+        return False

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 
+MAX_PAGE = 1_000_000  # past this the offset would overflow a database integer; never a real page
+
 
 class SliceThenJoinPaginator(Paginator):
     """Pages a filtered, sorted queryset in two queries, joining the rows of one page only.
@@ -42,6 +44,8 @@ class SliceThenJoinPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from exc
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if number > MAX_PAGE:
+            self.validate_number(number)  # counts: a number past any list is past this one
         qs = self.object_list
         bottom = (number - 1) * self.per_page
         keyed = list(qs.annotate(_matches=Window(Count("*"))).values_list("pk", "_matches")

@@ -29,7 +29,7 @@ class RosterUploadForm(forms.Form):
     departments = forms.FileField(
         label=gettext_lazy("Departments file"), required=False,
         help_text=gettext_lazy("CSV or Excel (.xlsx). Columns: code, name_ja, name_en, parent_code."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
     )
     people = forms.FileField(
         label=gettext_lazy("People file"), required=False,
@@ -37,7 +37,7 @@ class RosterUploadForm(forms.Form):
             "CSV or Excel (.xlsx). Columns: email, family_name, given_name, family_name_en, "
             "given_name_en, employee_number, researcher_number, department_code, roles."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
     def clean(self):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from portal.models import Department, User, localized
 from portal.permissions import department_subtree_ids, has_perm, scope_queryset
 from portal.search import PERSON_FIELDS, person_q, text_q
+from riskmgmt.filters import CaseQueueParams
 from riskmgmt.models import (
     Case,
     Flag,
@@ -50,39 +51,36 @@ def case_queue(*, user: User, params) -> QuerySet[Case]:
     :func:`case_queue_rows` (see :class:`portal.pagination.SliceThenJoinPaginator`)."""
     qs = scope_queryset(user, "riskmgmt.case.view", Case.objects.all(),
                         department_field="department_id")
-    status = params.get("status", "")
+    p = CaseQueueParams.clean_params(params)
+    status = p.get("status", "")
     if status == "active" or status == "":
         qs = qs.exclude(status=Case.Status.CLOSED)
     elif status in Case.Status.values:
         qs = qs.filter(status=status)
-    level = params.get("level", "")
+    level = p.get("level", "")
     if level == "none":
         qs = qs.filter(risk_level="")
     elif level in RiskLevel.values:
         qs = qs.filter(risk_level=level)
-    dept = params.get("department", "")
-    if dept.isdigit():
-        qs = qs.filter(department_id__in=department_subtree_ids([int(dept)]))
-    rule = params.get("rule", "")
-    if rule.isdigit():
-        qs = qs.filter(Exists(Flag.objects.filter(case=OuterRef("pk"), rule_id=int(rule))))
-    assignee = params.get("assignee", "")
+    if "department" in p:
+        qs = qs.filter(department_id__in=department_subtree_ids([p["department"]]))
+    if "rule" in p:
+        qs = qs.filter(Exists(Flag.objects.filter(case=OuterRef("pk"), rule_id=p["rule"])))
+    assignee = p.get("assignee", "")
     if assignee == "none":
         qs = qs.filter(assignee__isnull=True)
     elif assignee == "me":
         qs = qs.filter(assignee=user)
-    elif assignee.isdigit():
-        qs = qs.filter(assignee_id=int(assignee))
-    age = params.get("age", "")
-    if age.isdigit():
-        qs = qs.filter(opened_at__lte=timezone.now() - dt.timedelta(days=int(age)))
-    concern = params.get("concern", "")
-    if concern:
-        qs = qs.filter(concern=concern)
-    q = (params.get("q") or "").strip()
+    elif assignee:
+        qs = qs.filter(assignee_id=assignee)
+    if "age" in p:
+        qs = qs.filter(opened_at__lte=timezone.now() - dt.timedelta(days=p["age"]))
+    if p.get("concern"):
+        qs = qs.filter(concern=p["concern"])
+    q = p.get("q", "").strip()
     if q:
         qs = qs.filter(text_q(q, "reference", "title") | person_q(q, "researcher"))
-    sort = params.get("sort", "-opened")
+    sort = p.get("sort", "-opened")
     return qs.order_by(SORTS.get(sort, "-opened_at"), "-id")
 
 

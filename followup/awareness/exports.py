@@ -13,8 +13,10 @@ from portal.permissions import has_perm, scope_queryset
 
 
 def _fiscal_year(params) -> int | None:
-    value = str(params.get("fiscal_year") or "")
-    return int(value) if value.isdigit() else None
+    """The export's fiscal year (validated when the export was asked for; checked again here,
+    since the parameters come back from the database)."""
+    value = params.get("fiscal_year")
+    return value if isinstance(value, int) and 1900 <= value <= 2200 else None
 
 
 def _yes(value: bool) -> str:

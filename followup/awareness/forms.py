@@ -12,6 +12,7 @@ from followup.awareness.models import (
     ChecklistItem,
     RiskType,
 )
+from portal.forms import BoundedModelMultipleChoiceField
 from portal.models import Department
 from riskmgmt.models import MitigationMeasure
 
@@ -22,6 +23,11 @@ class DateInput(forms.DateInput):
 
 class ActivityForm(forms.ModelForm):
     url = forms.URLField(label=_("course URL"), required=False, assume_scheme="https")
+    # bounded in the form: SQLite (the demo) does not check an integer column's range
+    participants_count = forms.IntegerField(
+        label=_("number of participants"), required=False, min_value=0, max_value=1_000_000,
+        help_text=_("Head count when it is known without a list (e.g. a seminar); "
+                    "otherwise the recorded attendance is counted."))
 
     class Meta:
         model = AwarenessActivity
@@ -35,6 +41,8 @@ class ActivityForm(forms.ModelForm):
             "case_studies": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 4}),
         }
+        field_classes = {"departments": BoundedModelMultipleChoiceField,
+                         "case_studies": BoundedModelMultipleChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -136,6 +144,8 @@ class CaseStudyForm(forms.ModelForm):
             "related_rules": forms.Textarea(attrs={"rows": 3}),
             "risk_types": forms.CheckboxSelectMultiple,
         }
+        field_classes = {"risk_types": BoundedModelMultipleChoiceField,
+                         "related_measures": BoundedModelMultipleChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

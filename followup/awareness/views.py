@@ -43,6 +43,7 @@ from followup.awareness.models import (
 )
 from portal.errors import ApplicationError, NotAllowed
 from portal.fiscal import fiscal_year_of
+from portal.forms import QueryParamsForm, fiscal_year_field, int_param
 from portal.models import Department, User
 from portal.permissions import has_perm, permission_required, require
 from portal.services import generated_file_request
@@ -364,9 +365,9 @@ def elearning_complete(request, public_id):
     error = None
     if request.method == "POST":
         for q in questions:
-            value = request.POST.get(f"q{q.pk}", "")
-            if value.isdigit():
-                chosen[q.pk] = int(value)
+            value = int_param(request.POST.get(f"q{q.pk}", ""), min_value=1)
+            if value is not None:
+                chosen[q.pk] = value
         if len(chosen) < len(questions):
             error = _("Answer every question.")
         else:
@@ -393,11 +394,14 @@ def my_training(request):
     })
 
 
+class FiscalYearParam(QueryParamsForm):
+    fy = fiscal_year_field()
+
+
 @require_GET
 @permission_required("awareness.completion.view")
 def completion(request):
-    fy = request.GET.get("fy", "")
-    fiscal_year = int(fy) if fy.isdigit() else fiscal_year_of()
+    fiscal_year = FiscalYearParam.clean_params(request.GET).get("fy") or fiscal_year_of()
     required = list(AwarenessActivity.objects.filter(is_required=True, fiscal_year=fiscal_year)
                     .order_by("date"))
     chosen = request.GET.get("activity", "")
@@ -727,9 +731,9 @@ def export(request, name):
         raise Http404
     fmt = request.POST.get("format", "xlsx")
     params = {"format": fmt if fmt in ("xlsx", "csv") else "xlsx"}
-    fy = request.POST.get("fy", "")
-    if fy.isdigit():
-        params["fiscal_year"] = int(fy)
+    fy = FiscalYearParam.clean_params(request.POST).get("fy")
+    if fy:
+        params["fiscal_year"] = fy
     try:
         gf = generated_file_request(user=request.user, exporter=exporter, params=params)
     except NotAllowed:
