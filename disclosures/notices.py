@@ -24,8 +24,7 @@ from collections.abc import Iterator
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Exists, F, IntegerField, Max, OuterRef
-from django.db.models.functions import Cast
+from django.db.models import Exists, F, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +53,7 @@ OFFICE_TOLD = "disclosures.campaign.view"  # who is told of researchers still ov
 
 def _campaign_answered(notes):
     done = DisclosureVersion.objects.filter(
-        campaign_id=Cast(OuterRef("object_id"), IntegerField()),
+        campaign_id=sources.target_pk(),
         disclosure__owner_id=OuterRef("recipient_id"), status__in=DONE_STATUSES,
     )
     return notes.filter(Exists(done))
@@ -62,20 +61,20 @@ def _campaign_answered(notes):
 
 def _version_reviewed(notes):
     waiting = DisclosureVersion.objects.filter(
-        pk=Cast(OuterRef("object_id"), IntegerField()),
+        pk=sources.target_pk(),
         status__in=DisclosureVersion.PENDING_REVIEW)
     return notes.exclude(Exists(waiting))
 
 
 def _returned_resubmitted(notes):
     later = DisclosureVersion.objects.filter(
-        based_on_id=Cast(OuterRef("object_id"), IntegerField()), status__in=DONE_STATUSES)
+        based_on_id=sources.target_pk(), status__in=DONE_STATUSES)
     return notes.filter(Exists(later))
 
 
 def _stale_updated(notes):
     newer = Disclosure.objects.filter(
-        pk=Cast(OuterRef("object_id"), IntegerField()),
+        pk=sources.target_pk(),
         versions__submitted_at__gt=OuterRef("created_at"),
     )
     return notes.filter(Exists(newer))

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from portal.forms import BoundedModelMultipleChoiceField
 from portal.models import User
 from riskmgmt.models import (
     Case,
@@ -120,7 +121,7 @@ class MergeForm(forms.Form):
 
 
 class SplitForm(forms.Form):
-    flags = forms.ModelMultipleChoiceField(label=_("Flags to move"), queryset=Flag.objects.none(),
+    flags = BoundedModelMultipleChoiceField(label=_("Flags to move"), queryset=Flag.objects.none(),
                                            widget=forms.CheckboxSelectMultiple)
     concern = forms.ChoiceField(label=_("To the case of the concern"), choices=())
 

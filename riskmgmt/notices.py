@@ -17,8 +17,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Exists, IntegerField, OuterRef
-from django.db.models.functions import Cast
+from django.db.models import Exists
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -40,7 +39,7 @@ INQUIRY_STAFF = "riskmgmt.inquiry.manage"
 
 
 def _pk_of_target():
-    return Cast(OuterRef("object_id"), IntegerField())
+    return sources.target_pk()
 
 
 def _request_answered(notes):

@@ -29,6 +29,18 @@ MAX_NAMES = 50
 _WAITING: list[Callable] = []
 
 
+def target_pk():
+    """The notice's target id as an integer, for a resolution subquery (``pk=target_pk()``).
+
+    ``object_id`` is text and empty for a notice without a target: NULLIF keeps PostgreSQL from
+    casting "" (which it refuses, aborting the transaction) whatever order it filters in.
+    """
+    from django.db.models import IntegerField, OuterRef, Value
+    from django.db.models.functions import Cast, NullIf
+
+    return Cast(NullIf(OuterRef("object_id"), Value("")), IntegerField())
+
+
 def url(name: str, *args, default: str = "") -> str:
     """``reverse`` that answers ``default`` instead of raising (an app may be switched off)."""
     try:

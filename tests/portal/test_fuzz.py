@@ -320,7 +320,7 @@ def _records_the_demo_lacks(personas):
                                           status=GeneratedFile.Status.DONE, progress=100,
                                           filename="x.csv", mimetype="text/csv")
         gf.file.save("x.csv", ContentFile(b"a,b\n1,2\n"), save=True)
-        Notification.objects.create(recipient=owner, kind=Notification._meta.get_field("kind").choices[0][0], title="t", body="b", dedupe_key=f"fuzz-{owner.pk}")
+        Notification.objects.create(recipient=owner, kind=Notification._meta.get_field("kind").choices[0][0], stored_title="t", stored_body="b", dedupe_key=f"fuzz-{owner.pk}")
     attachment = Attachment(version=draft_for(alice), original_name="a.pdf", mimetype="application/pdf",
                             size=len(pdf), uploaded_by=alice)
     attachment.file.save("a.pdf", ContentFile(pdf), save=True)
