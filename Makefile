@@ -22,26 +22,25 @@ deps: venv build-deps
 test-deps: venv build-deps
 	$(PIP) install --quiet -e '.[test]'
 
-# Debian packages that Python dependencies compile against; installed when missing.
-build-deps:
-	@missing=""; for p in $(BUILD_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "Installing OS build packages:$$missing"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing \
-	    || { echo "ERROR: could not install$$missing" >&2; exit 1; }; \
-	fi
-
-# Debian packages the tests need (PDF fonts, headless Chromium, gettext, xmlsec1 for the test
-# SAML IdP); installed when missing.
-os-deps:
-	@missing=""; for p in $(OS_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# apt-get install the Debian packages named in $(1) that are missing; fail loudly if it cannot.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing OS packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing \
 	    || { echo "ERROR: could not install$$missing" >&2; exit 1; }; \
 	fi
+endef
+
+# Debian packages that Python dependencies compile against.
+build-deps:
+	$(call apt_install,$(BUILD_PACKAGES))
+
+# Debian packages the tests need (PDF fonts, headless Chromium, gettext, xmlsec1 for the test
+# SAML IdP).
+os-deps:
+	$(call apt_install,$(OS_PACKAGES))
 
 migrate: deps
 	$(PY) manage.py migrate --noinput
