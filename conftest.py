@@ -160,14 +160,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def shared_data():
+def sample_data():
     """The real public data samples the repository carries (``fixtures/data``, see its README),
-    or the folder ``PORTAL_SHARED_DATA`` names."""
+    or the folder ``PORTAL_SAMPLE_DATA`` names."""
     from pathlib import Path
 
     from django.conf import settings
 
-    path = Path(settings.PORTAL_SHARED_DATA)
+    path = Path(settings.PORTAL_SAMPLE_DATA)
     if not path.is_dir():
-        pytest.fail(f"data samples not found at {path} (PORTAL_SHARED_DATA)")
+        pytest.fail(f"data samples not found at {path} (PORTAL_SAMPLE_DATA)")
     return path

@@ -126,7 +126,7 @@ def load(stdout=None) -> None:
 
 def _load_ror_subset(stdout=None) -> None:
     """Japanese universities from ROR, so the organisation picker has real entries."""
-    ror_education = Path(settings.PORTAL_SHARED_DATA) / "ror" / "ror_v2_country_JP_education.json"
+    ror_education = Path(settings.PORTAL_SAMPLE_DATA) / "ror" / "ror_v2_country_JP_education.json"
     if not ror_education.exists() or Organisation.objects.filter(ror_id="05dqf9946").exists():
         return
     call_command("organisations_load_ror", str(ror_education), stdout=stdout or io.StringIO())

@@ -359,8 +359,8 @@ LOGGING = {
 
 # Real public data samples (ROR, researchmap, ORCID, METI End User List ...) used by the demo
 # loaders and the tests: the copies in fixtures/data (sources and licences in its README),
-# unless PORTAL_SHARED_DATA names another folder with the same layout.
-PORTAL_SHARED_DATA = Path(env("PORTAL_SHARED_DATA", str(BASE_DIR / "fixtures" / "data")))
+# unless PORTAL_SAMPLE_DATA names another folder with the same layout.
+PORTAL_SAMPLE_DATA = Path(env("PORTAL_SAMPLE_DATA", str(BASE_DIR / "fixtures" / "data")))
 
 # The home institution's code (also settable in the admin: Institution.is_home).
 PORTAL_NAME = env("PORTAL_NAME", "")

@@ -15,7 +15,7 @@ from portal.errors import ApplicationError, NotAllowed, ValidationFailed
 from portal.models import Organisation
 from tests.disclosures.factories import draft_for
 
-DATA = Path(settings.PORTAL_SHARED_DATA)
+DATA = Path(settings.PORTAL_SAMPLE_DATA)
 pytestmark = pytest.mark.django_db
 
 

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demo(settings, tmp_path):
-    settings.PORTAL_SHARED_DATA = tmp_path  # no ROR sample: keep the demo small and fast
+    settings.PORTAL_SAMPLE_DATA = tmp_path  # no ROR sample: keep the demo small and fast
     call_command("demo_setup", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 

@@ -229,10 +229,10 @@ def test_a_name_blocked_differently_by_the_new_release_is_searched_in_every_entr
         "organisation_id", "entry_key", "entry_fingerprint")) == expected
 
 
-def test_a_restricted_view_finds_what_the_whole_index_finds_for_its_entries(shared_data):
+def test_a_restricted_view_finds_what_the_whole_index_finds_for_its_entries(sample_data):
     """The guarantee the incremental pass rests on: blocking decides with the whole index's
     token frequencies, so restricting to some entries changes nothing else."""
-    release = f.import_list((shared_data / "export_control" / "meti_end_user_list_20250929.xlsx")
+    release = f.import_list((sample_data / "export_control" / "meti_end_user_list_20250929.xlsx")
                             .read_bytes(), code="meti", fmt="meti")
     rows = list(ScreeningEntry.objects.filter(release=release).values_list(
         "pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name", "name",

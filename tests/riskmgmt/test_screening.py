@@ -19,7 +19,7 @@ from tests.riskmgmt import factories as f
 
 pytestmark = pytest.mark.django_db
 
-DATA = Path(settings.PORTAL_SHARED_DATA) / "export_control"
+DATA = Path(settings.PORTAL_SAMPLE_DATA) / "export_control"
 METI_XLSX = DATA / "meti_end_user_list_20250929.xlsx"
 METI_CSV = DATA / "meti_end_user_list_20250929__cells_verbatim.csv"
 

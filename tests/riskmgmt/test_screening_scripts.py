@@ -18,10 +18,8 @@ METI = "export_control/meti_end_user_list_20250929.xlsx"
 
 
 def meti_path() -> Path:
-    for base in (Path(settings.BASE_DIR) / "fixtures" / "data", Path(settings.PORTAL_SHARED_DATA)):
-        if (base / METI).exists():
-            return base / METI
-    pytest.fail(f"{METI} not found in fixtures/data nor PORTAL_SHARED_DATA")
+    """The real METI list the repository carries (fixtures/data, or PORTAL_SAMPLE_DATA)."""
+    return Path(settings.PORTAL_SAMPLE_DATA) / METI
 
 
 @pytest.fixture

@@ -96,7 +96,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, succession, **options):
         if not paths:
-            paths = sorted(str(p) for p in (Path(settings.PORTAL_SHARED_DATA) / "ror").glob("ror_v2_*_all.json"))
+            paths = sorted(str(p) for p in (Path(settings.PORTAL_SAMPLE_DATA) / "ror").glob("ror_v2_*_all.json"))
         if not paths:
             raise CommandError("Give the ROR JSON files to load.")
         successions = dict(KNOWN_SUCCESSIONS)
