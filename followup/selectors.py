@@ -162,7 +162,7 @@ def results_for(*, cycle: SurveyCycle, include_empty: bool = False) -> Results:
     groups = list(CategoryGroup.objects.prefetch_related("categories"))
     # A group is aggregated as one more "category" (keyed by minus its id) summing its members.
     members = {g.pk: {c.pk for c in g.categories.all()} for g in groups}
-    grouped = dict(counts)
+    grouped: dict[aggregation.Key, int] = {}
     for (year, cat, question, code), n in counts.items():
         for gid, cats in members.items():
             if cat in cats:
@@ -173,8 +173,7 @@ def results_for(*, cycle: SurveyCycle, include_empty: bool = False) -> Results:
                                   questions=[q.number for q in questions],
                                   category_ids=[c.pk for c in categories], done_codes=done)
     group_table = aggregation.aggregate(
-        {k: n for k, n in grouped.items() if k[1] is not None and k[1] < 0},
-        fiscal_year=cycle.fiscal_year, questions=[q.number for q in questions],
+        grouped, fiscal_year=cycle.fiscal_year, questions=[q.number for q in questions],
         category_ids=[-g.pk for g in groups], include_all=False, done_codes=done)
     per_cat = []
     for group in groups:  # the ministry's headline groups first (国公立大学等)
