@@ -16,5 +16,6 @@ class PortalConfig(AppConfig):
         autodiscover_modules("audit_renderers")
         autodiscover_modules("dashboard")
         autodiscover_modules("exports")
-        from portal import core_dashboard  # noqa: F401
+        # purge: the purge_files schedule and the core's purgers.
+        from portal import core_dashboard, purge  # noqa: F401
 
