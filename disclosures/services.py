@@ -745,25 +745,35 @@ def campaign_close(*, campaign: UpdateCampaign, actor: User) -> UpdateCampaign:
 # --- Imports (researchmap / ORCID) -----------------------------------------------------------
 
 
-@transaction.atomic
-def external_import_create(*, owner: User, uploaded_file, actor: User) -> ExternalRecordImport:
+def external_record_parse(data: bytes):
+    """The parsed export, or ValidationFailed (invalid UTF-8, binary, too deeply nested...)."""
     from disclosures import importers
+
+    try:
+        return importers.parse(data)
+    except importers.ImportFormatError as exc:
+        raise ValidationFailed(str(exc), field="file") from None
+
+
+@transaction.atomic
+def external_import_create(*, owner: User, uploaded_file=None, actor: User, data: bytes | None = None,
+                           filename: str = "") -> ExternalRecordImport:
+    """Store the entries of a researchmap / ORCID export as suggestions (the import pipeline's
+    apply step passes the stored ``data``; ``uploaded_file`` is for the management shell)."""
     from disclosures.selectors import organisation_match
 
     if owner.pk != actor.pk or not has_perm(actor, "disclosures.disclosure.file"):
         raise NotAllowed(_("Researchers import their own records."))
-    if not uploaded_file:
-        raise ValidationFailed(_("Choose a file."), field="file")
-    if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
-        raise ValidationFailed(_("The file is too large."), field="file")
-    data = uploaded_file.read()
-    try:
-        parsed = importers.parse(data)
-    except importers.ImportFormatError as exc:
-        raise ValidationFailed(str(exc), field="file") from None
+    if data is None:
+        if not uploaded_file:
+            raise ValidationFailed(_("Choose a file."), field="file")
+        if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
+            raise ValidationFailed(_("The file is too large."), field="file")
+        data, filename = uploaded_file.read(), uploaded_file.name or ""
+    parsed = external_record_parse(data)
     record_import = ExternalRecordImport(
         owner=owner, source=parsed.source, format=parsed.format,
-        filename=(uploaded_file.name or "")[:200], external_id=parsed.external_id[:100],
+        filename=(filename or "")[:200], external_id=parsed.external_id[:100],
         item_count=len(parsed.entries), skipped_count=parsed.skipped,
     )
     record_import.full_clean()

@@ -470,19 +470,22 @@ def attachment_delete(request, public_id):
 @require_http_methods(["GET", "POST"])
 @permission_required("disclosures.disclosure.file")
 def imports(request):
+    """Upload; the import pipeline reads the file and asks to confirm before the entries are
+    stored as suggestions."""
+    from disclosures.imports import IMPORT
+    from portal.imports import import_start
+
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            record_import = services.external_import_create(
-                owner=request.user, uploaded_file=form.cleaned_data["file"], actor=request.user)
+            upload = import_start(user=request.user, kind=IMPORT.code,
+                                  files={"file": form.cleaned_data["file"]})
         except ApplicationError as exc:
             if isinstance(exc, NotAllowed):
                 raise PermissionDenied(exc.message) from None
             form.add_error("file", exc.message)
         else:
-            messages.success(request, _("%(n)s entries were found. Accept or reject each one.")
-                             % {"n": record_import.item_count})
-            return redirect("disclosures:import_detail", public_id=record_import.public_id)
+            return redirect("portal:import_detail", public_id=upload.public_id)
     page = Paginator(selectors.imports_for(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "disclosures/imports.html", {"form": form, "page": page})
 
