@@ -29,6 +29,9 @@ class RiskmgmtConfig(AppConfig):
     verbose_name = _("Risk management")
 
     def ready(self):
+        from portal import purge
+
+        purge.register_staging("riskmgmt/imports/", _("Screening-list uploads not confirmed"))
         from disclosures.signals import version_submitted
         version_submitted.connect(on_version_submitted, dispatch_uid="riskmgmt.evaluate_version")
         try:
