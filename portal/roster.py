@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import tablib
+from django.db import DatabaseError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -200,6 +201,8 @@ def _file_report(kind: str, name: str, result) -> FileReport:
         if row_result.validation_error is not None:
             rr.errors = _messages(row_result.validation_error)
         for err in row_result.errors:
+            if isinstance(err.error, DatabaseError):
+                raise err.error  # the server's problem, not the file's: "try again"
             rr.errors.append(_("Unexpected error: %(error)s") % {"error": err.error})
         report.rows.append(rr)
     return report

@@ -63,6 +63,7 @@ class TabularError(ApplicationError):
     """A file that cannot be read as a table; ``line`` is the file's line (0: the whole file)."""
 
     def __init__(self, message: str, *, line: int = 0):
+        self.detail = message  # without the line, for a report that has a column for it
         if line:
             message = _("Line %(line)s: %(message)s") % {"line": line, "message": message}
         super().__init__(message, field="file", extra={"line": line})
