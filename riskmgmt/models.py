@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from portal.models import Organisation, PublicModel, TimeStampedModel
@@ -204,7 +205,7 @@ class ScreeningRun(PublicModel):
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("screening run status", "Done")
         FAILED = "failed", _("Failed")
 
     class Mode(models.TextChoices):
@@ -359,11 +360,11 @@ def risk_level_for(likelihood: int, impact: int) -> str:
 
 class Case(PublicModel):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("case status", "Open")
         ASSESSING = "assessing", _("Being assessed")
         MITIGATING = "mitigating", _("Mitigation in progress")
         MONITORING = "monitoring", _("Monitoring")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
     class Decision(models.TextChoices):
         NONE = "", _("Not decided")
@@ -453,7 +454,7 @@ class Case(PublicModel):
 class FlagState(models.TextChoices):
     """What a carried-forward flag was in one disclosure version."""
 
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("flag change", "New")
     UNCHANGED = "unchanged", _("Unchanged")
     CHANGED = "changed", _("Changed")
     RESOLVED = "resolved", _("Resolved")
@@ -603,7 +604,7 @@ class MitigationMeasure(TimeStampedModel):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("measure status", "Done")
         CANCELLED = "cancelled", _("Cancelled")
 
     OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
@@ -734,10 +735,10 @@ class InformationRequest(PublicModel):
 
 class FundingAgencyInquiry(PublicModel):
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("inquiry status", "Received")
         IN_PROGRESS = "in_progress", _("In progress")
         RESPONDED = "responded", _("Responded")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("inquiry status", "Closed")
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     agency = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
@@ -753,7 +754,7 @@ class FundingAgencyInquiry(PublicModel):
     disclosures = models.ManyToManyField("disclosures.Disclosure", blank=True, related_name="+",
                                          verbose_name=_("disclosures"))
     question = models.TextField(_("question"))
-    received_on = models.DateField(_("received on"), default=dt.date.today)
+    received_on = models.DateField(pgettext_lazy("inquiry", "received on"), default=dt.date.today)
     deadline = models.DateField(_("deadline"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.RECEIVED, db_index=True)
