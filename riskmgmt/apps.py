@@ -39,9 +39,6 @@ class RiskmgmtConfig(AppConfig):
     verbose_name = _("Risk management")
 
     def ready(self):
-        from portal import purge
-
-        purge.register_staging("riskmgmt/imports/", _("Screening-list uploads not confirmed"))
         from disclosures.signals import outputs_imported, version_submitted
         version_submitted.connect(on_version_submitted, dispatch_uid="riskmgmt.evaluate_version")
         outputs_imported.connect(on_outputs_imported, dispatch_uid="riskmgmt.screen_outputs")
