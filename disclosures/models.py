@@ -18,7 +18,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -39,8 +39,8 @@ class UpdateCampaign(PublicModel):
     """A fiscal year's annual update: every researcher confirms "no change" or updates."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("campaign status", "Open")
+        CLOSED = "closed", pgettext_lazy("campaign status", "Closed")
 
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"), unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -267,7 +267,7 @@ class CareerItem(BaseItem):
 
 
 class RemunerationBand(models.TextChoices):
-    NONE = "none", _("None")
+    NONE = "none", pgettext_lazy("remuneration", "None")
     UNDER_1M = "lt1m", _("Under ¥1 million a year")
     FROM_1M_TO_5M = "1m_5m", _("¥1–5 million a year")
     FROM_5M_TO_10M = "5m_10m", _("¥5–10 million a year")
@@ -306,7 +306,7 @@ class FundingItem(BaseItem):
 
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied for")
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("funding status", "Received")
 
     version = models.ForeignKey(DisclosureVersion, on_delete=models.CASCADE,
                                 related_name="funding_items")
@@ -335,7 +335,7 @@ class SupportItem(BaseItem):
 
     class Kind(models.TextChoices):
         EQUIPMENT = "equipment", _("Equipment")
-        MATERIALS = "materials", _("Materials")
+        MATERIALS = "materials", pgettext_lazy("in-kind", "Materials")
         FACILITIES = "facilities", _("Facilities")
         PERSONNEL = "personnel", _("Personnel")
         DATA_SOFTWARE = "data_software", _("Data or software")
@@ -412,7 +412,7 @@ class DonationItem(BaseItem):
     purpose = models.CharField(_("purpose"), max_length=300, blank=True)
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
-    received_on = models.DateField(_("received on"), null=True, blank=True)
+    received_on = models.DateField(pgettext_lazy("funding", "received on"), null=True, blank=True)
 
     class Meta(BaseItem.Meta):
         verbose_name = _("donation")

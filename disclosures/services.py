@@ -621,19 +621,13 @@ def attachment_add(*, version: DisclosureVersion, uploaded_file, actor: User,
                    lock_version: int | None = None) -> Attachment:
     if version.disclosure.owner_id != actor.pk:
         raise NotAllowed(_("Only the researcher adds attachments."))
-    if not uploaded_file:
-        raise ValidationFailed(_("Choose a file."), field="file")
-    if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
-        raise ValidationFailed(
-            _("The file is too large (at most %(mb)s MB).")
-            % {"mb": settings.PORTAL_MAX_UPLOAD_BYTES // (1024 * 1024)}, field="file")
-    mimetype = uploads.sniff(uploads.read_head(uploaded_file))
-    if mimetype not in ATTACHMENT_TYPES:
-        raise ValidationFailed(_("Only PDF, PNG and JPEG files can be attached."), field="file")
+    checked = uploads.check_upload(uploaded_file, allowed=ATTACHMENT_TYPES,
+                                   message=_("Only PDF, PNG and JPEG files can be attached."),
+                                   default_name="attachment")
     if section:
         get_section(section)
     _bump_lock(version, lock_version)
-    name = (uploaded_file.name or "attachment").rsplit("/", 1)[-1][:200]
+    name, mimetype = checked.name, checked.mimetype
     attachment = Attachment(version=version, section=section, item_key=item_key or None,
                             original_name=name, mimetype=mimetype, size=uploaded_file.size,
                             description=description.strip()[:200], uploaded_by=actor)

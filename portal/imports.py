@@ -348,27 +348,18 @@ def uploads_for(*, user: User):
     return ImportUpload.objects.filter(owner=user)
 
 
-def _purge_run(now, options):
-    return imports_purge_expired(now=now)
+def _purge_preview(now) -> list[str]:
+    return [f"{u.kind} {u.public_id}" for u in
+            ImportUpload.objects.filter(expires_at__lt=now).exclude(files=[])
+            .order_by("expires_at")[:100]]
 
 
-def _purge_preview(now, options):
-    from portal.notifications.selectors import Preview
+def _declare_purger() -> None:
+    """Abandoned imports are one of the core's purgers (portal/purge.py: one schedule)."""
+    from portal import purge
 
-    total = ImportUpload.objects.filter(expires_at__lt=now).exclude(files=[]).count()
-    return Preview(rows=[], total=total)
-
-
-def _declare_schedule() -> None:
-    from portal.notifications import schedules
-
-    # 15 * * * *  — hourly: files of abandoned imports are deleted (records after 7 days).
-    schedules.register(
-        "purge_imports", gettext_lazy("Purge abandoned imports"),
-        gettext_lazy("Deletes the files of uploads that were never confirmed (an upload expires "
-                     "one hour after it was made) and their records a week later."),
-        {"minute": "15"}, _purge_run, _purge_preview,
-    )
+    purge.register("imports", gettext_lazy("Imports never confirmed"),
+                   lambda now: imports_purge_expired(now=now), _purge_preview)
 
 
-_declare_schedule()
+_declare_purger()

@@ -9,13 +9,6 @@ def build_generated_file(file_id: int) -> None:
 
 
 @shared_task
-def purge_expired_generated_files() -> int:
-    from portal.services import generated_files_purge_expired
-
-    return generated_files_purge_expired()
-
-
-@shared_task
 def ping(value: str = "pong") -> str:
     """A trivial task used by the integration test to prove a worker consumes the broker."""
     from django.core.cache import cache

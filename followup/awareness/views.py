@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -46,6 +46,7 @@ from portal.forms import QueryParamsForm, fiscal_year_field, int_param
 from portal.models import Department, User
 from portal.permissions import has_perm, permission_required, require
 from portal.services import generated_file_request
+from portal.uploads import serve_upload
 
 
 def _form_error(form, exc: ApplicationError) -> None:
@@ -203,13 +204,7 @@ def _material_for(request, material_id) -> ActivityMaterial:
 def material_download(request, material_id):
     material = _material_for(request, material_id)
     services.material_downloaded(actor=request.user, material=material)
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    inline = material.mimetype.startswith("image/") or material.mimetype == "application/pdf"
-    return FileResponse(handle, as_attachment=not inline, filename=material.filename,
-                        content_type=material.mimetype)
+    return serve_upload(material.file, filename=material.filename, mimetype=material.mimetype)
 
 
 @require_POST

@@ -33,6 +33,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.datastructures import MultiValueDict
 
+from tests import files
+
 pytestmark = pytest.mark.django_db
 
 HOSTILE = [
@@ -312,7 +314,7 @@ def _records_the_demo_lacks(personas):
 
     admin, alice = personas["admin"], personas["researcher"]
     add_item(alice, "position", side_job(org("Fuzz Corp")))  # a draft with an item to edit
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = files.PDF
     for owner in (admin, alice):
         gf = GeneratedFile.objects.create(owner=owner, exporter="test.export", title="export",
                                           status=GeneratedFile.Status.DONE, progress=100,

@@ -281,7 +281,7 @@ def test_import_in_the_ui_is_a_dry_run_then_a_confirmation(client_as, admin_user
     assert client.get(response["Location"])["Location"] == reverse("riskmgmt:screening")
     release = ScreeningListRelease.objects.get()
     assert release.entry_count == 3 and release.imported_by == admin_user
-    assert release.runs.get().status == "done"
+    assert release.runs.get(kind="registry").status == "done"
 
 
 def test_import_refuses_a_file_whose_content_is_not_the_format(client_as, admin_user):
