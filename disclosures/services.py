@@ -318,14 +318,21 @@ def organisation_from_form(*, name_ja: str, name_en: str, country: str,
 
 @transaction.atomic
 def item_save(*, version: DisclosureVersion, section_code: str, item, actor: User,
-              lock_version: int | None) -> object:
-    """Create or update one item of a draft (``item`` is an unsaved or loaded model)."""
+              lock_version: int | None, new_organisation: dict | None = None) -> object:
+    """Create or update one item of a draft (``item`` is an unsaved or loaded model).
+
+    ``new_organisation`` (``name_ja``, ``name_en``, ``country``) is an organisation the
+    researcher typed: it is added to the shared registry in this transaction, so a refused
+    item (invalid, stale lock, over 100 % effort) leaves no organisation behind.
+    """
     section = get_section(section_code)
     if version.disclosure.owner_id != actor.pk:
         raise NotAllowed(_("Only the researcher edits their disclosure."))
     if not isinstance(item, section.model):
         raise ApplicationError(_("Unknown item."))
     _bump_lock(version, lock_version)
+    if new_organisation:
+        item.organisation = organisation_from_form(actor=actor, **new_organisation)
     creating = item.pk is None
     before = {} if creating else snapshot(section.model.objects.get(pk=item.pk))
     item.version = version

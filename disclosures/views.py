@@ -19,12 +19,15 @@ from disclosures.forms import (
     AttachmentForm,
     CampaignForm,
     CommentForm,
+    DiffParamsForm,
     ImportForm,
     NoChangeForm,
     PledgeForm,
     ReturnForm,
     SubmitForm,
+    VersionParamsForm,
     item_form_class,
+    lock_version_from,
 )
 from disclosures.models import DisclosureVersion, UpdateCampaign
 from disclosures.sections import diff_contents, get_section, sections_for_display
@@ -35,10 +38,7 @@ from portal.uploads import serve_upload
 
 
 def _lock_from(request) -> int | None:
-    try:
-        return int(request.POST.get("lock_version", ""))
-    except ValueError:
-        return None
+    return lock_version_from(request.POST)
 
 
 def _fail(request, exc: ApplicationError):
@@ -86,10 +86,10 @@ def start(request):
 def detail(request, public_id):
     disclosure = selectors.disclosure_get_for(user=request.user, public_id=public_id)
     owner = selectors.is_owner(request.user, disclosure)
-    try:
-        number = int(request.GET.get("v", "")) if request.GET.get("v") else None
-    except ValueError:
-        raise Http404 from None
+    params = VersionParamsForm(request.GET)
+    if not params.is_valid():
+        raise Http404
+    number = params.cleaned_data["v"]
     versions, version = selectors.versions_and_shown(user=request.user, disclosure=disclosure,
                                                      number=number)
     comments, attachments = [], []
@@ -148,11 +148,11 @@ def diff(request, public_id):
     if len(versions) < 2:
         return render(request, "disclosures/diff.html",
                       {"disclosure": disclosure, "versions": versions, "changes": None})
-    try:
-        a = int(request.GET.get("a") or versions[1].number)
-        b = int(request.GET.get("b") or versions[0].number)
-    except ValueError:
-        raise Http404 from None
+    params = DiffParamsForm(request.GET)
+    if not params.is_valid():
+        raise Http404
+    a = params.cleaned_data["a"] or versions[1].number
+    b = params.cleaned_data["b"] or versions[0].number
     old = selectors.version_get_for(user=request.user, disclosure=disclosure, number=a)
     new = selectors.version_get_for(user=request.user, disclosure=disclosure, number=b)
     changes = diff_contents(old.content, new.content)
@@ -276,13 +276,14 @@ def item_edit(request, section, item_key=None):
         try:
             name_ja = form.cleaned_data.get("new_organisation_name_ja", "")
             name_en = form.cleaned_data.get("new_organisation_name_en", "")
+            new_organisation = None
             if not form.cleaned_data.get("organisation") and (name_ja or name_en):
-                item.organisation = services.organisation_from_form(
-                    name_ja=name_ja, name_en=name_en,
-                    country=form.cleaned_data.get("new_organisation_country") or "",
-                    actor=request.user)
+                new_organisation = {
+                    "name_ja": name_ja, "name_en": name_en,
+                    "country": form.cleaned_data.get("new_organisation_country") or ""}
             services.item_save(version=draft, section_code=sec.code, item=item,
-                               actor=request.user, lock_version=_lock_from(request))
+                               actor=request.user, lock_version=_lock_from(request),
+                               new_organisation=new_organisation)
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
                 target = field if field in form.fields else None
