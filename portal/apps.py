@@ -10,11 +10,12 @@ class PortalConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        # Each app declares its permissions, audit renderers and dashboard widgets in modules
-        # of these names; importing them registers them.
+        # Each app declares its permissions, audit renderers, dashboard widgets, exporters and
+        # panels on other apps' pages in modules of these names; importing them registers them.
         autodiscover_modules("permissions")
         autodiscover_modules("audit_renderers")
         autodiscover_modules("dashboard")
         autodiscover_modules("exports")
+        autodiscover_modules("panels")
         from portal import core_dashboard  # noqa: F401
 
