@@ -17,5 +17,11 @@ class PortalConfig(AppConfig):
         autodiscover_modules("dashboard")
         autodiscover_modules("exports")
         autodiscover_modules("panels")
-        from portal import core_dashboard  # noqa: F401
+        autodiscover_modules("imports")  # each app's import kinds (portal/imports.py: pipeline)
+        # purge: the purge_files schedule and the core's purgers.
+        from portal import (
+            core_dashboard,  # noqa: F401
+            purge,  # noqa: F401
+            roster,  # noqa: F401  (the roster's import kind)
+        )
 
