@@ -41,7 +41,7 @@ from disclosures.models import (
     ResearchOutput,
     UpdateCampaign,
 )
-from disclosures.sections import SECTIONS, content_for, get_section, item_values
+from disclosures.sections import SECTIONS, content_for, diff_contents, get_section, item_values
 from portal import uploads
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed, ValidationFailed
@@ -421,6 +421,8 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
     _check_effort(version)
     now = timezone.now()
     version.refresh_from_db()
+    version.content = content_for(version)
+    _check_changed(version)
     version.status = DisclosureVersion.Status.SUBMITTED
     version.submitted_at = now
     version.submitted_by = actor
@@ -432,7 +434,6 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
                                                  DisclosureVersion.Kind.CHANGE,
                                                  DisclosureVersion.Kind.INITIAL):
         version.campaign = campaign
-    version.content = content_for(version)
     version.full_clean()
     version.save()
     disclosure = version.disclosure
@@ -445,6 +446,37 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
     notices.version_submitted(version)
     _send_on_commit(signals.version_submitted, version=version)
     return version
+
+
+def _attachment_marks(version_id) -> set[tuple]:
+    return set(Attachment.objects.filter(version_id=version_id).values_list(
+        "file", "item_key", "description"))
+
+
+def _check_changed(version: DisclosureVersion) -> None:
+    """Refuse a change or a resubmission that changes nothing.
+
+    An update follows the version it was started from (``based_on``): after a return, the
+    returned version; otherwise the accepted one. Submitting it with the same items and
+    attachments would only queue a second review of the same disclosure, so it is refused,
+    saying so. The annual update is the exception: "nothing changed" is a valid answer to it
+    (the reviewer's page says that nothing changed).
+    """
+    base = version.based_on
+    if base is None or version.kind == DisclosureVersion.Kind.ANNUAL_UPDATE:
+        return
+    changes = diff_contents(base.content, version.content)
+    if any(s["changes"] for s in changes):
+        return
+    if _attachment_marks(version.pk) != _attachment_marks(base.pk):
+        return
+    if base.status == DisclosureVersion.Status.RETURNED:
+        raise ValidationFailed(
+            _("Nothing has changed since version %(number)s was returned: change what the "
+              "reviewer asked for before submitting again.") % {"number": base.number})
+    raise ValidationFailed(
+        _("Nothing has changed since version %(number)s: change an item before submitting, "
+          "or discard this update.") % {"number": base.number})
 
 
 def _reviewable(version: DisclosureVersion, actor: User) -> None:

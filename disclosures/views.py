@@ -32,6 +32,7 @@ from disclosures.forms import (
 from disclosures.models import DisclosureVersion, UpdateCampaign
 from disclosures.sections import diff_contents, get_section, sections_for_display
 from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed
+from portal.panels import panels_for
 from portal.permissions import has_perm, permission_required
 from portal.services import generated_file_request
 from portal.uploads import serve_upload
@@ -118,9 +119,23 @@ def detail(request, public_id):
     answered = campaign is not None and any(v.campaign_id == campaign.pk and
                                             v.status != DisclosureVersion.Status.DRAFT
                                             for v in versions)
+    # The reviewer's part: what changed since the last accepted version, and what other apps
+    # show about this version (risk management's flags and risk summary).
+    baseline = changes = None
+    panels = []
+    if can_review:
+        baseline = selectors.last_accepted_before(versions=versions, version=version)
+        if baseline is not None:
+            changes = diff_contents(baseline.content, version.content)
+        version.disclosure = disclosure
+        panels = panels_for("disclosures.review", request, version)
     context = {
         "disclosure": disclosure,
         "version": version,
+        "baseline": baseline,
+        "changes": changes,
+        "has_changes": bool(changes) and any(s["changes"] for s in changes),
+        "panels": panels,
         "versions": versions,
         "is_owner": owner,
         "sections": sections_for_display(version.content if version else {}, comments_by_key,
