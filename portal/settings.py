@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "portal.notifications",
     "disclosures",
     "riskmgmt",
+    "riskmgmt.duediligence",
     "followup",
     "followup.awareness",
 ]
