@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "portal.outbox",
     "disclosures",
     "riskmgmt",
+    "riskmgmt.duediligence",
     "followup",
     "followup.awareness",
     "portal.admin_apps.PortalAdminConfig",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("disclosures/", include("disclosures.urls")),
+    path("risk/due-diligence/", include("riskmgmt.duediligence.urls")),
     path("risk/", include("riskmgmt.urls")),
     path("followup/", include("followup.urls")),
     path("awareness/", include("followup.awareness.urls")),

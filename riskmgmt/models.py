@@ -599,7 +599,9 @@ class MeasureKind(models.TextChoices):
 
 
 class MitigationMeasure(TimeStampedModel):
-    """One measure of a case's mitigation plan (or one agreed with an FA for a project)."""
+    """One measure of a case's mitigation plan, one agreed with an FA for a project, or one of a
+    project under due diligence (its checklist area and cost line:
+    ``riskmgmt.duediligence.ProjectMeasure``)."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -613,6 +615,9 @@ class MitigationMeasure(TimeStampedModel):
                              related_name="measures")
     inquiry = models.ForeignKey("FundingAgencyInquiry", null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="measures")
+    project = models.ForeignKey("duediligence.Project", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="measures",
+                                verbose_name=_("project under due diligence"))
     kind = models.CharField(_("measure"), max_length=30, choices=MeasureKind.choices)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -627,7 +632,8 @@ class MitigationMeasure(TimeStampedModel):
         verbose_name = _("mitigation measure")
         verbose_name_plural = _("mitigation measures")
         constraints = [
-            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False),
+            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False)
+                                   | Q(project__isnull=False),
                                    name="measure_belongs_somewhere"),
         ]
         indexes = [
@@ -646,7 +652,7 @@ class MitigationMeasure(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         """The page of the case (or inquiry) the measure belongs to."""
-        target = self.case if self.case_id else self.inquiry
+        target = self.case if self.case_id else (self.inquiry if self.inquiry_id else self.project)
         return target.get_absolute_url()
 
 

@@ -728,6 +728,9 @@ def screening_release_import(*, screening_list: ScreeningList, data: bytes, file
         audit_log(action="riskmgmt.release.imported", target=release, actor=actor,
                   data={"list": lst.name, "number": release.number, "entries": release.entry_count,
                         "filename": filename, "skipped": result.skipped})
+        from riskmgmt.duediligence.tasks import check_open_projects
+
+        transaction.on_commit(lambda: check_open_projects.delay())
         if rescreen:
             from riskmgmt.tasks import rescreen_outputs, rescreen_registry
 
