@@ -58,7 +58,8 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
     total = max(selectors.institution_count(fiscal_year=cycle.fiscal_year), 1)
     for i, (code, name, category, year, answers) in enumerate(
             selectors.institution_rows(fiscal_year=cycle.fiscal_year)):
-        row = [safe_cell(code), safe_cell(name), safe_cell(category), year]
+        # 年度 as the ministry writes it (令和6年度); the import reads it back (parse_fiscal_year).
+        row = [safe_cell(code), safe_cell(name), safe_cell(category), reiwa_label(year)]
         for n in range(1, lay.questions + 1):
             opt = answers.get(n)
             row += [opt, labels.get(opt, "") if opt else ""]
