@@ -648,3 +648,103 @@ class ExternalRecordItem(TimeStampedModel):
     @property
     def scope_owner_id(self):
         return self.owner_id
+
+
+# --- Research outputs (publications, patents) and their contributors -------------------------
+
+
+class ResearchOutput(PublicModel):
+    """A publication or patent of a researcher, imported from researchmap or ORCID, with its
+    co-authors / co-inventors (:class:`OutputContributor`). Screened against the lists through
+    its contributors' affiliations (``riskmgmt.services.outputs_screen``); a hit is raised on the
+    researcher's screening case with the output as the flag's evidence.
+
+    ``external_key`` identifies the output at its source (``researchmap:published_papers:<id>``,
+    ``orcid:work:<put-code>``); importing the same record again replaces the contributors.
+    """
+
+    SCOPE_OWNER_FIELD = "owner_id"
+    SCOPE_DEPARTMENT_FIELD = "owner__department_id"
+
+    class Kind(models.TextChoices):
+        PAPER = "paper", _("Publication")
+        PATENT = "patent", _("Patent")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="research_outputs", verbose_name=_("researcher"))
+    record_import = models.ForeignKey(ExternalRecordImport, null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="outputs")
+    source = models.CharField(_("source"), max_length=20,
+                              choices=ExternalRecordImport.Source.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAPER)
+    external_key = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=1000)
+    venue = models.CharField(_("journal, publisher or office"), max_length=500, blank=True)
+    published_on = models.DateField(_("date"), null=True, blank=True)
+    published_text = models.CharField(max_length=20, blank=True)
+    doi = models.CharField(_("DOI"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        verbose_name = _("research output")
+        verbose_name_plural = _("research outputs")
+        constraints = [models.UniqueConstraint(fields=["owner", "external_key"],
+                                               name="one_output_per_source_record")]
+
+    def __str__(self) -> str:
+        return self.title[:200]
+
+    @property
+    def scope_owner_id(self):
+        return self.owner_id
+
+    @property
+    def scope_department_id(self):
+        return self.owner.department_id
+
+
+class OutputContributor(models.Model):
+    """A co-author, co-inventor or applicant of a :class:`ResearchOutput`, with the affiliation
+    the source record carries (as written; ``ror_id`` when the record names one, resolved to the
+    registry's ``organisation``). Rows are never edited: a re-import writes them anew, so a
+    contributor's id tells the incremental re-screening whether it was already screened.
+
+    What is screened is ``affiliation`` (for an applicant, the applicant's own name, which is an
+    organisation) and the names of the resolved organisation; a person's name never is.
+    """
+
+    class Role(models.TextChoices):
+        AUTHOR = "author", _("Co-author")
+        INVENTOR = "inventor", _("Co-inventor")
+        APPLICANT = "applicant", _("Applicant")
+
+    output = models.ForeignKey(ResearchOutput, on_delete=models.CASCADE,
+                               related_name="contributors", verbose_name=_("research output"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AUTHOR)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True)
+    affiliation = models.CharField(_("affiliation (as given)"), max_length=500, blank=True,
+                                   db_index=True)
+    ror_id = models.CharField(_("ROR ID"), max_length=40, blank=True)
+    organisation = models.ForeignKey(Organisation, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("affiliation in the registry"))
+
+    class Meta:
+        ordering = ["output", "position", "id"]
+        verbose_name = _("co-author or co-inventor")
+        verbose_name_plural = _("co-authors and co-inventors")
+
+    def __str__(self) -> str:
+        where = self.affiliation or (str(self.organisation) if self.organisation_id else "")
+        return f"{self.name} ({where})" if where and self.name else (self.name or where)
+
+    def screened_names(self) -> list[str]:
+        """The names this contributor is screened by: the affiliation as given, then the
+        registry organisation's names (when resolved)."""
+        names = [self.affiliation] if self.affiliation else []
+        if self.organisation_id:
+            org = self.organisation
+            names += [n for n in (org.name_ja, org.name_en) if n and n not in names]
+        return names

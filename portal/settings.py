@@ -82,6 +82,7 @@ SITE_URL = (env("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 INSTALLED_APPS = [
     "portal",
     "portal.notifications",
+    "portal.outbox",
     "disclosures",
     "riskmgmt",
     "followup",
@@ -317,6 +318,23 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
+# A message whose worker process died (kill -9, out of memory, time limit) goes back to the
+# broker instead of being acknowledged; the outbox's claim makes the second delivery harmless.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Work after a change lives in the outbox (portal/outbox): a message is only a bell, and the
+# every-minute sweep takes back a job whose lease ran out, so recovery never waits for Redis's
+# visibility timeout. The timeout only has to exceed the longest job (the 30-minute hard time
+# limit) so that a job still running is not delivered to a second worker for nothing: 35 min.
+CELERY_BROKER_VISIBILITY_TIMEOUT = 35 * 60
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+# Publishing with the broker down fails within about a second (the request goes on; the job
+# waits in the outbox for the sweep) instead of retrying for long.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                    "interval_max": 0.3}
+# Seconds a worker holds a job without renewing it (a heartbeat renews it every third of it)
+# before the sweep takes the job back.
+PORTAL_JOB_LEASE_SECONDS = env_int("PORTAL_JOB_LEASE_SECONDS", 120)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -201,6 +201,7 @@ class ScreeningRun(PublicModel):
         REGISTRY = "registry", _("Registry re-screening")
         DISCLOSURE = "disclosure", _("Disclosure screening")
         ADHOC = "adhoc", _("Ad-hoc check")
+        OUTPUTS = "outputs", _("Co-author screening")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -229,6 +230,9 @@ class ScreeningRun(PublicModel):
     matcher_version = models.CharField(max_length=32, blank=True, editable=False)
     baseline = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("built on"))
+    # Co-author runs: the highest contributor id the run screened (contributor rows are never
+    # edited, so a later run compares only the newer ones against every entry).
+    watermark = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at"]
@@ -268,6 +272,10 @@ class ScreeningHit(PublicModel):
 
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE,
                                      related_name="screening_hits", verbose_name=_("organisation"))
+    # A hit of a co-author's / co-inventor's affiliation on a publication or patent.
+    contributor = models.ForeignKey("disclosures.OutputContributor", null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="screening_hits",
+                                    verbose_name=_("co-author or co-inventor"))
     query_name = models.CharField(_("name checked"), max_length=500)
     entry = models.ForeignKey(ScreeningEntry, on_delete=models.CASCADE, related_name="hits",
                               verbose_name=_("list entry"))
@@ -292,7 +300,8 @@ class ScreeningHit(PublicModel):
         ordering = ["-created_at"]
         verbose_name = _("screening hit")
         verbose_name_plural = _("screening hits")
-        indexes = [models.Index(fields=["organisation", "entry_key"])]
+        indexes = [models.Index(fields=["organisation", "entry_key"]),
+                   models.Index(fields=["contributor", "entry_key"])]
 
     def __str__(self) -> str:
         return f"{self.query_name} ≈ {self.matched_name} ({self.score})"

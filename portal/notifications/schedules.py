@@ -44,6 +44,7 @@ class Schedule:
     preview: Callable  # (now, options) -> Preview
     options: dict = field(default_factory=dict)
     module: str = ""  # where it is declared (its cron comment is there)
+    quiet: bool = False  # an every-minute engine job: runs are not written to the audit trail
 
     @property
     def task_name(self) -> str:
@@ -118,11 +119,11 @@ BY_NAME: dict[str, Schedule] = {}
 
 
 def register(name: str, label, description, cron: dict, run: Callable, preview: Callable, *,
-             options: dict | None = None) -> Schedule:
+             options: dict | None = None, quiet: bool = False) -> Schedule:
     """Declare a periodic job (once; re-importing the declaring module is harmless)."""
     module = sys._getframe(1).f_globals.get("__name__", "")
     schedule = Schedule(name, label, description, cron, run, preview, dict(options or {}),
-                        module)
+                        module, quiet)
     existing = BY_NAME.get(name)
     if existing is not None:
         if existing.module != module:
@@ -204,7 +205,30 @@ register(
     "send_due", _("Send waiting e-mails"),
     _("Sends notification e-mails that are waiting: new ones, retries after a failure, and "
       "any stored while the broker was down."),
-    {"minute": "*"}, _send_due_run, _send_due_preview,
+    {"minute": "*"}, _send_due_run, _send_due_preview, quiet=True,
+)
+
+
+def _jobs_sweep_run(now, options):
+    from portal.outbox import services
+
+    result = services.sweep(now=now, limit=int(options.get("limit", services.SWEEP_BATCH)))
+    return result["rung"] + result["taken_back"] + result["failed"]
+
+
+def _jobs_sweep_preview(now, options):
+    from portal.outbox import selectors
+
+    return selectors.preview_due(now=now)
+
+
+# * * * * *  — every minute: background work that is due, or whose worker vanished, runs again.
+register(
+    "jobs_sweep", _("Run waiting background work"),
+    _("Starts background work (rule evaluation, exports, re-screening, imports) that is due: "
+      "work stored while the broker was down, retries after a failure, and work whose worker "
+      "stopped before it finished."),
+    {"minute": "*"}, _jobs_sweep_run, _jobs_sweep_preview, quiet=True,
 )
 # */10 * * * *  — every 10 minutes: reminders whose task was done elsewhere are resolved.
 register(

@@ -469,7 +469,7 @@ def schedule_run(*, name: str, actor=None, options: dict | None = None, now=None
     opts = schedules.options_for(schedule)
     opts.update(options or {})
     count = schedule.run(now or timezone.now(), opts)
-    if actor is not None or (count and schedule.name != "send_due"):
+    if actor is not None or (count and not schedule.quiet):
         audit_log(action="notifications.schedule.ran", actor=actor,
                   data={"schedule": schedule.name, "count": count})
     return count
