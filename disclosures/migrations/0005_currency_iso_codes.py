@@ -22,6 +22,6 @@ def normalise(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("disclosures", "0003_waiting_review_index_covers_count")]
+    dependencies = [("disclosures", "0004_research_outputs")]
 
     operations = [migrations.RunPython(normalise, migrations.RunPython.noop)]
