@@ -69,11 +69,10 @@ def _send_on_commit(signal, **kwargs):
 # --- Validation rules ----------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
 def _currency_codes() -> frozenset[str]:
-    import pycountry
+    from portal.currencies import currency_codes
 
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
+    return currency_codes()
 
 
 @functools.lru_cache(maxsize=1)

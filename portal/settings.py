@@ -237,6 +237,10 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Country choices: Japan first, then every country sorted in the reader's language (pyuca's
+# Unicode collation: アイスランド, アイルランド... in Japanese, Afghanistan... in English).
+COUNTRIES_FIRST = ["JP"]
+COUNTRIES_FIRST_REPEAT = False
 # Japanese dates with a space before the time (2026年12月2日 8:00): portal/formats/ja/formats.py;
 # English keeps Django's (Dec. 2, 2026).
 FORMAT_MODULE_PATH = ["portal.formats"]
