@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from portal import services
 from portal.audit import audit_log, history_for, register_renderer, render_entry, task_actor
-from portal.models import AuditEntry, Department
+from portal.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
