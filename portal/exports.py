@@ -3,7 +3,7 @@
 An exporter has an ``identifier``, a ``verbose_name``, a ``permission`` code and
 ``render(params, *, user, progress) -> (filename, mimetype, bytes)``. A :class:`ListExporter`
 yields a header row and rows and gets xlsx (openpyxl write-only) and csv for free. Exports run
-in a Celery task (:func:`portal.tasks.build_generated_file`) which checks
+in the outbox job ``portal.build_file`` (:mod:`portal.jobs`) which checks
 ``available_for(owner)`` again before rendering.
 """
 

@@ -1,0 +1,29 @@
+"""Background work of risk management, run by the outbox (see :mod:`portal.outbox`).
+
+* ``riskmgmt.evaluate_version``: the flagging rules over a submitted version, enqueued in the
+  submission's own transaction (``version_submitted`` receiver). One transaction: all the
+  version's flags, cases and the job's "done" mark, or none of them.
+* ``riskmgmt.rescreen_registry``: the registry against a list release, enqueued with the release
+  (and by staff from the screening page). Its run records "failed" when it fails; the job is
+  retried, and staff can start it again.
+"""
+
+from portal import outbox
+
+
+@outbox.handler("riskmgmt.evaluate_version", max_attempts=8, time_limit=10 * 60)
+def evaluate_version(job, *, version_id: int) -> None:
+    from riskmgmt.services import version_evaluate
+
+    version_evaluate(version_id=version_id)
+
+
+@outbox.handler("riskmgmt.rescreen_registry", atomic=False, max_attempts=3)
+def rescreen_registry(job, *, release_id: int, full: bool = False) -> None:
+    from riskmgmt.models import ScreeningListRelease
+    from riskmgmt.services import screening_rescreen_registry
+
+    release = ScreeningListRelease.objects.filter(pk=release_id).first()
+    if release is None:  # the list was deleted since: nothing to screen
+        return
+    screening_rescreen_registry(release=release, actor=job.actor, full=full)
