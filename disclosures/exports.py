@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy
 
 from disclosures.models import Disclosure, DisclosureVersion
 from disclosures.sections import SECTIONS, item_rows, item_title, org_label
+from portal import xlsx
 from portal.exports import ListExporter, register
 from portal.permissions import scope_queryset
 
@@ -51,9 +52,8 @@ class AllDisclosuresExporter(ListExporter):
         if version is None:
             yield [*head, "", _("Not submitted"), "", "", "", "", "", "", "", "", ""]
             return
-        status = [version.number, version.get_status_display(),
-                  version.submitted_at.isoformat() if version.submitted_at else "",
-                  version.accepted_at.isoformat() if version.accepted_at else ""]
+        status = [version.number, version.get_status_display(), version.submitted_at,
+                  version.accepted_at]
         wrote = False
         for section in SECTIONS:
             for item in (version.content.get("sections") or {}).get(section.code, []):
@@ -65,7 +65,7 @@ class AllDisclosuresExporter(ListExporter):
                                                     "start_date", "end_date"))
                 yield [*head, *status, str(section.title), item_title(section, item),
                        org_label(values.get("organisation")), values.get("country") or "",
-                       values.get("start_date") or "", values.get("end_date") or "",
+                       xlsx.date(values.get("start_date")), xlsx.date(values.get("end_date")),
                        details]
         if not wrote:
             yield [*head, *status, "", _("Nothing to disclose"), "", "", "", "", ""]

@@ -10,6 +10,9 @@ stored without the work it calls for.
 from django.dispatch import Signal
 
 version_submitted = Signal()
+# Sent in the transaction in which research outputs (publications, patents) are (re-)imported,
+# with ``owner`` (the researcher) and ``output_ids``; riskmgmt screens their contributors.
+outputs_imported = Signal()
 version_accepted = Signal()
 # Sent in the transaction in which an administrator opens a fiscal year's update campaign (``campaign``).
 campaign_opened = Signal()

@@ -76,7 +76,18 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = (env("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
+# The portal's own apps come first: Django merges the apps' catalogues and the app listed first
+# wins, so the portal's words ("None" → なし, "All" → すべて) are not overridden by the admin's
+# or a package's catalogue (the admin's Japanese leaves "None" in English).
 INSTALLED_APPS = [
+    "portal",
+    "portal.notifications",
+    "portal.outbox",
+    "disclosures",
+    "riskmgmt",
+    "riskmgmt.duediligence",
+    "followup",
+    "followup.awareness",
     "portal.admin_apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,13 +106,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_countries",
     "import_export",
-    "portal",
-    "portal.notifications",
-    "portal.outbox",
-    "disclosures",
-    "riskmgmt",
-    "followup",
-    "followup.awareness",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +240,13 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Country choices: Japan first, then every country sorted in the reader's language (pyuca's
+# Unicode collation: アイスランド, アイルランド... in Japanese, Afghanistan... in English).
+COUNTRIES_FIRST = ["JP"]
+COUNTRIES_FIRST_REPEAT = False
+# Japanese dates with a space before the time (2026年12月2日 8:00): portal/formats/ja/formats.py;
+# English keeps Django's (Dec. 2, 2026).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True

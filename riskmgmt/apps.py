@@ -14,14 +14,22 @@ def on_version_submitted(sender, version, **kwargs):
     version_evaluate_enqueue(version=version)
 
 
+def on_outputs_imported(sender, owner, output_ids, **kwargs):
+    """Record the co-author screening in the import's transaction (the outbox runs it)."""
+    from portal import outbox
+
+    outbox.enqueue("riskmgmt.screen_outputs", output_ids=list(output_ids))
+
+
 class RiskmgmtConfig(AppConfig):
     name = "riskmgmt"
     label = "riskmgmt"
     verbose_name = _("Risk management")
 
     def ready(self):
-        from disclosures.signals import version_submitted
+        from disclosures.signals import outputs_imported, version_submitted
         version_submitted.connect(on_version_submitted, dispatch_uid="riskmgmt.evaluate_version")
+        outputs_imported.connect(on_outputs_imported, dispatch_uid="riskmgmt.screen_outputs")
         try:
             from celery.signals import worker_process_init
 
