@@ -205,6 +205,20 @@ def screening_lists_for(*, user: User):
         Prefetch("releases", queryset=ScreeningListRelease.objects.select_related("imported_by")))
 
 
+def rescreen_jobs_for(*, user: User, releases) -> dict:
+    """release id → the newest re-screening job against it (one query), for the page."""
+    from portal.outbox.models import Job
+
+    if not has_perm(user, "riskmgmt.screening.view"):
+        return {}
+    keys = {f"release:{r.pk}": r.pk for r in releases}
+    jobs = {}
+    for job in (Job.objects.filter(kind="riskmgmt.rescreen_registry", key__in=list(keys))
+                .order_by("created_at", "pk")):
+        jobs[keys[job.key]] = job
+    return jobs
+
+
 def screening_runs_for(*, user: User):
     if not has_perm(user, "riskmgmt.screening.view"):
         return ScreeningRun.objects.none()

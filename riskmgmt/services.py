@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -514,6 +514,14 @@ def _concern_key(version, rule: Rule, finding: Finding) -> str:
     return key
 
 
+def version_evaluate_enqueue(*, version) -> None:
+    """Ask the outbox for the rule evaluation of ``version``, in the caller's transaction."""
+    from portal import outbox
+
+    outbox.enqueue("riskmgmt.evaluate_version", key=f"version:{version.pk}", version_id=version.pk)
+
+
+@transaction.atomic
 def version_evaluate(*, version_id: int) -> list[Flag]:
     """Run every enabled rule over a submitted version; a concern is one flag carried forward.
 
@@ -523,6 +531,10 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
     as a *new* flag; an unresolved flag of a rule that ran and no longer fires is *resolved*.
     So resubmitting the same disclosure adds no flags and no cases. A carried-forward flag
     stays on its case even when that case was closed (the office closed it knowing the concern).
+
+    One transaction: every flag, case and state of the version, or none (a database fault
+    half-way leaves nothing, and the outbox runs it again). A rule that raises anything but a
+    database error is broken, not failing: it is logged and skipped, and the others still run.
 
     Idempotent: a rule that already recorded a state for this version is not run again.
     Returns the flags new in this version.
@@ -551,6 +563,8 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
             continue
         try:
             findings = rt.evaluate(facts, rule.params)
+        except DatabaseError:
+            raise
         except Exception:  # a broken rule must not stop the others (nor resolve its flags)
             logger.exception("Rule %s failed on version %s", rule.code, version_id)
             continue
@@ -732,12 +746,32 @@ def screening_release_import(*, screening_list: ScreeningList, data: bytes, file
 
         transaction.on_commit(lambda: check_open_projects.delay())
         if rescreen:
-            from riskmgmt.tasks import rescreen_outputs, rescreen_registry
-
-            release_id, actor_id = release.pk, getattr(actor, "pk", None)
-            transaction.on_commit(lambda: rescreen_registry.delay(release_id, actor_id))
-            transaction.on_commit(lambda: rescreen_outputs.delay(release_id, actor_id))
+            screening_rescreen_enqueue(release=release, actor=actor)
     return release, result
+
+
+def screening_rescreen_enqueue(*, release: ScreeningListRelease, actor: User | None = None,
+                               full: bool = False):
+    """Record the re-screening against ``release`` in the caller's transaction (the outbox runs
+    it after commit). Returns the job; an open one for the same release is reused."""
+    from portal import outbox
+
+    key = f"release:{release.pk}" + (":full" if full else "")
+    outbox.enqueue("riskmgmt.rescreen_outputs", key=key, actor=actor, release_id=release.pk,
+                   full=full)
+    return outbox.enqueue("riskmgmt.rescreen_registry", key=key, actor=actor,
+                          release_id=release.pk, full=full)
+
+
+def screening_rescreen_request(*, release: ScreeningListRelease, actor: User, full: bool = False):
+    """Staff start the re-screening against a release again (after a failure, or to be sure)."""
+    if not has_perm(actor, "riskmgmt.screening.rescreen"):
+        raise NotAllowed(_("You are not allowed to re-screen the registry."))
+    with transaction.atomic():
+        job = screening_rescreen_enqueue(release=release, actor=actor, full=full)
+        audit_log(action="riskmgmt.release.rescreen_requested", target=release, actor=actor,
+                  data={"full": full})
+    return job
 
 
 def _registry_names():

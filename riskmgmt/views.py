@@ -33,6 +33,7 @@ from riskmgmt.models import (
     Rule,
     RuleChange,
     ScreeningHit,
+    ScreeningListRelease,
 )
 
 PAGE_SIZE = 50
@@ -281,11 +282,35 @@ def register_export(request):
 @require_GET
 @permission_required("riskmgmt.screening.view")
 def screening(request):
+    lists = list(selectors.screening_lists_for(user=request.user))
+    current = [r for lst in lists for r in lst.releases.all() if r.is_current]
+    jobs = selectors.rescreen_jobs_for(user=request.user, releases=current)
+    for lst in lists:
+        lst.screened_release = next((r for r in lst.releases.all() if r.is_current), None)
+        lst.rescreen_job = jobs.get(getattr(lst.screened_release, "pk", None))
     return render(request, "riskmgmt/screening.html", {
-        "lists": selectors.screening_lists_for(user=request.user),
+        "lists": lists,
         "runs": selectors.screening_runs_for(user=request.user)[:20],
         "open_hits": selectors.screening_hits_for(user=request.user).count(),
+        "can_rescreen": has_perm(request.user, "riskmgmt.screening.rescreen"),
     })
+
+
+@require_POST
+@permission_required("riskmgmt.screening.rescreen")
+def screening_rescreen(request, public_id):
+    """Staff start the re-screening of the registry against a release again."""
+    release = get_object_or_404(ScreeningListRelease, public_id=public_id)
+    try:
+        services.screening_rescreen_request(release=release, actor=request.user,
+                                            full=request.POST.get("full") == "1")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The registry is being re-screened against release "
+                                    "#%(n)s of %(list)s.")
+                         % {"n": release.number, "list": release.screening_list.name})
+    return redirect("riskmgmt:screening")
 
 
 @require_http_methods(["GET", "POST"])
