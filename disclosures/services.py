@@ -36,10 +36,12 @@ from disclosures.models import (
     FundingItem,
     GrantPledge,
     ItemComment,
+    OutputContributor,
     PositionItem,
+    ResearchOutput,
     UpdateCampaign,
 )
-from disclosures.sections import SECTIONS, content_for, get_section, item_values
+from disclosures.sections import SECTIONS, content_for, diff_contents, get_section, item_values
 from portal import uploads
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed, ValidationFailed
@@ -419,6 +421,8 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
     _check_effort(version)
     now = timezone.now()
     version.refresh_from_db()
+    version.content = content_for(version)
+    _check_changed(version)
     version.status = DisclosureVersion.Status.SUBMITTED
     version.submitted_at = now
     version.submitted_by = actor
@@ -430,7 +434,6 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
                                                  DisclosureVersion.Kind.CHANGE,
                                                  DisclosureVersion.Kind.INITIAL):
         version.campaign = campaign
-    version.content = content_for(version)
     version.full_clean()
     version.save()
     disclosure = version.disclosure
@@ -443,6 +446,37 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
     notices.version_submitted(version)
     _send_on_commit(signals.version_submitted, version=version)
     return version
+
+
+def _attachment_marks(version_id) -> set[tuple]:
+    return set(Attachment.objects.filter(version_id=version_id).values_list(
+        "file", "item_key", "description"))
+
+
+def _check_changed(version: DisclosureVersion) -> None:
+    """Refuse a change or a resubmission that changes nothing.
+
+    An update follows the version it was started from (``based_on``): after a return, the
+    returned version; otherwise the accepted one. Submitting it with the same items and
+    attachments would only queue a second review of the same disclosure, so it is refused,
+    saying so. The annual update is the exception: "nothing changed" is a valid answer to it
+    (the reviewer's page says that nothing changed).
+    """
+    base = version.based_on
+    if base is None or version.kind == DisclosureVersion.Kind.ANNUAL_UPDATE:
+        return
+    changes = diff_contents(base.content, version.content)
+    if any(s["changes"] for s in changes):
+        return
+    if _attachment_marks(version.pk) != _attachment_marks(base.pk):
+        return
+    if base.status == DisclosureVersion.Status.RETURNED:
+        raise ValidationFailed(
+            _("Nothing has changed since version %(number)s was returned: change what the "
+              "reviewer asked for before submitting again.") % {"number": base.number})
+    raise ValidationFailed(
+        _("Nothing has changed since version %(number)s: change an item before submitting, "
+          "or discard this update.") % {"number": base.number})
 
 
 def _reviewable(version: DisclosureVersion, actor: User) -> None:
@@ -744,25 +778,35 @@ def campaign_close(*, campaign: UpdateCampaign, actor: User) -> UpdateCampaign:
 # --- Imports (researchmap / ORCID) -----------------------------------------------------------
 
 
-@transaction.atomic
-def external_import_create(*, owner: User, uploaded_file, actor: User) -> ExternalRecordImport:
+def external_record_parse(data: bytes):
+    """The parsed export, or ValidationFailed (invalid UTF-8, binary, too deeply nested...)."""
     from disclosures import importers
+
+    try:
+        return importers.parse(data)
+    except importers.ImportFormatError as exc:
+        raise ValidationFailed(str(exc), field="file") from None
+
+
+@transaction.atomic
+def external_import_create(*, owner: User, uploaded_file=None, actor: User, data: bytes | None = None,
+                           filename: str = "") -> ExternalRecordImport:
+    """Store the entries of a researchmap / ORCID export as suggestions (the import pipeline's
+    apply step passes the stored ``data``; ``uploaded_file`` is for the management shell)."""
     from disclosures.selectors import organisation_match
 
     if owner.pk != actor.pk or not has_perm(actor, "disclosures.disclosure.file"):
         raise NotAllowed(_("Researchers import their own records."))
-    if not uploaded_file:
-        raise ValidationFailed(_("Choose a file."), field="file")
-    if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
-        raise ValidationFailed(_("The file is too large."), field="file")
-    data = uploaded_file.read()
-    try:
-        parsed = importers.parse(data)
-    except importers.ImportFormatError as exc:
-        raise ValidationFailed(str(exc), field="file") from None
+    if data is None:
+        if not uploaded_file:
+            raise ValidationFailed(_("Choose a file."), field="file")
+        if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
+            raise ValidationFailed(_("The file is too large."), field="file")
+        data, filename = uploaded_file.read(), uploaded_file.name or ""
+    parsed = external_record_parse(data)
     record_import = ExternalRecordImport(
         owner=owner, source=parsed.source, format=parsed.format,
-        filename=(uploaded_file.name or "")[:200], external_id=parsed.external_id[:100],
+        filename=(filename or "")[:200], external_id=parsed.external_id[:100],
         item_count=len(parsed.entries), skipped_count=parsed.skipped,
     )
     record_import.full_clean()
@@ -783,9 +827,79 @@ def external_import_create(*, owner: User, uploaded_file, actor: User) -> Extern
             raw=entry.raw,
         ))
     ExternalRecordItem.objects.bulk_create(items)
+    outputs = outputs_store(owner=owner, record_import=record_import, outputs=parsed.outputs)
     audit_log(action="disclosures.import.created", target=record_import, actor=actor,
-              data={"source": parsed.source, "format": parsed.format, "items": len(items)})
+              data={"source": parsed.source, "format": parsed.format, "items": len(items),
+                    "outputs": len(outputs)})
     return record_import
+
+
+def _resolve_affiliations(contributors) -> dict[str, Organisation]:
+    """Registry organisations of the contributors' affiliations: by ROR identifier (followed to
+    the successor that continues the organisation today), else by exact name. Two queries."""
+    from disclosures.selectors import organisation_canonical
+
+    rors = {c.ror_id for c in contributors if c.ror_id}
+    names = {c.affiliation for c in contributors if c.affiliation and not c.ror_id}
+    found: dict[str, Organisation] = {}
+    if rors:
+        for org in Organisation.objects.filter(ror_id__in=rors).select_related("successor"):
+            found[f"ror:{org.ror_id}"] = organisation_canonical(org)
+    if names:
+        for org in Organisation.objects.filter(Q(name_ja__in=names) | Q(name_en__in=names)):
+            for name in (org.name_ja, org.name_en):
+                if name in names:
+                    found.setdefault(f"name:{name}", organisation_canonical(org))
+    return found
+
+
+@transaction.atomic
+def outputs_store(*, owner: User, outputs, record_import: ExternalRecordImport | None = None,
+                  source: str = "") -> list[ResearchOutput]:
+    """Store parsed research outputs (:class:`disclosures.importers.Output`) of ``owner``: a
+    record imported before (same ``external_key``) is updated and its contributors written anew
+    (contributor rows are never edited, see :class:`OutputContributor`). Affiliations are
+    resolved to the registry (:func:`_resolve_affiliations`). After commit, the screening is
+    told (``signals.outputs_imported``). A fixed number of queries per import."""
+    outputs = [o for o in outputs if o.title and o.external_key]
+    if not outputs:
+        return []
+    source = source or (record_import.source if record_import else "")
+    existing = {o.external_key: o for o in ResearchOutput.objects.select_for_update().filter(
+        owner=owner, external_key__in=[o.external_key[:200] for o in outputs])}
+    stored, new = [], []
+    for parsed in outputs:
+        key = parsed.external_key[:200]
+        row = existing.get(key) or ResearchOutput(owner=owner, external_key=key)
+        row.record_import, row.source, row.kind = record_import, source, parsed.kind
+        row.title, row.venue = parsed.title[:1000], parsed.venue[:500]
+        row.published_on, row.published_text = parsed.published_on, parsed.date_text[:20]
+        row.doi = parsed.doi[:200]
+        row.full_clean(exclude=["owner", "record_import"], validate_unique=False,
+                       validate_constraints=False)
+        (stored if row.pk else new).append(row)
+        existing[key] = row
+    ResearchOutput.objects.bulk_create(new)
+    if stored:
+        ResearchOutput.objects.bulk_update(stored, ["record_import", "source", "kind", "title",
+                                                    "venue", "published_on", "published_text",
+                                                    "doi", "updated_at"])
+        OutputContributor.objects.filter(output__in=stored).delete()
+    people = [c for o in outputs for c in o.contributors]
+    orgs = _resolve_affiliations(people)
+    OutputContributor.objects.bulk_create([
+        OutputContributor(output=existing[o.external_key[:200]], position=i, role=c.role,
+                          name=c.name, orcid=c.orcid, affiliation=c.affiliation,
+                          ror_id=c.ror_id,
+                          organisation=orgs.get(f"ror:{c.ror_id}") if c.ror_id
+                          else orgs.get(f"name:{c.affiliation}"))
+        for o in outputs for i, c in enumerate(o.contributors)
+    ], batch_size=1000)
+    rows = [existing[o.external_key[:200]] for o in outputs]
+    ids = [r.pk for r in rows]
+    transaction.on_commit(lambda: signals.outputs_imported.send_robust(
+        sender=ResearchOutput, owner=owner, output_ids=ids))
+    return rows
 
 
 def _item_from_suggestion(entry: ExternalRecordItem, organisation: Organisation):

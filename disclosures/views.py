@@ -32,6 +32,7 @@ from disclosures.forms import (
 from disclosures.models import DisclosureVersion, UpdateCampaign
 from disclosures.sections import diff_contents, get_section, sections_for_display
 from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed
+from portal.panels import panels_for
 from portal.permissions import has_perm, permission_required
 from portal.services import generated_file_request
 from portal.uploads import serve_upload
@@ -118,9 +119,23 @@ def detail(request, public_id):
     answered = campaign is not None and any(v.campaign_id == campaign.pk and
                                             v.status != DisclosureVersion.Status.DRAFT
                                             for v in versions)
+    # The reviewer's part: what changed since the last accepted version, and what other apps
+    # show about this version (risk management's flags and risk summary).
+    baseline = changes = None
+    panels = []
+    if can_review:
+        baseline = selectors.last_accepted_before(versions=versions, version=version)
+        if baseline is not None:
+            changes = diff_contents(baseline.content, version.content)
+        version.disclosure = disclosure
+        panels = panels_for("disclosures.review", request, version)
     context = {
         "disclosure": disclosure,
         "version": version,
+        "baseline": baseline,
+        "changes": changes,
+        "has_changes": bool(changes) and any(s["changes"] for s in changes),
+        "panels": panels,
         "versions": versions,
         "is_owner": owner,
         "sections": sections_for_display(version.content if version else {}, comments_by_key,
@@ -470,19 +485,22 @@ def attachment_delete(request, public_id):
 @require_http_methods(["GET", "POST"])
 @permission_required("disclosures.disclosure.file")
 def imports(request):
+    """Upload; the import pipeline reads the file and asks to confirm before the entries are
+    stored as suggestions."""
+    from disclosures.imports import IMPORT
+    from portal.imports import import_start
+
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            record_import = services.external_import_create(
-                owner=request.user, uploaded_file=form.cleaned_data["file"], actor=request.user)
+            upload = import_start(user=request.user, kind=IMPORT.code,
+                                  files={"file": form.cleaned_data["file"]})
         except ApplicationError as exc:
             if isinstance(exc, NotAllowed):
                 raise PermissionDenied(exc.message) from None
             form.add_error("file", exc.message)
         else:
-            messages.success(request, _("%(n)s entries were found. Accept or reject each one.")
-                             % {"n": record_import.item_count})
-            return redirect("disclosures:import_detail", public_id=record_import.public_id)
+            return redirect("portal:import_detail", public_id=upload.public_id)
     page = Paginator(selectors.imports_for(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "disclosures/imports.html", {"form": form, "page": page})
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from portal import xlsx
 from portal.errors import ApplicationError
@@ -74,7 +74,7 @@ class RiskRegisterExporter(BaseExporter):
         measure_rows: list[tuple] = []
 
         register_headers = [
-            _("Reference"), _("Researcher"), _("Department"), _("Concern"), _("Title"),
+            _("Reference"), _("Researcher"), _("Department"), _("Concern"), pgettext("subject", "Title"),
             _("Status"), _("Likelihood"), _("Impact"), _("Risk level"), _("Decision"),
             _("Assignee"), _("Opened"), _("Age (days)"), _("Open measures"),
             _("Overdue measures"), _("Contingency plan")]

@@ -215,7 +215,7 @@ def screening_hits_for(*, user: User, status: str = "open", q: str = ""):
     if not has_perm(user, "riskmgmt.screening.view"):
         return ScreeningHit.objects.none()
     qs = ScreeningHit.objects.select_related("organisation", "entry__release__screening_list",
-                                             "reviewed_by")
+                                             "reviewed_by", "contributor__output__owner")
     if status in ScreeningHit.Status.values:
         qs = qs.filter(status=status)
     if q:
@@ -246,3 +246,19 @@ def inquiries_for(*, user: User):
     if not has_perm(user, "riskmgmt.inquiry.manage"):
         return FundingAgencyInquiry.objects.none()
     return FundingAgencyInquiry.objects.select_related("agency", "handled_by")
+
+
+def flags_of_version(*, user: User, version) -> list:
+    """The flags a disclosure version raised, carried or resolved, with their cases (for the
+    reviewer's page), in one query; empty when ``user`` may not see the disclosure's cases."""
+    from riskmgmt.models import FlagVersion
+
+    if not has_perm(user, "riskmgmt.case.view", version.disclosure):
+        return []
+    return list(FlagVersion.objects.filter(version=version)
+                .select_related("flag__case", "flag__rule")
+                .only("state", "flag__reason", "flag__item_labels", "flag__item_keys",
+                      "flag__rule__name", "flag__case__public_id", "flag__case__reference",
+                      "flag__case__title", "flag__case__status", "flag__case__risk_level",
+                      "flag__case__concern")
+                .order_by("flag__case__reference", "flag_id"))

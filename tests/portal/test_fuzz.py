@@ -54,8 +54,6 @@ SLUG_SAMPLES = {
     ("awareness:export", "name"): ["activities", "attendance", "answers"],
     ("disclosures:import_decide", "decision"): ["accept", "reject"],
     ("portal:roster_sample", "kind"): ["people", "departments"],
-    ("portal:roster_job", "kind"): ["dry-run"],
-    ("portal:roster_job", "token"): ["no-such-token"],
     ("notifications:schedule_preview", "name"): None,  # filled from the schedules registry
     ("notifications:schedule_run", "name"): None,
 }
