@@ -17,7 +17,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portal', '0003_renormalise_organisation_aliases'),
+        ('portal', '0004_import_upload'),
     ]
 
     operations = [
