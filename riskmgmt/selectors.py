@@ -96,7 +96,29 @@ def case_queue_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
         "assignee__given_name_en", "assignee__email")
 
 
+def flag_reason_hidden(*, user: User, flag: Flag) -> bool:
+    """Whether ``user`` may not read the reason of ``flag``: its source model declares the
+    permission its content needs (``flag_reason_permission``, e.g. a checklist answer is
+    office-only) and the user lacks it."""
+    if not flag.source_type_id:
+        return False
+    from django.contrib.contenttypes.models import ContentType
+
+    model = ContentType.objects.get_for_id(flag.source_type_id).model_class()
+    permission = getattr(model, "flag_reason_permission", None)
+    return bool(permission) and not has_perm(user, permission)
+
+
 def case_detail_for(*, user: User, public_id) -> Case:
+    """A case in ``user``'s scope with its flags; a flag whose reason ``user`` may not read
+    (:func:`flag_reason_hidden`) has ``reason_hidden`` set: pages show a placeholder."""
+    case = _case_detail(user=user, public_id=public_id)
+    for flag in case.flags.all():
+        flag.reason_hidden = flag_reason_hidden(user=user, flag=flag)
+    return case
+
+
+def _case_detail(*, user: User, public_id) -> Case:
     from portal.permissions import get_object_in_scope
 
     qs = Case.objects.select_related(

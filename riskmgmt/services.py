@@ -1318,3 +1318,18 @@ def inquiry_respond(*, inquiry: FundingAgencyInquiry, response_text: str,
     audit_log(action="riskmgmt.inquiry.responded", target=inquiry, actor=actor,
               data={"response": inquiry.response_text})
     return inquiry
+
+
+def case_page_viewed(*, case: Case, actor: User) -> None:
+    """The read log of a case page: it shows the disclosed items that raised its flags, so
+    each disclosure version it quotes is logged as read (via the case's reference)."""
+    from disclosures.services import disclosure_viewed
+
+    shown = {}
+    for flag in case.flags.all():
+        version = flag.last_version or flag.version
+        if flag.version_id and version is not None:
+            shown[flag.version.disclosure_id] = (flag.version.disclosure, version)
+    for disclosure, version in shown.values():
+        disclosure_viewed(disclosure=disclosure, version=version, actor=actor,
+                          via=case.reference)

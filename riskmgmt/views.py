@@ -122,6 +122,23 @@ def bulk_assign(request):
 
 # --- Case ------------------------------------------------------------------------------------
 
+
+def _case_history(case):
+    """The case's history; an entry quoting the reason of a flag the reader may not read (a
+    checklist answer) shows a placeholder instead (in memory: entries are never changed)."""
+    hidden = [f.reason for f in case.flags.all() if getattr(f, "reason_hidden", False)]
+    lines = {line for reason in hidden for line in reason.splitlines() if line.strip()}
+    entries = list(history_for(case)[:100])
+    if hidden:
+        placeholder = _("(a checklist answer: shown to the research office only)")
+        for entry in entries:
+            # an entry's reason joins the reasons of the flags it added (cut at 500 characters)
+            reason = (entry.data or {}).get("reason")
+            if isinstance(reason, str) and reason and (
+                    any(line in reason for line in lines) or any(reason in h for h in hidden)):
+                entry.data = {**entry.data, "reason": str(placeholder)}
+    return entries
+
 CASE_FORMS = {
     "assess": forms.AssessmentForm, "decide": forms.DecisionForm, "measure": forms.MeasureForm,
     "contingency": forms.ContingencyForm, "review": forms.ReviewForm, "ask": forms.AskForm,
@@ -151,8 +168,9 @@ def _case_forms(case, bound=None, name=None):
 
 
 def _render_case(request, case, case_forms, status=200):
+    services.case_page_viewed(case=case, actor=request.user)
     return render(request, "riskmgmt/case_detail.html", {
-        "case": case, "forms": case_forms, "history": history_for(case)[:100],
+        "case": case, "forms": case_forms, "history": _case_history(case),
         "can_manage": has_perm(request.user, "riskmgmt.case.manage"),
         "measure_statuses": MitigationMeasure.Status.choices,
     }, status=status)
