@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     Exists,
@@ -273,6 +274,37 @@ def my_information_requests(*, user: User) -> QuerySet[InformationRequest]:
     qs = InformationRequest.objects.select_related("case", "asked_by")
     return scope_queryset(user, "riskmgmt.request.answer_own", qs, owner_field="researcher_id"
                           ).order_by("answered_at", "-asked_at")
+
+
+def request_thread_for(*, user: User, req: InformationRequest) -> list[InformationRequest]:
+    """Every question of ``req``'s case to its researcher, oldest first, with answers and
+    attachments: the thread both sides re-read (the researcher sees only their own)."""
+    qs = (InformationRequest.objects.filter(case_id=req.case_id, researcher_id=req.researcher_id)
+          .select_related("asked_by").order_by("asked_at", "id"))
+    if req.researcher_id == user.pk:
+        return list(scope_queryset(user, "riskmgmt.request.answer_own", qs,
+                                   owner_field="researcher_id"))
+    return list(scope_queryset(user, "riskmgmt.case.view", qs,
+                               department_field="case__department_id"))
+
+
+def request_attachment_get_for(*, user: User, public_id):
+    """An answer's attachment, for its researcher or staff who may see the case; else 404."""
+    from django.http import Http404
+
+    from riskmgmt.models import RequestAttachment
+
+    qs = RequestAttachment.objects.select_related("request__case")
+    try:
+        attachment = qs.get(public_id=public_id)
+    except (RequestAttachment.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    req = attachment.request
+    if req.researcher_id == user.pk and has_perm(user, "riskmgmt.request.answer_own", req):
+        return attachment
+    if has_perm(user, "riskmgmt.case.view", req.case):
+        return attachment
+    raise Http404
 
 
 # --- Inquiries -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, NotAllowed
 from portal.models import Organisation, OrganisationAlias, User
@@ -50,6 +51,7 @@ from riskmgmt.models import (
     MitigationMeasure,
     MonitoringReview,
     RegistrySnapshot,
+    RequestAttachment,
     RiskAssessment,
     Rule,
     RuleChange,
@@ -480,9 +482,16 @@ def information_request_ask(*, case: Case, question: str, actor: User,
     return req
 
 
+# What a researcher may send with an answer: documents and scans (a copy of a contract, an
+# approval letter), decided from the content by the one upload check (portal.uploads).
+ANSWER_ATTACHMENT_TYPES = {uploads.PDF, uploads.PNG, uploads.JPEG, uploads.DOCX, uploads.XLSX}
+
+
 @transaction.atomic
-def information_request_answer(*, request: InformationRequest, answer: str,
-                               actor: User) -> InformationRequest:
+def information_request_answer(*, request: InformationRequest, answer: str, actor: User,
+                               files: Iterable = ()) -> InformationRequest:
+    """The researcher's answer, with the files they attach; answered once, then read-only
+    (it stays in the thread for both sides)."""
     req = InformationRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
     if req.researcher_id != actor.pk:
         raise NotAllowed(_("Only the researcher asked can answer."))
@@ -490,12 +499,31 @@ def information_request_answer(*, request: InformationRequest, answer: str,
         raise ApplicationError(_("This question has already been answered."))
     if not (answer or "").strip():
         raise ApplicationError(_("Write your answer."), field="answer")
+    files = [f for f in files if f]
+    checked = [uploads.check_upload(
+        f, allowed=ANSWER_ATTACHMENT_TYPES, field="attachment", default_name="attachment",
+        message=_("Only PDF, PNG, JPEG, Word (.docx) and Excel (.xlsx) files can be attached."))
+        for f in files]
     req.answer, req.answered_at = answer.strip(), timezone.now()
+    for upload, check in zip(files, checked, strict=True):
+        attachment = RequestAttachment(request=req, original_name=check.name,
+                                       mimetype=check.mimetype, size=check.size,
+                                       uploaded_by=actor)
+        attachment.file.save(check.name, upload, save=False)
+        attachment.save()
+        req.attachment_list.append({"id": str(attachment.public_id), "name": check.name,
+                                    "size": check.size})
     req.save()
     audit_log(action="riskmgmt.request.answered", target=req.case, actor=actor,
-              data={"question": req.question, "answer": req.answer})
+              data={"question": req.question, "answer": req.answer,
+                    "files": [c.name for c in checked]})
     notices.request_answered(req, actor=actor)
     return req
+
+
+def request_attachment_downloaded(*, attachment: RequestAttachment, actor: User) -> None:
+    audit_log(action="riskmgmt.request.attachment_downloaded", target=attachment.request.case,
+              actor=actor, data={"name": attachment.original_name})
 
 
 # --- Evaluation of a submitted disclosure version --------------------------------------------

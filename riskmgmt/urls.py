@@ -29,4 +29,6 @@ urlpatterns = [
     path("inquiries/<uuid:public_id>/pdf/", views.inquiry_pdf, name="inquiry_pdf"),
     path("my/questions/", views.my_requests, name="my_requests"),
     path("my/questions/<uuid:public_id>/", views.my_request_detail, name="my_request_detail"),
+    path("questions/attachments/<uuid:public_id>/", views.request_attachment,
+         name="request_attachment"),
 ]

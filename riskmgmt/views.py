@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from portal.models import Department, localized
 from portal.pagination import SliceThenJoinPaginator
 from portal.permissions import get_object_in_scope, has_perm, permission_required, require
 from portal.services import generated_file_request
+from portal.uploads import serve_upload
 from riskmgmt import forms, matching, selectors, services
 from riskmgmt.models import (
     Case,
@@ -567,15 +569,29 @@ def my_request_detail(request, public_id):
     req = get_object_in_scope(request.user, "riskmgmt.request.answer_own",
                               InformationRequest.objects.select_related("asked_by", "case"),
                               public_id=public_id)
-    form = forms.AnswerForm(request.POST or None)
+    form = forms.AnswerForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.information_request_answer(request=req, answer=form.cleaned_data["answer"],
+                                                files=form.cleaned_data["attachment"],
                                                 actor=request.user)
             messages.success(request, _("Thank you: your answer was sent to the research office."))
-            return redirect("riskmgmt:my_requests")
+            # Back to the thread: the answered question stays readable.
+            return redirect("riskmgmt:my_request_detail", public_id=req.public_id)
         except ApplicationError as exc:
             _error(request, form, exc)
-    return render(request, "riskmgmt/my_request_detail.html", {"req": req, "form": form},
+    thread = selectors.request_thread_for(user=request.user, req=req)
+    return render(request, "riskmgmt/my_request_detail.html",
+                  {"req": req, "form": form, "thread": thread},
                   status=400 if request.method == "POST" else 200)
+
+
+@require_GET
+@login_required
+def request_attachment(request, public_id):
+    """A file sent with an answer: its researcher, or staff who may see the case."""
+    attachment = selectors.request_attachment_get_for(user=request.user, public_id=public_id)
+    services.request_attachment_downloaded(attachment=attachment, actor=request.user)
+    return serve_upload(attachment.file, filename=attachment.original_name,
+                        mimetype=attachment.mimetype)
 
