@@ -36,7 +36,9 @@ from disclosures.models import (
     FundingItem,
     GrantPledge,
     ItemComment,
+    OutputContributor,
     PositionItem,
+    ResearchOutput,
     UpdateCampaign,
 )
 from disclosures.sections import SECTIONS, content_for, get_section, item_values
@@ -619,19 +621,13 @@ def attachment_add(*, version: DisclosureVersion, uploaded_file, actor: User,
                    lock_version: int | None = None) -> Attachment:
     if version.disclosure.owner_id != actor.pk:
         raise NotAllowed(_("Only the researcher adds attachments."))
-    if not uploaded_file:
-        raise ValidationFailed(_("Choose a file."), field="file")
-    if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
-        raise ValidationFailed(
-            _("The file is too large (at most %(mb)s MB).")
-            % {"mb": settings.PORTAL_MAX_UPLOAD_BYTES // (1024 * 1024)}, field="file")
-    mimetype = uploads.sniff(uploads.read_head(uploaded_file))
-    if mimetype not in ATTACHMENT_TYPES:
-        raise ValidationFailed(_("Only PDF, PNG and JPEG files can be attached."), field="file")
+    checked = uploads.check_upload(uploaded_file, allowed=ATTACHMENT_TYPES,
+                                   message=_("Only PDF, PNG and JPEG files can be attached."),
+                                   default_name="attachment")
     if section:
         get_section(section)
     _bump_lock(version, lock_version)
-    name = (uploaded_file.name or "attachment").rsplit("/", 1)[-1][:200]
+    name, mimetype = checked.name, checked.mimetype
     attachment = Attachment(version=version, section=section, item_key=item_key or None,
                             original_name=name, mimetype=mimetype, size=uploaded_file.size,
                             description=description.strip()[:200], uploaded_by=actor)
@@ -782,9 +778,79 @@ def external_import_create(*, owner: User, uploaded_file, actor: User) -> Extern
             raw=entry.raw,
         ))
     ExternalRecordItem.objects.bulk_create(items)
+    outputs = outputs_store(owner=owner, record_import=record_import, outputs=parsed.outputs)
     audit_log(action="disclosures.import.created", target=record_import, actor=actor,
-              data={"source": parsed.source, "format": parsed.format, "items": len(items)})
+              data={"source": parsed.source, "format": parsed.format, "items": len(items),
+                    "outputs": len(outputs)})
     return record_import
+
+
+def _resolve_affiliations(contributors) -> dict[str, Organisation]:
+    """Registry organisations of the contributors' affiliations: by ROR identifier (followed to
+    the successor that continues the organisation today), else by exact name. Two queries."""
+    from disclosures.selectors import organisation_canonical
+
+    rors = {c.ror_id for c in contributors if c.ror_id}
+    names = {c.affiliation for c in contributors if c.affiliation and not c.ror_id}
+    found: dict[str, Organisation] = {}
+    if rors:
+        for org in Organisation.objects.filter(ror_id__in=rors).select_related("successor"):
+            found[f"ror:{org.ror_id}"] = organisation_canonical(org)
+    if names:
+        for org in Organisation.objects.filter(Q(name_ja__in=names) | Q(name_en__in=names)):
+            for name in (org.name_ja, org.name_en):
+                if name in names:
+                    found.setdefault(f"name:{name}", organisation_canonical(org))
+    return found
+
+
+@transaction.atomic
+def outputs_store(*, owner: User, outputs, record_import: ExternalRecordImport | None = None,
+                  source: str = "") -> list[ResearchOutput]:
+    """Store parsed research outputs (:class:`disclosures.importers.Output`) of ``owner``: a
+    record imported before (same ``external_key``) is updated and its contributors written anew
+    (contributor rows are never edited, see :class:`OutputContributor`). Affiliations are
+    resolved to the registry (:func:`_resolve_affiliations`). After commit, the screening is
+    told (``signals.outputs_imported``). A fixed number of queries per import."""
+    outputs = [o for o in outputs if o.title and o.external_key]
+    if not outputs:
+        return []
+    source = source or (record_import.source if record_import else "")
+    existing = {o.external_key: o for o in ResearchOutput.objects.select_for_update().filter(
+        owner=owner, external_key__in=[o.external_key[:200] for o in outputs])}
+    stored, new = [], []
+    for parsed in outputs:
+        key = parsed.external_key[:200]
+        row = existing.get(key) or ResearchOutput(owner=owner, external_key=key)
+        row.record_import, row.source, row.kind = record_import, source, parsed.kind
+        row.title, row.venue = parsed.title[:1000], parsed.venue[:500]
+        row.published_on, row.published_text = parsed.published_on, parsed.date_text[:20]
+        row.doi = parsed.doi[:200]
+        row.full_clean(exclude=["owner", "record_import"], validate_unique=False,
+                       validate_constraints=False)
+        (stored if row.pk else new).append(row)
+        existing[key] = row
+    ResearchOutput.objects.bulk_create(new)
+    if stored:
+        ResearchOutput.objects.bulk_update(stored, ["record_import", "source", "kind", "title",
+                                                    "venue", "published_on", "published_text",
+                                                    "doi", "updated_at"])
+        OutputContributor.objects.filter(output__in=stored).delete()
+    people = [c for o in outputs for c in o.contributors]
+    orgs = _resolve_affiliations(people)
+    OutputContributor.objects.bulk_create([
+        OutputContributor(output=existing[o.external_key[:200]], position=i, role=c.role,
+                          name=c.name, orcid=c.orcid, affiliation=c.affiliation,
+                          ror_id=c.ror_id,
+                          organisation=orgs.get(f"ror:{c.ror_id}") if c.ror_id
+                          else orgs.get(f"name:{c.affiliation}"))
+        for o in outputs for i, c in enumerate(o.contributors)
+    ], batch_size=1000)
+    rows = [existing[o.external_key[:200]] for o in outputs]
+    ids = [r.pk for r in rows]
+    transaction.on_commit(lambda: signals.outputs_imported.send_robust(
+        sender=ResearchOutput, owner=owner, output_ids=ids))
+    return rows
 
 
 def _item_from_suggestion(entry: ExternalRecordItem, organisation: Organisation):

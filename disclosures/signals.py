@@ -8,6 +8,9 @@ raise: a failing receiver never undoes a researcher's submission.
 from django.dispatch import Signal
 
 version_submitted = Signal()
+# Sent on commit when research outputs (publications, patents) were imported or re-imported,
+# with ``owner`` (the researcher) and ``output_ids``; riskmgmt screens their contributors.
+outputs_imported = Signal()
 version_accepted = Signal()
 # Sent on commit when an administrator opens a fiscal year's update campaign (``campaign``).
 campaign_opened = Signal()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from disclosures.sections import diff_contents, get_section, sections_for_displa
 from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed
 from portal.permissions import has_perm, permission_required
 from portal.services import generated_file_request
+from portal.uploads import serve_upload
 
 
 def _lock_from(request) -> int | None:
@@ -439,10 +440,8 @@ def attachment_upload(request):
 def attachment_download(request, public_id):
     attachment = selectors.attachment_get_for(user=request.user, public_id=public_id)
     services.attachment_downloaded(attachment=attachment, actor=request.user)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True,
-                            filename=attachment.original_name, content_type=attachment.mimetype)
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return serve_upload(attachment.file, filename=attachment.original_name,
+                        mimetype=attachment.mimetype)
 
 
 @require_POST

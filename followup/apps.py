@@ -6,3 +6,8 @@ class FollowupConfig(AppConfig):
     name = "followup"
     label = "followup"
     verbose_name = _("Follow-up survey")
+
+    def ready(self):
+        from portal import purge
+
+        purge.register_staging("followup/imports/", _("Survey answer uploads not confirmed"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
@@ -338,8 +337,9 @@ def response_import(*, cycle: SurveyCycle, institution: Institution, codes: dict
 
 # --- Regulation documents --------------------------------------------------------------------
 
-def _check_pdf(upload: UploadedFile) -> None:
-    uploads.check_upload(upload, allowed={uploads.PDF}, message=_("Upload a PDF file."))
+def _check_pdf(upload: UploadedFile) -> uploads.CheckedUpload:
+    return uploads.check_upload(upload, allowed={uploads.PDF}, message=_("Upload a PDF file."),
+                                default_name="regulation")
 
 
 @transaction.atomic
@@ -348,11 +348,11 @@ def regulation_upload(*, title: str, kind: str, enacted_on: dt.date,
                       actor: User) -> RegulationDocument:
     if not has_perm(actor, "followup.regulation.manage"):
         raise NotAllowed(_("You are not allowed to upload regulation documents."))
-    _check_pdf(upload)
+    checked = _check_pdf(upload)
     if revised_on and revised_on < enacted_on:
         raise ApplicationError(_("The revision date cannot be before the enactment date."),
                                field="revised_on")
-    name = os.path.basename(upload.name or "regulation.pdf")[:200]
+    name = checked.name
     doc = RegulationDocument(title=title.strip(), kind=kind, enacted_on=enacted_on,
                              revised_on=revised_on, original_filename=name, size=upload.size,
                              uploaded_by=actor)

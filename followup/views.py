@@ -6,15 +6,17 @@ import uuid
 
 from django.contrib import messages
 from django.core.files.base import ContentFile
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal import uploads
 from portal.errors import ApplicationError
 from portal.permissions import has_perm, permission_required, require
 from portal.services import generated_file_request
 from portal.storage import private_storage
+from portal.uploads import serve_upload
 
 from . import charts, selectors, services
 from .evidence import suggestions_for
@@ -338,8 +340,7 @@ def regulations(request):
 def regulation_download(request, public_id):
     doc = selectors.regulation_get(user=request.user, public_id=public_id)
     services.regulation_downloaded(document=doc, actor=request.user)
-    return FileResponse(doc.file.open("rb"), as_attachment=True, filename=doc.original_filename,
-                        content_type="application/pdf")
+    return serve_upload(doc.file, filename=doc.original_filename, mimetype=uploads.PDF)
 
 
 # --- Institution registry --------------------------------------------------------------------

@@ -16,5 +16,11 @@ class PortalConfig(AppConfig):
         autodiscover_modules("audit_renderers")
         autodiscover_modules("dashboard")
         autodiscover_modules("exports")
-        from portal import core_dashboard  # noqa: F401
+        autodiscover_modules("imports")  # each app's import kinds (portal/imports.py: pipeline)
+        # purge: the purge_files schedule and the core's purgers.
+        from portal import (
+            core_dashboard,  # noqa: F401
+            purge,  # noqa: F401
+            roster,  # noqa: F401  (the roster's import kind)
+        )
 

@@ -456,3 +456,50 @@ class GeneratedFile(PublicModel):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at < timezone.now()
+
+
+class ImportUpload(PublicModel):
+    """An uploaded file (or files) on its way through the one import pipeline.
+
+    upload → stored privately → checked in the background → confirmed → applied in one
+    transaction (see :mod:`portal.imports`). The state lives here, not in a file or a session.
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
+        CHECKED = "checked", _("Checked: waiting for confirmation")
+        INVALID = "invalid", _("Not importable")
+        APPLYING = "applying", _("Being imported")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Interrupted")
+        DISCARDED = "discarded", _("Discarded")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="import_uploads", verbose_name=_("uploaded by"))
+    kind = models.CharField(_("import"), max_length=60)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.CHECKING)
+    step = models.CharField(max_length=10, default="check")  # the step that ran last
+    params = models.JSONField(default=dict, blank=True)
+    files = models.JSONField(default=list, blank=True)  # [{role, name, path, sha256, size}]
+    report = models.JSONField(default=dict, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import upload")
+        verbose_name_plural = _("import uploads")
+        indexes = [models.Index(fields=["expires_at"], name="importupload_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.CHECKING, self.Status.APPLYING}
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at < timezone.now()

@@ -41,3 +41,34 @@ def organisation_search(*, user: User, query: str = "", limit: int = 20) -> Quer
         ids = ids.union(OrganisationAlias.objects.filter(normalized__contains=key)
                         .order_by().values("organisation_id"))
     return qs.filter(pk__in=ids).order_by("name_en", "name_ja")[:limit]
+
+
+def health() -> dict[str, str]:
+    """What /healthz reports: ``{"database": "ok"|"error", "broker": "ok"|"unreachable"|"filesystem"}``.
+
+    The database is asked ``SELECT 1``; the Redis broker (when ``REDIS_URL`` is set) a PING
+    with a one-second timeout, so a hung broker never hangs the healthcheck. Without Redis the
+    broker is kombu's filesystem transport, which is always there.
+    """
+    from django.conf import settings
+    from django.db import DatabaseError, connection
+
+    state = {"database": "ok", "broker": "filesystem"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        state["database"] = "error"
+    broker_url = settings.CELERY_BROKER_URL
+    if broker_url.startswith(("redis://", "rediss://")):
+        import redis
+
+        try:
+            client = redis.Redis.from_url(broker_url, socket_connect_timeout=1, socket_timeout=1)
+            client.ping()
+            client.close()
+            state["broker"] = "ok"
+        except (redis.RedisError, OSError):
+            state["broker"] = "unreachable"
+    return state

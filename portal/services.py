@@ -125,9 +125,10 @@ def generated_file_downloaded(*, user: User, generated_file: GeneratedFile) -> N
     audit_log(action="portal.generated_file.downloaded", target=generated_file, actor=user)
 
 
-def generated_files_purge_expired() -> int:
+def generated_files_purge_expired(*, now=None) -> int:
+    """Delete exports past their download period, file and row (run by ``portal.purge``)."""
     count = 0
-    for gf in GeneratedFile.objects.filter(expires_at__lt=timezone.now()).iterator():
+    for gf in GeneratedFile.objects.filter(expires_at__lt=now or timezone.now()).iterator():
         if gf.file:
             gf.file.delete(save=False)
         GeneratedFile.objects.filter(pk=gf.pk).delete()

@@ -9,13 +9,6 @@ def build_generated_file(file_id: int) -> None:
 
 
 @shared_task
-def purge_expired_generated_files() -> int:
-    from portal.services import generated_files_purge_expired
-
-    return generated_files_purge_expired()
-
-
-@shared_task
 def ping(value: str = "pong") -> str:
     """A trivial task used by the integration test to prove a worker consumes the broker."""
     from django.core.cache import cache
@@ -24,4 +17,9 @@ def ping(value: str = "pong") -> str:
     return value
 
 
-from portal.roster import run_roster_job  # noqa: E402,F401
+@shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=58 * 60)
+def run_import_step(*, upload_id: int, step: str) -> None:
+    """One step (check or apply) of an upload of the import pipeline (portal/imports.py)."""
+    from portal.imports import import_step_run
+
+    import_step_run(upload_id=upload_id, step=step)

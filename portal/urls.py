@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal import import_views, views
 
 portal_patterns = [
     path("", views.dashboard, name="dashboard"),
@@ -11,6 +11,10 @@ portal_patterns = [
     path("audit/", views.audit_list, name="audit_list"),
     path("organisations/search/", views.organisation_search, name="organisation_search"),
     path("roster/", include("portal.roster_urls")),
+    path("imports/<uuid:public_id>/", import_views.import_detail, name="import_detail"),
+    path("imports/<uuid:public_id>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("imports/<uuid:public_id>/retry/", import_views.import_retry, name="import_retry"),
+    path("imports/<uuid:public_id>/discard/", import_views.import_discard, name="import_discard"),
 ]
 
 urlpatterns = [

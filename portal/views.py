@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -14,7 +14,17 @@ from portal.permissions import permission_required
 
 @require_GET
 def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
+    """Liveness for the container healthcheck and the proxy (``bin/portal healthcheck``).
+
+    Decision: 200 when the database answers, 503 when it does not (web cannot serve a page
+    without it, so restarting or taking it out of rotation is right). The broker's state is
+    reported but never fails the check: pages still work without it, a notice's e-mail waits in
+    the outbox until a worker can send it, and restarting web would not bring Redis back.
+    No login needed (``LoginRequiredMiddleware`` lets it through); it tells nothing private.
+    """
+    state = selectors.health()
+    return JsonResponse(state, status=200 if state["database"] == "ok" else 503,
+                        headers={"Cache-Control": "no-store"})
 
 
 @require_GET

@@ -23,14 +23,25 @@ def on_version_submitted(sender, version, **kwargs):
     transaction.on_commit(enqueue)
 
 
+def on_outputs_imported(sender, owner, output_ids, **kwargs):
+    """Screen imported co-authors in a task after commit; a failure never undoes the import."""
+    from riskmgmt.tasks import screen_outputs
+
+    try:
+        screen_outputs.delay(list(output_ids))
+    except Exception:
+        logger.exception("Could not screen the co-authors of outputs %s", output_ids)
+
+
 class RiskmgmtConfig(AppConfig):
     name = "riskmgmt"
     label = "riskmgmt"
     verbose_name = _("Risk management")
 
     def ready(self):
-        from disclosures.signals import version_submitted
+        from disclosures.signals import outputs_imported, version_submitted
         version_submitted.connect(on_version_submitted, dispatch_uid="riskmgmt.evaluate_version")
+        outputs_imported.connect(on_outputs_imported, dispatch_uid="riskmgmt.screen_outputs")
         try:
             from celery.signals import worker_process_init
 

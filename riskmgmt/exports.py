@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from portal.errors import ApplicationError
@@ -134,7 +134,7 @@ class RiskRegisterExporter(BaseExporter):
             _("Overdue")], BOLD)]
 
         def register_rows():
-            yield [_("Reference"), _("Researcher"), _("Department"), _("Concern"), _("Title"),
+            yield [_("Reference"), _("Researcher"), _("Department"), _("Concern"), pgettext("subject", "Title"),
                    _("Status"), _("Likelihood"), _("Impact"), _("Risk level"), _("Decision"),
                    _("Assignee"), _("Opened"), _("Age (days)"), _("Open measures"),
                    _("Overdue measures"), _("Contingency plan")], BOLD

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from portal.models import Organisation, PublicModel, TimeStampedModel
@@ -200,10 +201,11 @@ class ScreeningRun(PublicModel):
         REGISTRY = "registry", _("Registry re-screening")
         DISCLOSURE = "disclosure", _("Disclosure screening")
         ADHOC = "adhoc", _("Ad-hoc check")
+        OUTPUTS = "outputs", _("Co-author screening")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("screening run status", "Done")
         FAILED = "failed", _("Failed")
 
     class Mode(models.TextChoices):
@@ -228,6 +230,9 @@ class ScreeningRun(PublicModel):
     matcher_version = models.CharField(max_length=32, blank=True, editable=False)
     baseline = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("built on"))
+    # Co-author runs: the highest contributor id the run screened (contributor rows are never
+    # edited, so a later run compares only the newer ones against every entry).
+    watermark = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at"]
@@ -267,6 +272,10 @@ class ScreeningHit(PublicModel):
 
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE,
                                      related_name="screening_hits", verbose_name=_("organisation"))
+    # A hit of a co-author's / co-inventor's affiliation on a publication or patent.
+    contributor = models.ForeignKey("disclosures.OutputContributor", null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="screening_hits",
+                                    verbose_name=_("co-author or co-inventor"))
     query_name = models.CharField(_("name checked"), max_length=500)
     entry = models.ForeignKey(ScreeningEntry, on_delete=models.CASCADE, related_name="hits",
                               verbose_name=_("list entry"))
@@ -291,7 +300,8 @@ class ScreeningHit(PublicModel):
         ordering = ["-created_at"]
         verbose_name = _("screening hit")
         verbose_name_plural = _("screening hits")
-        indexes = [models.Index(fields=["organisation", "entry_key"])]
+        indexes = [models.Index(fields=["organisation", "entry_key"]),
+                   models.Index(fields=["contributor", "entry_key"])]
 
     def __str__(self) -> str:
         return f"{self.query_name} ≈ {self.matched_name} ({self.score})"
@@ -350,11 +360,11 @@ def risk_level_for(likelihood: int, impact: int) -> str:
 
 class Case(PublicModel):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("case status", "Open")
         ASSESSING = "assessing", _("Being assessed")
         MITIGATING = "mitigating", _("Mitigation in progress")
         MONITORING = "monitoring", _("Monitoring")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
     class Decision(models.TextChoices):
         NONE = "", _("Not decided")
@@ -444,7 +454,7 @@ class Case(PublicModel):
 class FlagState(models.TextChoices):
     """What a carried-forward flag was in one disclosure version."""
 
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("flag change", "New")
     UNCHANGED = "unchanged", _("Unchanged")
     CHANGED = "changed", _("Changed")
     RESOLVED = "resolved", _("Resolved")
@@ -596,7 +606,7 @@ class MitigationMeasure(TimeStampedModel):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("measure status", "Done")
         CANCELLED = "cancelled", _("Cancelled")
 
     OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
@@ -731,10 +741,10 @@ class InformationRequest(PublicModel):
 
 class FundingAgencyInquiry(PublicModel):
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("inquiry status", "Received")
         IN_PROGRESS = "in_progress", _("In progress")
         RESPONDED = "responded", _("Responded")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("inquiry status", "Closed")
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     agency = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
@@ -750,7 +760,7 @@ class FundingAgencyInquiry(PublicModel):
     disclosures = models.ManyToManyField("disclosures.Disclosure", blank=True, related_name="+",
                                          verbose_name=_("disclosures"))
     question = models.TextField(_("question"))
-    received_on = models.DateField(_("received on"), default=dt.date.today)
+    received_on = models.DateField(pgettext_lazy("inquiry", "received on"), default=dt.date.today)
     deadline = models.DateField(_("deadline"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.RECEIVED, db_index=True)

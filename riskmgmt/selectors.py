@@ -215,7 +215,7 @@ def screening_hits_for(*, user: User, status: str = "open", q: str = ""):
     if not has_perm(user, "riskmgmt.screening.view"):
         return ScreeningHit.objects.none()
     qs = ScreeningHit.objects.select_related("organisation", "entry__release__screening_list",
-                                             "reviewed_by")
+                                             "reviewed_by", "contributor__output__owner")
     if status in ScreeningHit.Status.values:
         qs = qs.filter(status=status)
     if q:

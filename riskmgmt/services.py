@@ -732,10 +732,11 @@ def screening_release_import(*, screening_list: ScreeningList, data: bytes, file
 
         transaction.on_commit(lambda: check_open_projects.delay())
         if rescreen:
-            from riskmgmt.tasks import rescreen_registry
+            from riskmgmt.tasks import rescreen_outputs, rescreen_registry
 
             release_id, actor_id = release.pk, getattr(actor, "pk", None)
             transaction.on_commit(lambda: rescreen_registry.delay(release_id, actor_id))
+            transaction.on_commit(lambda: rescreen_outputs.delay(release_id, actor_id))
     return release, result
 
 
@@ -992,6 +993,207 @@ def _flag_researchers_for_hits(hits, *, actor: User | None = None,
         count += len(cases_open_or_join(concern=Concern.SCREENING_MATCH, flags=batch, rule=rule,
                                         actor=actor))
     return count
+
+
+# --- Co-authors and co-inventors (research outputs) -----------------------------------------
+
+
+def _contributor_names(contributors) -> set[str]:
+    """The distinct names a set of contributors is screened by (affiliations as given and the
+    names of the registry organisations they resolved to), read as distinct rows: a million
+    co-authors share far fewer affiliations."""
+    names: set[str] = set()
+    for row in contributors.values_list("affiliation", "organisation__name_ja",
+                                        "organisation__name_en").distinct().iterator(
+            chunk_size=10000):
+        names.update(n for n in row if n)
+    return names
+
+
+def _outputs_baseline(*, release: ScreeningListRelease, threshold: float,
+                      version: str) -> ScreeningRun | None:
+    """The co-author run of the same list the next one can build on (see
+    :func:`outputs_rescreen`), or None for a full pass."""
+    baseline = (ScreeningRun.objects
+                .filter(kind=ScreeningRun.Kind.OUTPUTS, status=ScreeningRun.Status.DONE,
+                        release__screening_list_id=release.screening_list_id,
+                        watermark__isnull=False)
+                .order_by("-started_at", "-pk").first())
+    if baseline is None or baseline.threshold is None or baseline.release_id is None:
+        return None
+    if abs(baseline.threshold - threshold) > 1e-9 or baseline.matcher_version != version:
+        return None
+    return baseline
+
+
+def _screening_threshold(threshold: float | None) -> float:
+    if threshold is None:
+        rule = Rule.objects.filter(code="screening_match").first()
+        threshold = (rule.params if rule else {}).get("threshold", matching.DEFAULT_THRESHOLD)
+    return float(threshold)
+
+
+def outputs_screen(*, output_ids: Iterable[int], actor: User | None = None,
+                   threshold: float | None = None) -> ScreeningRun:
+    """Screen the co-authors / co-inventors of newly imported research outputs against the
+    current release of every active list (as a disclosure is screened on submit); record the
+    new hits and raise them on the researchers' screening cases (:func:`_record_output_hits`)."""
+    from disclosures.models import OutputContributor
+
+    threshold = _screening_threshold(threshold)
+    run = ScreeningRun.objects.create(kind=ScreeningRun.Kind.OUTPUTS, triggered_by=actor,
+                                      threshold=threshold,
+                                      matcher_version=matching.matcher_version())
+    contributors = OutputContributor.objects.filter(output_id__in=list(output_ids))
+    names = _contributor_names(contributors)
+    index = matching.current_index()
+    found = {name: ms for name in names
+             if (ms := index.search(name, threshold=threshold, limit=None))}
+    with transaction.atomic():
+        run.new_hits, flags = _record_output_hits(found, contributors, run=run, actor=actor)
+        run.status, run.finished_at = ScreeningRun.Status.DONE, timezone.now()
+        run.names_checked, run.mode = len(names), ScreeningRun.Mode.FULL
+        run.save()
+        if run.new_hits:
+            audit_log(action="riskmgmt.outputs.screened", target=run, actor=actor,
+                      data={"names": len(names), "new_hits": run.new_hits, "flags": flags})
+    return run
+
+
+def outputs_rescreen(*, release: ScreeningListRelease, actor: User | None = None,
+                     threshold: float | None = None, full: bool = False) -> ScreeningRun:
+    """Screen every co-author / co-inventor affiliation against a new list ``release``; record
+    and flag only new hits. The co-author counterpart of :func:`screening_rescreen_registry`.
+
+    **Incremental pass.** Built on the list's previous co-author run (same threshold and
+    matcher, its release still there): contributors that run screened (ids up to its
+    ``watermark``; contributor rows are never edited) are compared only with the new and
+    changed entries, through :func:`riskmgmt.matching.match_changes` (which falls back to the
+    whole index for a name the two releases block differently), and not at all when the
+    releases list the same entries; contributors added since are compared with every entry.
+    Names are screened once however many contributors share them. A first run, another
+    threshold or matcher, or ``full=True`` make a full pass. Hits, flags and the run's
+    completion are one transaction.
+    """
+    from disclosures.models import OutputContributor
+
+    threshold = _screening_threshold(threshold)
+    version = matching.matcher_version()
+    run = ScreeningRun.objects.create(kind=ScreeningRun.Kind.OUTPUTS, release=release,
+                                      triggered_by=actor, threshold=threshold,
+                                      matcher_version=version)
+    try:
+        top = OutputContributor.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        everyone = OutputContributor.objects.filter(pk__lte=top)
+        rows = _entry_rows(release.pk)
+        index = matching.Index(rows)
+        baseline = None if full else _outputs_baseline(release=release, threshold=threshold,
+                                                       version=version)
+        found: dict[str, list] = {}
+        if baseline is None:
+            mode, names = ScreeningRun.Mode.FULL, _contributor_names(everyone)
+            for name in names:
+                if ms := index.search(name, threshold=threshold, limit=None):
+                    found[name] = ms
+            checked = len(names)
+        else:
+            mode = ScreeningRun.Mode.INCREMENTAL
+            old_names = _contributor_names(everyone.filter(pk__lte=baseline.watermark))
+            new_names = _contributor_names(everyone.filter(pk__gt=baseline.watermark))
+            before_rows = _entry_rows(baseline.release_id)
+            if old_names and not _same_entries(rows, before_rows):
+                changes = matching.match_changes(
+                    {name: [name] for name in old_names}, index=index,
+                    previous=matching.Index(before_rows),
+                    changed_entry_ids=_changed_entries(rows, before_rows), threshold=threshold)
+                found.update((name, ms) for name, ms in changes.items() if ms)
+            for name in new_names:
+                if ms := index.search(name, threshold=threshold, limit=None):
+                    by_entry = {m.entry_id: m for m in found.get(name, [])}
+                    by_entry.update((m.entry_id, m) for m in ms)
+                    found[name] = list(by_entry.values())
+            checked = len(old_names | new_names)
+        with transaction.atomic():
+            run.new_hits, flags = _record_output_hits(found, everyone, run=run, actor=actor)
+            run.status, run.finished_at = ScreeningRun.Status.DONE, timezone.now()
+            run.names_checked, run.mode, run.baseline, run.watermark = checked, mode, baseline, top
+            run.save()
+            audit_log(action="riskmgmt.release.outputs_rescreened", target=release, actor=actor,
+                      data={"names": checked, "new_hits": run.new_hits, "mode": mode,
+                            "flags": flags,
+                            "baseline": str(baseline.public_id) if baseline else None})
+    except Exception as exc:
+        logger.exception("Co-author re-screening of release %s failed", release.pk)
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            status=ScreeningRun.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:300])
+        raise
+    return run
+
+
+def _record_output_hits(found: dict[str, list], contributors, *, run: ScreeningRun,
+                        actor: User | None = None) -> tuple[int, int]:
+    """Store a hit per (contributor, entry) for the contributors (of the queryset
+    ``contributors``) screened by a name in ``found`` (name → matches), unless that contributor
+    already has a hit on the entry as it is now (also a cleared one) or its registry organisation
+    was cleared for it; then one flag per research output with its best new hit, on the
+    researcher's screening case, the output as evidence. Returns (hits, flags)."""
+    if not found:
+        return 0, 0
+    names = list(found)
+    hit_rows = []  # (contributor, screened name)
+    for start in range(0, len(names), 500):
+        chunk = names[start:start + 500]
+        for c in (contributors.filter(Q(affiliation__in=chunk)
+                                      | Q(organisation__name_ja__in=chunk)
+                                      | Q(organisation__name_en__in=chunk))
+                  .select_related("organisation", "output__owner").order_by("pk")):
+            hit_rows += [(c, n) for n in c.screened_names() if n in found]
+    ids = sorted({c.pk for c, _n in hit_rows})
+    known: set[tuple] = set()
+    for start in range(0, len(ids), 5000):
+        known |= set(ScreeningHit.objects.filter(contributor_id__in=ids[start:start + 5000])
+                     .values_list("contributor_id", "entry_key", "entry_fingerprint"))
+    cleared = _cleared_pairs({c.organisation_id for c, _n in hit_rows if c.organisation_id})
+    best: dict[tuple, tuple] = {}  # (contributor, entry) → (match, contributor)
+    for c, name in hit_rows:
+        for m in found[name]:
+            pair = (c.pk, m.entry_key, m.fingerprint)
+            if pair in known or (c.organisation_id, m.entry_key, m.fingerprint) in cleared:
+                continue
+            current = best.get((c.pk, m.entry_id))
+            if current is None or m.score > current[0].score:
+                best[(c.pk, m.entry_id)] = (m, c)
+    if not best:
+        return 0, 0
+    hits = ScreeningHit.objects.bulk_create([
+        ScreeningHit(contributor_id=c.pk, query_name=m.query_name[:500], entry_id=m.entry_id,
+                     entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
+                     matched_name=m.matched_name[:500], score=m.score,
+                     explanation=m.explanation[:500], match_keys=m.key_details(), run=run)
+        for m, c in best.values()
+    ], batch_size=1000)
+    per_output: dict[int, tuple] = {}
+    for hit, (m, c) in zip(hits, best.values(), strict=True):
+        current = per_output.get(c.output_id)
+        if current is None or m.score > current[0].score:
+            per_output[c.output_id] = (m, c, hit)
+    rule = Rule.objects.filter(code="screening_match").first()
+    specs = []
+    for m, c, hit in per_output.values():
+        output = c.output
+        reason = _("%(role)s %(person)s of “%(title)s” is affiliated with %(affiliation)s, which "
+                   "matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
+            "role": c.get_role_display(), "person": c.name or "—", "title": output.title[:200],
+            "affiliation": m.query_name, "entry": m.entry_name, "list": m.list_name,
+            "score": m.score, "why": m.explanation}
+        specs.append(FlagSpec(researcher=output.owner, reason=reason, source_obj=output,
+                              hit=hit))
+    flags = 0
+    for start in range(0, len(specs), FLAG_BATCH):
+        flags += len(cases_open_or_join(concern=Concern.SCREENING_MATCH,
+                                        flags=specs[start:start + FLAG_BATCH], rule=rule,
+                                        actor=actor))
+    return len(hits), flags
 
 
 @transaction.atomic

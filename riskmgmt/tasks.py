@@ -32,3 +32,28 @@ def rescreen_registry(release_id: int, actor_id: int | None = None, full: bool =
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     with task_actor(actor):
         return screening_rescreen_registry(release=release, actor=actor, full=full).new_hits
+
+
+@shared_task(acks_late=True, time_limit=10 * 60, soft_time_limit=9 * 60)
+def screen_outputs(output_ids: list[int]) -> int:
+    """Screen the contributors of newly imported research outputs against the current lists
+    (:func:`riskmgmt.services.outputs_screen`). Returns the number of new hits."""
+    from riskmgmt.services import outputs_screen
+
+    with task_actor(None):
+        return outputs_screen(output_ids=output_ids).new_hits
+
+
+@shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=28 * 60)
+def rescreen_outputs(release_id: int, actor_id: int | None = None, full: bool = False) -> int:
+    """Re-screen every co-author / co-inventor affiliation against a new list release, only what
+    changed since the list's previous co-author run (:func:`riskmgmt.services.outputs_rescreen`).
+    """
+    from portal.models import User
+    from riskmgmt.models import ScreeningListRelease
+    from riskmgmt.services import outputs_rescreen
+
+    release = ScreeningListRelease.objects.get(pk=release_id)
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    with task_actor(actor):
+        return outputs_rescreen(release=release, actor=actor, full=full).new_hits

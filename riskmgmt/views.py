@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,14 +14,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal import imports
 from portal.audit import history_for
 from portal.errors import ApplicationError
 from portal.models import Department, localized
 from portal.pagination import SliceThenJoinPaginator
 from portal.permissions import get_object_in_scope, has_perm, permission_required, require
 from portal.services import generated_file_request
-from portal.storage import private_storage
-from riskmgmt import forms, importers, matching, selectors, services
+from riskmgmt import forms, matching, selectors, services
 from riskmgmt.models import (
     Case,
     Concern,
@@ -35,7 +33,6 @@ from riskmgmt.models import (
     Rule,
     RuleChange,
     ScreeningHit,
-    ScreeningList,
 )
 
 PAGE_SIZE = 50
@@ -291,85 +288,28 @@ def screening(request):
     })
 
 
-def _stash(request, data: bytes, meta: dict) -> str:
-    token = uuid.uuid4().hex
-    path = private_storage().save(f"riskmgmt/imports/{token}", ContentFile(data))
-    stash = request.session.get("riskmgmt_imports", {})
-    # Keep only the last few unconfirmed uploads of this session; remove older files.
-    for old in list(stash)[:-2]:
-        try:
-            private_storage().delete(stash.pop(old)["path"])
-        except OSError:
-            pass
-    stash[token] = {**meta, "path": path}
-    request.session["riskmgmt_imports"] = stash
-    return token
-
-
-def _unstash(request, token):
-    stash = request.session.get("riskmgmt_imports", {})
-    meta = stash.pop(token, None)
-    request.session["riskmgmt_imports"] = stash
-    if meta is None:
-        return None, None
-    storage = private_storage()
-    with storage.open(meta["path"], "rb") as fh:
-        data = fh.read()
-    storage.delete(meta["path"])
-    return meta, data
-
-
 @require_http_methods(["GET", "POST"])
 @permission_required("riskmgmt.screening.import")
 def screening_import(request):
-    """Upload → dry run (entries or row errors shown) → confirm → release saved."""
-    if request.method == "POST" and request.POST.get("confirm"):
-        meta, data = _unstash(request, request.POST["confirm"])
-        if meta is None:
-            messages.error(request, _("The uploaded file has expired; upload it again."))
-            return redirect("riskmgmt:screening_import")
-        if meta.get("list_id"):
-            lst = get_object_or_404(ScreeningList, pk=meta["list_id"])
-        else:
-            code = f"{meta['format']}-{uuid.uuid4().hex[:6]}"
-            lst = services.screening_list_get_or_create(code=code, fmt=meta["format"],
-                                                        name=meta["new_name"], actor=request.user)
-        try:
-            release, _result = services.screening_release_import(
-                screening_list=lst, data=data, filename=meta["filename"], label=meta["label"],
-                actor=request.user)
-        except services.ImportFailed as exc:
-            return render(request, "riskmgmt/screening_import.html",
-                          {"form": forms.ImportForm(), "errors": exc.errors, "message": exc.message},
-                          status=400)
-        messages.success(request, _("Release #%(n)s of %(list)s imported with %(count)s entries; "
-                                    "the registry is being re-screened.")
-                         % {"n": release.number, "list": lst.name, "count": release.entry_count})
-        return redirect("riskmgmt:screening")
+    """Upload; the import pipeline shows the dry run (entries or row errors) and the confirm."""
+    from riskmgmt.imports import IMPORT
+
     form = forms.ImportForm(request.POST or None, request.FILES or None)
-    ctx = {"form": form}
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > settings.PORTAL_MAX_UPLOAD_BYTES:
-            form.add_error("file", _("The file is too large."))
-            return render(request, "riskmgmt/screening_import.html", ctx, status=400)
-        data = upload.read()
-        fmt = form.cleaned_data["format"]
         lst = form.cleaned_data["screening_list"]
-        result = importers.parse(data, fmt, filename=upload.name,
-                                 list_code=lst.code if lst else fmt)
-        ctx.update(result=result, preview=result.entries[:20])
-        if result.errors or not result.entries:
-            ctx["errors"] = result.errors or [(0, _("No entries."))]
-            ctx["message"] = _("The file has %(n)s row error(s); nothing will be imported. "
-                               "Correct the file and upload it again.") % {"n": len(ctx["errors"])}
-            return render(request, "riskmgmt/screening_import.html", ctx, status=400)
-        ctx["token"] = _stash(request, data, {
-            "list_id": lst.pk if lst else None, "new_name": form.cleaned_data["new_name"],
-            "format": fmt, "label": form.cleaned_data["label"], "filename": upload.name[:255]})
-        ctx["alias_count"] = sum(len(e.aliases) for e in result.entries)
-    return render(request, "riskmgmt/screening_import.html", ctx,
-                  status=400 if request.method == "POST" and not form.is_valid() else 200)
+        try:
+            upload = imports.import_start(
+                user=request.user, kind=IMPORT.code, files={"file": form.cleaned_data["file"]},
+                params={"list_id": lst.pk if lst else None,
+                        "new_name": form.cleaned_data["new_name"],
+                        "format": form.cleaned_data["format"],
+                        "label": form.cleaned_data["label"]})
+        except ApplicationError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("portal:import_detail", public_id=upload.public_id)
+    return render(request, "riskmgmt/screening_import.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
 
 
 @require_GET

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from followup.awareness import selectors
 from followup.awareness.models import Attendance, AwarenessActivity, ChecklistAnswer
@@ -33,7 +34,7 @@ class ActivityExporter(ListExporter):
 
     def headers(self, params):
         return [_("Date"), _("Fiscal year"), _("Kind"), _("Title"), _("Audience"), _("Required"),
-                _("Organiser"), _("Participants"), _("Attendance recorded"), _("Materials"),
+                _("Organiser"), _("Participants"), _("Attendance recorded"), pgettext_lazy("training", "Materials"),
                 _("Case studies used")]
 
     def rows(self, params, *, user, progress):
@@ -62,7 +63,7 @@ class AttendanceExporter(ListExporter):
 
     def headers(self, params):
         return [_("Date"), _("Activity"), _("Kind"), _("Person"), _("E-mail"), _("Staff number"),
-                _("Department"), _("Attended"), _("Completed at"), _("Source"), _("Quiz score")]
+                _("Department"), _("Attended"), _("Completed at"), pgettext_lazy("attendance", "Source"), _("Quiz score")]
 
     def rows(self, params, *, user, progress):
         if not has_perm(user, self.permission):
@@ -93,7 +94,7 @@ class ChecklistAnswerExporter(ListExporter):
 
     def headers(self, params):
         return [_("Fiscal year"), _("Checklist"), _("Version"), _("Respondent"), _("E-mail"),
-                _("Department"), _("Status"), _("Category"), _("Question"), _("Answer"),
+                _("Department"), _("Status"), _("Category"), pgettext_lazy("checklist", "Question"), _("Answer"),
                 _("Comment"), _("Signals a risk")]
 
     def rows(self, params, *, user, progress):

@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from followup.awareness import selectors, services
 from followup.awareness.models import ActivityKind
 from portal.models import GeneratedFile
+from tests import files
 from tests.awareness.factories import ActivityFactory, make_checklist
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +91,7 @@ def test_material_files_live_in_private_storage(staff, settings):
 
     act = ActivityFactory()
     material = services.material_add(actor=staff, activity=act,
-                                      upload=ContentFile(b"%PDF-1.4 x", name="a.pdf"))
+                                      upload=ContentFile(files.PDF, name="a.pdf"))
     assert material.file.storage is private_storage() or material.file.storage.location == \
         private_storage().location
     assert material.file.name.startswith("awareness/materials/")

@@ -12,6 +12,7 @@ from disclosures import services
 from disclosures.models import Attachment, DisclosureVersion, GrantPledge, ProgrammeItem
 from portal.errors import ApplicationError, ValidationFailed
 from portal.models import GeneratedFile
+from tests import files
 from tests.disclosures.factories import (
     accepted_disclosure,
     add_item,
@@ -26,8 +27,9 @@ from tests.disclosures.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+PDF = files.PDF
+PNG = files.PNG
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ from followup import services
 from followup.models import RegulationDocument, SurveyResponse
 from followup.resources import csv_bytes
 from portal.models import AuditEntry
+from tests import files
 from tests.followup.factories import answers, institution
 
-PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+PDF = files.PDF
 
 OFFICE_ONLY = {"researcher": 403, "other_researcher": 403, "reviewer": 403, "staff": 200,
                "admin": 200, "outsider": 403}

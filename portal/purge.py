@@ -1,0 +1,188 @@
+"""The purge: files the portal no longer needs are deleted on a schedule.
+
+One core job, the ``purge_files`` schedule (daily 03:30, declared below through the schedules
+registry, so ``sync_schedules``/``bin/portal init`` installs it and administrators can preview
+and run it at /notifications/schedules/), runs every registered *purger* in turn.
+
+Hooking in
+----------
+* ``register(name, label, purge, preview=None)``: ``purge(now) -> int`` deletes what is due and
+  returns how many it deleted; ``preview(now) -> list[str]`` lists what it would delete (for the
+  schedule's preview; optional). Use it for anything with its own expiry (an import pipeline
+  whose uploads carry an ``expires_at``, say).
+* ``register_staging(prefix, label, max_age)``: the common case, an upload kept in the private
+  storage under ``prefix`` between "check" and "confirm". A file there older (by modification
+  time) than ``max_age`` was abandoned (the user never confirmed, or the session ended) and is
+  deleted, then any directory it leaves empty.
+
+Apps register in their ``AppConfig.ready`` (the core never imports an app). The core registers
+expired exports (``GeneratedFile.expires_at``, ``PORTAL_GENERATED_FILE_DAYS``) and the roster
+import's staged files below. Registering the same name again replaces the entry.
+
+Decision: staged uploads are kept for a day (``STAGING_MAX_AGE``): far longer than any upload
+session (the roster's is an hour), short enough that personal data does not linger. A purger that
+fails is logged and skipped; the others still run, and the failure makes the run fail afterwards
+so it shows in the worker's log and the schedule's record.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils.translation import gettext_lazy as _
+
+logger = logging.getLogger(__name__)
+
+STAGING_MAX_AGE = timedelta(days=1)
+
+
+def _declare_audit() -> None:
+    from portal.audit import register_renderer
+
+    register_renderer("portal.files.purged",
+                      _("Expired exports and abandoned uploads deleted: %(total)s file(s)"))
+
+
+_declare_audit()
+
+
+@dataclass(frozen=True)
+class Purger:
+    name: str
+    label: object
+    purge: Callable  # (now) -> int
+    preview: Callable | None = None  # (now) -> list[str]
+
+
+PURGERS: dict[str, Purger] = {}
+
+
+def register(name: str, label, purge: Callable, preview: Callable | None = None) -> Purger:
+    purger = Purger(name, label, purge, preview)
+    PURGERS[name] = purger
+    return purger
+
+
+def _staged_files(prefix: str, older_than):
+    """(path, modified) of every file below ``prefix`` in the private storage older than the time."""
+    from portal.storage import private_storage
+
+    storage = private_storage()
+    pending = [prefix.rstrip("/")]
+    while pending:
+        folder = pending.pop()
+        try:
+            dirs, files = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        pending.extend(f"{folder}/{d}" for d in dirs)
+        for name in files:
+            path = f"{folder}/{name}"
+            modified = storage.get_modified_time(path)
+            if modified < older_than:
+                yield path
+
+
+def _remove_empty_dirs(prefix: str) -> None:
+    import os
+
+    from portal.storage import private_storage
+
+    root = private_storage().path(prefix.rstrip("/"))
+    for folder, _dirs, _files in sorted(os.walk(root), key=lambda w: -len(w[0])):
+        if folder != root and not os.listdir(folder):
+            os.rmdir(folder)
+
+
+def register_staging(prefix: str, label, max_age: timedelta = STAGING_MAX_AGE) -> Purger:
+    """Purge files under ``prefix`` of the private storage once they are older than ``max_age``."""
+
+    def purge(now) -> int:
+        from portal.storage import private_storage
+
+        storage = private_storage()
+        count = 0
+        for path in list(_staged_files(prefix, now - max_age)):
+            storage.delete(path)
+            count += 1
+        _remove_empty_dirs(prefix)
+        return count
+
+    def preview(now) -> list[str]:
+        return list(_staged_files(prefix, now - max_age))
+
+    return register(f"staging:{prefix}", label, purge, preview)
+
+
+def run(now=None) -> dict[str, int]:
+    """Run every purger; name → files deleted. Raises after all ran if any of them failed."""
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    result, failed = {}, []
+    for purger in list(PURGERS.values()):
+        try:
+            result[purger.name] = purger.purge(now)
+        except Exception:
+            logger.exception("Purger %s failed", purger.name)
+            failed.append(purger.name)
+    if any(result.values()):
+        from portal.audit import audit_log
+
+        audit_log(action="portal.files.purged",
+                  data={"deleted": result, "total": sum(result.values())})
+    if failed:
+        raise RuntimeError(f"purgers failed: {', '.join(failed)} (others ran: {result})")
+    return result
+
+
+# --- The core's purgers ----------------------------------------------------------------------
+
+
+def _generated_purge(now) -> int:
+    from portal.services import generated_files_purge_expired
+
+    return generated_files_purge_expired(now=now)
+
+
+def _generated_preview(now) -> list[str]:
+    from portal.models import GeneratedFile
+
+    return [f"{gf.filename or gf.public_id}" for gf in
+            GeneratedFile.objects.filter(expires_at__lt=now).order_by("expires_at")[:100]]
+
+
+register("generated_files", _("Expired exports"), _generated_purge, _generated_preview)
+
+
+# --- The schedule ----------------------------------------------------------------------------
+
+
+def _schedule_run(now, options) -> int:
+    return sum(run(now).values())
+
+
+def _schedule_preview(now, options):
+    from portal.notifications.selectors import Preview, PreviewRow
+
+    rows, total = [], 0
+    for purger in PURGERS.values():
+        items = purger.preview(now) if purger.preview else []
+        total += len(items)
+        rows.extend(PreviewRow(None, str(purger.label), item, "") for item in items[:50])
+    return Preview(rows=rows, total=total)
+
+
+from portal.notifications import schedules  # noqa: E402  (no models: safe at import)
+
+# 30 * * * *  — hourly at :30: expired exports and abandoned uploads are deleted (an import
+# upload expires an hour after it was made, so its files stay on disk under two hours).
+schedules.register(
+    "purge_files", _("Delete expired exports and abandoned uploads"),
+    _("Deletes exports past their download period and uploaded files that were checked "
+      "but never confirmed, so personal data does not stay on disk."),
+    {"minute": "30"}, _schedule_run, _schedule_preview,
+)
