@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from disclosures.models import DisclosureVersion
+from portal.filters import OrderingFilter
 from portal.models import Department
 from portal.search import person_q
 from portal.widgets import Select
@@ -25,11 +27,11 @@ class ReviewQueueFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(
         label=_("Department"), field_name="disclosure__department", to_field_name="public_id",
         queryset=Department.objects.none(), empty_label=_("All"), widget=Select)
-    order = django_filters.OrderingFilter(
+    order = OrderingFilter(
         label=_("Sort by"), empty_label=None, widget=Select,
         fields=(("submitted_at", "submitted"), ("disclosure__owner__family_name", "name")),
         field_labels={"submitted_at": _("Submission date"),
-                      "disclosure__owner__family_name": _("Name")},
+                      "disclosure__owner__family_name": pgettext_lazy("person", "Name")},
     )
 
     class Meta:

@@ -1,8 +1,18 @@
 """Parsers for a researcher's public records: researchmap (JSONL bulk export, API v2 JSON) and
 ORCID v3.0 (JSON or XML). They return plain entries; the services store them as suggestions.
 
-Only career, affiliations and research projects/funding are taken; papers, talks, awards and
-the like are counted as not used. Nothing about the person (nationality, birthplace…) is read.
+Career, affiliations and research projects/funding become suggestions (:class:`Entry`);
+publications and patents (researchmap ``published_papers`` and ``industrial_property_rights``,
+ORCID works) become research outputs (:class:`Output`) with their co-authors / co-inventors and
+the affiliations the record carries, which the screening checks. Talks, awards and the like are
+counted as not used. Nothing about the person (nationality, birthplace…) is read.
+
+Affiliations of co-authors: neither researchmap's nor ORCID's published schema has a field for
+a co-author's affiliation today, so the importer reads one when a record carries it: an
+``affiliation`` or ``affiliations`` member of an author / contributor, holding a string, a
+``{"name": …, "ror": …}`` object (``id``/``ror_id`` accepted for the ROR identifier) or a list
+of them (the shape of Crossref's author affiliations). An applicant of a patent is an
+organisation: its own name is what is screened.
 """
 
 from __future__ import annotations
@@ -46,12 +56,84 @@ class Entry:
 
 
 @dataclass
+class Contributor:
+    name: str = ""
+    role: str = "author"  # author / inventor / applicant
+    orcid: str = ""
+    affiliation: str = ""
+    ror_id: str = ""
+
+
+@dataclass
+class Output:
+    kind: str  # paper / patent
+    title: str
+    external_key: str
+    venue: str = ""
+    date_text: str = ""
+    doi: str = ""
+    contributors: list[Contributor] = field(default_factory=list)
+
+    @property
+    def published_on(self) -> dt.date | None:
+        return parse_partial_date(self.date_text)
+
+
+@dataclass
 class Parsed:
     source: str
     format: str
     entries: list[Entry]
     skipped: int = 0
     external_id: str = ""
+    outputs: list[Output] = field(default_factory=list)
+
+
+def short_ror(value) -> str:
+    """``https://ror.org/05dqf9946`` / ``ror.org/05dqf9946`` / ``05dqf9946`` → ``05dqf9946``
+    (the form the registry stores); anything else → ""."""
+    text = str(value or "").strip().rstrip("/")
+    if not text:
+        return ""
+    tail = text.rsplit("/", 1)[-1]
+    if "/" in text and "ror.org" not in text:
+        return ""
+    return tail if len(tail) == 9 and tail.isalnum() and tail[0] == "0" else ""
+
+
+def _affiliations(node) -> list[tuple[str, str]]:
+    """(name, ROR id) of each affiliation an author / contributor carries (see module doc)."""
+    if not isinstance(node, dict):
+        return []
+    value = node.get("affiliation", node.get("affiliations"))
+    values = value if isinstance(value, list) else [value]
+    out = []
+    for v in values:
+        if isinstance(v, str) and v.strip():
+            out.append((v.strip(), ""))
+        elif isinstance(v, dict):
+            name = v.get("name")
+            if isinstance(name, dict):
+                name = name.get("ja") or name.get("en") or name.get("value") or ""
+            ror = v.get("ror") or v.get("ror_id") or v.get("id") or ""
+            if isinstance(ror, list):
+                ror = next((x.get("id", "") if isinstance(x, dict) else x for x in ror), "")
+            if (name or "").strip() or short_ror(ror):
+                out.append(((name or "").strip(), short_ror(ror)))
+    return out
+
+
+def _contributors(people, role: str, *, name_of, orcid_of=lambda p: "") -> list[Contributor]:
+    """One :class:`Contributor` per person and affiliation (a person without one: once)."""
+    out = []
+    for person in people:
+        name = (name_of(person) or "").strip()
+        affs = _affiliations(person) or [("", "")]
+        for aff, ror in affs:
+            if name or aff or ror:
+                out.append(Contributor(name=name[:300], role=role, orcid=orcid_of(person)[:19],
+                                       affiliation=aff[:500], ror_id=ror))
+    return out
 
 
 def parse_partial_date(text: str) -> dt.date | None:
@@ -173,8 +255,67 @@ def _researchmap_entry(kind_type: str, item: dict, key: str) -> Entry | None:
     return None
 
 
+def _rm_people(value) -> list[dict]:
+    """A researchmap list of people (``{"ja": [{"name"}], "en": [...]}``): the longer language
+    list, each person's name in Japanese when both are given."""
+    if isinstance(value, list):
+        return [p for p in value if isinstance(p, dict)]
+    if not isinstance(value, dict):
+        return []
+    ja = [p for p in value.get("ja") or [] if isinstance(p, dict)]
+    en = [p for p in value.get("en") or [] if isinstance(p, dict)]
+    return ja if len(ja) >= len(en) else en
+
+
+def _rm_doi(item: dict) -> str:
+    dois = (item.get("identifiers") or {}).get("doi") or []
+    return str(dois[0]) if dois else ""
+
+
+def _rm_holders(value) -> list[str]:
+    """Names of a patent's applicants / right holders: a string, ``{"ja": …, "en": …}``, a
+    researchmap list of people, or a list of names."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        if any(isinstance(v, list) for v in value.values()):
+            return [p.get("name", "") for p in _rm_people(value)]
+        name, name_en = _ja_en(value)
+        return [name or name_en]
+    if isinstance(value, list):
+        return [p.get("name", "") if isinstance(p, dict) else str(p) for p in value]
+    return []
+
+
+def _researchmap_output(kind_type: str, item: dict, key: str) -> Output | None:
+    if kind_type == "published_papers":
+        title, title_en = _ja_en(item.get("paper_title"))
+        venue, _en = _ja_en(item.get("publication_name"))
+        output = Output(kind="paper", title=title or title_en, external_key=key, venue=venue,
+                        date_text=item.get("publication_date", ""), doi=_rm_doi(item))
+        output.contributors = _contributors(_rm_people(item.get("authors")), "author",
+                                            name_of=lambda p: p.get("name", ""))
+        return output
+    if kind_type == "industrial_property_rights":
+        title, title_en = _ja_en(item.get("industrial_property_right_title"))
+        output = Output(kind="patent", title=title or title_en, external_key=key,
+                        venue=str(item.get("application_number") or item.get("patent_number")
+                                  or ""),
+                        date_text=item.get("application_date") or item.get("registration_date")
+                        or "")
+        output.contributors = _contributors(_rm_people(item.get("inventors")), "inventor",
+                                            name_of=lambda p: p.get("name", ""))
+        for name in _rm_holders(item.get("applicants") or item.get("right_holder")):
+            name = (name or "").strip()
+            if name:  # an applicant is an organisation: its name is what is screened
+                output.contributors.append(Contributor(name=name[:300], role="applicant",
+                                                       affiliation=name[:500]))
+        return output
+    return None
+
+
 def parse_researchmap_jsonl(text: str) -> Parsed:
-    entries, skipped, external_id = [], 0, ""
+    entries, skipped, external_id, outputs = [], 0, "", []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -201,12 +342,15 @@ def parse_researchmap_jsonl(text: str) -> Parsed:
             continue
         external_id = external_id or head.get("user_id", "")
         entry = _researchmap_entry(kind_type, body, key)
-        if entry is None:
-            skipped += 1
-        else:
+        output = None if entry else _researchmap_output(kind_type, body, key)
+        if entry is not None:
             entries.append(entry)
+        elif output is not None:
+            outputs.append(output)
+        else:
+            skipped += 1
     return Parsed(source="researchmap", format="researchmap_jsonl", entries=entries,
-                  skipped=skipped, external_id=external_id)
+                  skipped=skipped, external_id=external_id, outputs=outputs)
 
 
 def _researchmap_items(document):
@@ -231,18 +375,21 @@ def _researchmap_items(document):
 
 
 def parse_researchmap_api(document) -> Parsed:
-    entries, skipped, external_id = [], 0, ""
+    entries, skipped, external_id, outputs = [], 0, "", []
     for item in _researchmap_items(document):
         kind_type = item.get("@type", "")
         external_id = external_id or item.get("rm:user_id", "")
         key = f"researchmap:{kind_type}:{item.get('rm:id') or item.get('@id', '')}"
         entry = _researchmap_entry(kind_type, item, key)
-        if entry is None:
-            skipped += 1
-        else:
+        output = None if entry else _researchmap_output(kind_type, item, key)
+        if entry is not None:
             entries.append(entry)
+        elif output is not None:
+            outputs.append(output)
+        else:
+            skipped += 1
     return Parsed(source="researchmap", format="researchmap_api", entries=entries,
-                  skipped=skipped, external_id=external_id)
+                  skipped=skipped, external_id=external_id, outputs=outputs)
 
 
 # --- ORCID JSON -------------------------------------------------------------------------------
@@ -259,6 +406,8 @@ ORCID_AFFILIATION_KINDS = {
 
 
 def _looks_orcid(document: dict) -> bool:
+    if "bulk" in document or ("contributors" in document and "title" in document):
+        return True  # works (one full work, or a bulk of them)
     return any(k in document for k in ("activities-summary", "orcid-identifier")) or (
         "organization" in document and ("role-title" in document or "department-name" in document
                                         or "title" in document))
@@ -306,9 +455,39 @@ def _orcid_funding(summary: dict) -> Entry:
                  external_key=f"orcid:funding:{summary.get('put-code', '')}", raw=summary)
 
 
+ORCID_PATENT_TYPES = {"patent"}
+
+
+def _orcid_work(work: dict) -> Output:
+    """A full work (with its contributors) or a work summary (without) → :class:`Output`."""
+    title = _value((work.get("title") or {}).get("title")) or ""
+    doi = ""
+    for ext in ((work.get("external-ids") or {}).get("external-id") or []):
+        if ext.get("external-id-type") == "doi" and ext.get("external-id-relationship") != "self":
+            doi = ext.get("external-id-value") or ""
+            break
+    kind = "patent" if work.get("type") in ORCID_PATENT_TYPES else "paper"
+    output = Output(kind=kind, title=str(title).strip(),
+                    external_key=f"orcid:work:{work.get('put-code', '') or doi or title[:80]}",
+                    venue=str(_value(work.get("journal-title")) or ""),
+                    date_text=_orcid_date(work.get("publication-date")), doi=doi)
+    people = ((work.get("contributors") or {}).get("contributor") or [])
+    role = "inventor" if kind == "patent" else "author"
+    output.contributors = _contributors(
+        [p for p in people if isinstance(p, dict)], role,
+        name_of=lambda p: _value(p.get("credit-name")) or "",
+        orcid_of=lambda p: (p.get("contributor-orcid") or {}).get("path") or "")
+    return output
+
+
 def parse_orcid_json(document: dict) -> Parsed:
-    entries, skipped = [], 0
+    entries, skipped, outputs = [], 0, []
     external_id = ((document.get("orcid-identifier") or {}).get("path") or "")
+    if "bulk" in document or ("contributors" in document and "title" in document):
+        works = [b.get("work") for b in document.get("bulk") or [] if isinstance(b, dict)] \
+            if "bulk" in document else [document]
+        outputs = [_orcid_work(w) for w in works if isinstance(w, dict)]
+        return Parsed(source="orcid", format="orcid_json", entries=[], outputs=outputs)
     if "activities-summary" not in document and "orcid-identifier" not in document:
         # One activity (the shape of the API's single-item responses).
         if "role-title" in document or "department-name" in document:
@@ -336,10 +515,15 @@ def parse_orcid_json(document: dict) -> Parsed:
             for group in section.get("group") or []:
                 for summary in group.get("funding-summary") or []:
                     entries.append(_orcid_funding(summary))
+        elif singular == "work":
+            for group in section.get("group") or []:
+                summaries = group.get("work-summary") or []
+                if summaries:  # one work per group: its versions from several sources
+                    outputs.append(_orcid_work(summaries[0]))
         else:
             skipped += len(section.get("group") or [])
     return Parsed(source="orcid", format="orcid_json", entries=entries, skipped=skipped,
-                  external_id=external_id)
+                  external_id=external_id, outputs=outputs)
 
 
 # --- ORCID XML --------------------------------------------------------------------------------
@@ -377,8 +561,10 @@ def parse_orcid_xml(text: str) -> Parsed:
         raise ImportFormatError(_("The XML file could not be read.")) from None
     if "orcid.org" not in root.tag:
         raise ImportFormatError(_("This XML file is not an ORCID record."))
-    entries, skipped = [], 0
+    entries, skipped, outputs = [], 0, []
     external_id = ""
+    if _local(root.tag) == "work":  # one full work, with its contributors
+        outputs.append(_xml_work(root))
     for node in root.iter():
         name = _local(node.tag)
         if name == "orcid-identifier" and not external_id:
@@ -414,7 +600,33 @@ def parse_orcid_xml(text: str) -> Parsed:
                 currency=currency if amount is not None else "",
                 external_key=f"orcid:funding:{put_code}",
                 raw={"put-code": put_code, "organization": org_name, "kind": "funding"}))
+        elif kind_name == "work":
+            outputs.append(_xml_work(node))
         elif name != "activities-summary":
             skipped += 1
     return Parsed(source="orcid", format="orcid_xml", entries=entries, skipped=skipped,
-                  external_id=external_id)
+                  external_id=external_id, outputs=outputs)
+
+
+def _xml_work(node) -> Output:
+    doi = ""
+    ext_ids = _child(node, "external-ids")
+    for ext in (ext_ids if ext_ids is not None else []):
+        if _text(ext, "external-id-type") == "doi" and \
+                _text(ext, "external-id-relationship") != "self":
+            doi = _text(ext, "external-id-value")
+            break
+    kind = "patent" if _text(node, "type") in ORCID_PATENT_TYPES else "paper"
+    output = Output(kind=kind, title=_text(node, "title", "title"),
+                    external_key=f"orcid:work:{node.get('put-code', '') or doi}",
+                    venue=_text(node, "journal-title"),
+                    date_text=_xml_date(_child(node, "publication-date")), doi=doi)
+    people = _child(node, "contributors")
+    for person in (people if people is not None else []):
+        name = _text(person, "credit-name")
+        orcid = _text(person, "contributor-orcid", "path")
+        if name:
+            output.contributors.append(Contributor(
+                name=name[:300], role="inventor" if kind == "patent" else "author",
+                orcid=orcid[:19]))
+    return output

@@ -18,7 +18,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -39,8 +39,8 @@ class UpdateCampaign(PublicModel):
     """A fiscal year's annual update: every researcher confirms "no change" or updates."""
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        CLOSED = "closed", _("Closed")
+        OPEN = "open", pgettext_lazy("campaign status", "Open")
+        CLOSED = "closed", pgettext_lazy("campaign status", "Closed")
 
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"), unique=True)
     title = models.CharField(_("title"), max_length=200)
@@ -267,7 +267,7 @@ class CareerItem(BaseItem):
 
 
 class RemunerationBand(models.TextChoices):
-    NONE = "none", _("None")
+    NONE = "none", pgettext_lazy("remuneration", "None")
     UNDER_1M = "lt1m", _("Under ¥1 million a year")
     FROM_1M_TO_5M = "1m_5m", _("¥1–5 million a year")
     FROM_5M_TO_10M = "5m_10m", _("¥5–10 million a year")
@@ -306,7 +306,7 @@ class FundingItem(BaseItem):
 
     class Status(models.TextChoices):
         APPLIED = "applied", _("Applied for")
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("funding status", "Received")
 
     version = models.ForeignKey(DisclosureVersion, on_delete=models.CASCADE,
                                 related_name="funding_items")
@@ -335,7 +335,7 @@ class SupportItem(BaseItem):
 
     class Kind(models.TextChoices):
         EQUIPMENT = "equipment", _("Equipment")
-        MATERIALS = "materials", _("Materials")
+        MATERIALS = "materials", pgettext_lazy("in-kind", "Materials")
         FACILITIES = "facilities", _("Facilities")
         PERSONNEL = "personnel", _("Personnel")
         DATA_SOFTWARE = "data_software", _("Data or software")
@@ -412,7 +412,7 @@ class DonationItem(BaseItem):
     purpose = models.CharField(_("purpose"), max_length=300, blank=True)
     amount = models.DecimalField(_("amount"), null=True, blank=True, **MONEY)
     currency = models.CharField(_("currency"), max_length=3, blank=True)
-    received_on = models.DateField(_("received on"), null=True, blank=True)
+    received_on = models.DateField(pgettext_lazy("funding", "received on"), null=True, blank=True)
 
     class Meta(BaseItem.Meta):
         verbose_name = _("donation")
@@ -648,3 +648,103 @@ class ExternalRecordItem(TimeStampedModel):
     @property
     def scope_owner_id(self):
         return self.owner_id
+
+
+# --- Research outputs (publications, patents) and their contributors -------------------------
+
+
+class ResearchOutput(PublicModel):
+    """A publication or patent of a researcher, imported from researchmap or ORCID, with its
+    co-authors / co-inventors (:class:`OutputContributor`). Screened against the lists through
+    its contributors' affiliations (``riskmgmt.services.outputs_screen``); a hit is raised on the
+    researcher's screening case with the output as the flag's evidence.
+
+    ``external_key`` identifies the output at its source (``researchmap:published_papers:<id>``,
+    ``orcid:work:<put-code>``); importing the same record again replaces the contributors.
+    """
+
+    SCOPE_OWNER_FIELD = "owner_id"
+    SCOPE_DEPARTMENT_FIELD = "owner__department_id"
+
+    class Kind(models.TextChoices):
+        PAPER = "paper", _("Publication")
+        PATENT = "patent", _("Patent")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="research_outputs", verbose_name=_("researcher"))
+    record_import = models.ForeignKey(ExternalRecordImport, null=True, blank=True,
+                                      on_delete=models.SET_NULL, related_name="outputs")
+    source = models.CharField(_("source"), max_length=20,
+                              choices=ExternalRecordImport.Source.choices)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAPER)
+    external_key = models.CharField(max_length=200)
+    title = models.CharField(_("title"), max_length=1000)
+    venue = models.CharField(_("journal, publisher or office"), max_length=500, blank=True)
+    published_on = models.DateField(_("date"), null=True, blank=True)
+    published_text = models.CharField(max_length=20, blank=True)
+    doi = models.CharField(_("DOI"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-published_on", "-id"]
+        verbose_name = _("research output")
+        verbose_name_plural = _("research outputs")
+        constraints = [models.UniqueConstraint(fields=["owner", "external_key"],
+                                               name="one_output_per_source_record")]
+
+    def __str__(self) -> str:
+        return self.title[:200]
+
+    @property
+    def scope_owner_id(self):
+        return self.owner_id
+
+    @property
+    def scope_department_id(self):
+        return self.owner.department_id
+
+
+class OutputContributor(models.Model):
+    """A co-author, co-inventor or applicant of a :class:`ResearchOutput`, with the affiliation
+    the source record carries (as written; ``ror_id`` when the record names one, resolved to the
+    registry's ``organisation``). Rows are never edited: a re-import writes them anew, so a
+    contributor's id tells the incremental re-screening whether it was already screened.
+
+    What is screened is ``affiliation`` (for an applicant, the applicant's own name, which is an
+    organisation) and the names of the resolved organisation; a person's name never is.
+    """
+
+    class Role(models.TextChoices):
+        AUTHOR = "author", _("Co-author")
+        INVENTOR = "inventor", _("Co-inventor")
+        APPLICANT = "applicant", _("Applicant")
+
+    output = models.ForeignKey(ResearchOutput, on_delete=models.CASCADE,
+                               related_name="contributors", verbose_name=_("research output"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AUTHOR)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=300, blank=True)
+    orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True)
+    affiliation = models.CharField(_("affiliation (as given)"), max_length=500, blank=True,
+                                   db_index=True)
+    ror_id = models.CharField(_("ROR ID"), max_length=40, blank=True)
+    organisation = models.ForeignKey(Organisation, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+",
+                                     verbose_name=_("affiliation in the registry"))
+
+    class Meta:
+        ordering = ["output", "position", "id"]
+        verbose_name = _("co-author or co-inventor")
+        verbose_name_plural = _("co-authors and co-inventors")
+
+    def __str__(self) -> str:
+        where = self.affiliation or (str(self.organisation) if self.organisation_id else "")
+        return f"{self.name} ({where})" if where and self.name else (self.name or where)
+
+    def screened_names(self) -> list[str]:
+        """The names this contributor is screened by: the affiliation as given, then the
+        registry organisation's names (when resolved)."""
+        names = [self.affiliation] if self.affiliation else []
+        if self.organisation_id:
+            org = self.organisation
+            names += [n for n in (org.name_ja, org.name_en) if n and n not in names]
+        return names

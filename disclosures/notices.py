@@ -387,7 +387,7 @@ def plan_items_ended(*, now, lookback_days=90, **_options) -> Iterator[Draft]:
 schedules.register(
     "campaign_reminders", _("Annual update: reminders before the due date"),
     _("Reminds researchers who have not confirmed or updated their disclosure, a number of "
-      "days before the campaign's due date (days_before)."),
+      "days before the campaign's due date."),
     {"minute": "0", "hour": "8"}, *schedules.planned(plan_campaign_reminders),
     options={"days_before": [14, 3]},
 )

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Case,
     Count,
@@ -15,6 +16,7 @@ from django.db.models import (
     F,
     JSONField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -30,6 +32,8 @@ from disclosures.models import (
     ExternalRecordItem,
     GrantPledge,
     ItemComment,
+    OutputContributor,
+    ResearchOutput,
     UpdateCampaign,
 )
 from portal.audit import history_for
@@ -161,6 +165,18 @@ def comments_for(*, user: User, version: DisclosureVersion) -> list[ItemComment]
     return list(qs)
 
 
+def last_accepted_before(*, versions: list[DisclosureVersion], version: DisclosureVersion,
+                         ) -> DisclosureVersion | None:
+    """The newest accepted version older than ``version`` among ``versions`` (the page's list,
+    newest first), with its content read (one query): what the reviewer compares against."""
+    baseline = next((v for v in versions if v.number < version.number
+                     and v.status == DisclosureVersion.Status.ACCEPTED), None)
+    if baseline is not None:
+        baseline.content = (DisclosureVersion.objects.filter(pk=baseline.pk)
+                            .values_list("content", flat=True).first())
+    return baseline
+
+
 def earlier_comments_for(draft: DisclosureVersion) -> dict[str, list[ItemComment]]:
     """Comments addressed to the researcher on the version a draft continues, by item key."""
     if not draft.based_on_id:
@@ -257,6 +273,38 @@ def import_item_get_for(*, user: User, pk: int) -> ExternalRecordItem:
         return ExternalRecordItem.objects.select_related("record_import", "organisation").get(
             owner=user, pk=pk)
     except ExternalRecordItem.DoesNotExist:
+        raise Http404 from None
+
+
+# --- Research outputs (publications, patents) ---------------------------------------------
+
+
+def outputs_for(*, user: User, researcher: User | None = None) -> QuerySet[ResearchOutput]:
+    """Research outputs ``user`` may read, newest first, with their contributors and their
+    registry organisations prefetched (two more queries): a researcher their own, staff those of
+    researchers in their scope (``disclosures.disclosure.view_any``). ``researcher`` narrows to
+    one person's outputs (the research-security due diligence, the case page)."""
+    qs = ResearchOutput.objects.select_related("owner")
+    visible = None
+    if has_perm(user, "disclosures.disclosure.view_any"):
+        visible = scope_queryset(user, "disclosures.disclosure.view_any", qs,
+                                 department_field="owner__department")
+    if has_perm(user, "disclosures.disclosure.file"):
+        own = qs.filter(owner=user)
+        visible = own if visible is None else visible | own
+    if visible is None:
+        return qs.none()
+    if researcher is not None:
+        visible = visible.filter(owner=researcher)
+    return visible.prefetch_related(Prefetch(
+        "contributors", queryset=OutputContributor.objects.select_related("organisation")))
+
+
+def output_get_for(*, user: User, public_id) -> ResearchOutput:
+    """One output ``user`` may read; 404 otherwise (also for a malformed id)."""
+    try:
+        return outputs_for(user=user).get(public_id=public_id)
+    except (ResearchOutput.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
 
 

@@ -31,12 +31,17 @@ WEIGHTS = {2023: [30, 15, 20, 25, 10], 2024: [60, 20, 10, 8, 2]}
 PER_CATEGORY = {"national_university": 40, "public_university": 20, "private_university": 50,
                 "inter_university": 4}
 
-MINIMAL_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+def _minimal_pdf() -> bytes:
+    """A one-page blank PDF (uploads are checked by opening them, so it must be real)."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def _codes(inst_code: str, year: int) -> dict[int, int]:
@@ -78,7 +83,7 @@ def load(stdout=None) -> None:
             if not RegulationDocument.objects.filter(title=title).exists():
                 services.regulation_upload(
                     title=title, kind=kind, enacted_on=enacted, revised_on=None,
-                    upload=SimpleUploadedFile("regulation.pdf", MINIMAL_PDF, "application/pdf"),
+                    upload=SimpleUploadedFile("regulation.pdf", _minimal_pdf(), "application/pdf"),
                     actor=admin)
         prev = services.home_response_start(cycle=cycles[2023], actor=admin)
         if prev.status == SurveyResponse.Status.DRAFT:

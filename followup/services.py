@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
@@ -338,8 +337,9 @@ def response_import(*, cycle: SurveyCycle, institution: Institution, codes: dict
 
 # --- Regulation documents --------------------------------------------------------------------
 
-def _check_pdf(upload: UploadedFile) -> None:
-    uploads.check_upload(upload, allowed={uploads.PDF}, message=_("Upload a PDF file."))
+def _check_pdf(upload: UploadedFile) -> uploads.CheckedUpload:
+    return uploads.check_upload(upload, allowed={uploads.PDF}, message=_("Upload a PDF file."),
+                                default_name="regulation")
 
 
 @transaction.atomic
@@ -348,11 +348,11 @@ def regulation_upload(*, title: str, kind: str, enacted_on: dt.date,
                       actor: User) -> RegulationDocument:
     if not has_perm(actor, "followup.regulation.manage"):
         raise NotAllowed(_("You are not allowed to upload regulation documents."))
-    _check_pdf(upload)
+    checked = _check_pdf(upload)
     if revised_on and revised_on < enacted_on:
         raise ApplicationError(_("The revision date cannot be before the enactment date."),
                                field="revised_on")
-    name = os.path.basename(upload.name or "regulation.pdf")[:200]
+    name = checked.name
     doc = RegulationDocument(title=title.strip(), kind=kind, enacted_on=enacted_on,
                              revised_on=revised_on, original_filename=name, size=upload.size,
                              uploaded_by=actor)
@@ -383,6 +383,18 @@ class LoadStats:
     updated: int = 0
     unchanged: int = 0
     skipped: list[str] = field(default_factory=list)
+
+
+def institutions_load_mext_request(*, actor: User):
+    """An administrator asks for the MEXT registry to be loaded: recorded in the outbox (with its
+    audit entry) and loaded by a worker after the commit. Returns the job."""
+    from portal import outbox
+
+    if not has_perm(actor, "followup.institution.load"):
+        raise NotAllowed(_("You are not allowed to load the institution registry."))
+    with transaction.atomic():
+        audit_log(action="followup.institutions.load_requested", actor=actor)
+        return outbox.enqueue("followup.load_mext", key="mext", actor=actor)
 
 
 def institutions_load_mext(*, records: list[dict], actor: User | None = None) -> LoadStats:

@@ -382,6 +382,10 @@ class AuditEntry(models.Model):
         related_name="+", verbose_name=_("actor"),
     )
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices, default=ActorKind.USER)
+    # Who the actor was when the entry was written: kept when the user is deleted (the FK is
+    # then NULL), so the history of who read or changed a record never loses a person.
+    actor_name = models.CharField(_("actor's name"), max_length=200, blank=True)
+    actor_email = models.CharField(_("actor's e-mail"), max_length=254, blank=True)
     action = models.CharField(_("action"), max_length=120, db_index=True)
     content_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -408,6 +412,22 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries cannot be deleted.")
+
+    @property
+    def actor_label(self) -> str:
+        """The actor as a person reads it: the user's name now, else the name kept on the
+        entry (a deleted user), else the kind (system, background task)."""
+        if self.actor_id is not None and self.actor is not None:
+            return self.actor.display_name
+        if self.actor_name or self.actor_email:
+            return self.actor_name or self.actor_email
+        return str(self.get_actor_kind_display())
+
+    @property
+    def actor_address(self) -> str:
+        if self.actor_id is not None and self.actor is not None:
+            return self.actor.email
+        return self.actor_email or str(self.get_actor_kind_display())
 
 
 class GeneratedFile(PublicModel):
@@ -456,3 +476,50 @@ class GeneratedFile(PublicModel):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at < timezone.now()
+
+
+class ImportUpload(PublicModel):
+    """An uploaded file (or files) on its way through the one import pipeline.
+
+    upload → stored privately → checked in the background → confirmed → applied in one
+    transaction (see :mod:`portal.imports`). The state lives here, not in a file or a session.
+    """
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Being checked")
+        CHECKED = "checked", _("Checked: waiting for confirmation")
+        INVALID = "invalid", _("Not importable")
+        APPLYING = "applying", _("Being imported")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Interrupted")
+        DISCARDED = "discarded", _("Discarded")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="import_uploads", verbose_name=_("uploaded by"))
+    kind = models.CharField(_("import"), max_length=60)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.CHECKING)
+    step = models.CharField(max_length=10, default="check")  # the step that ran last
+    params = models.JSONField(default=dict, blank=True)
+    files = models.JSONField(default=list, blank=True)  # [{role, name, path, sha256, size}]
+    report = models.JSONField(default=dict, blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import upload")
+        verbose_name_plural = _("import uploads")
+        indexes = [models.Index(fields=["expires_at"], name="importupload_expires")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.public_id}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.CHECKING, self.Status.APPLYING}
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at < timezone.now()

@@ -1,15 +1,10 @@
-"""Roster import: administrators load departments and people from CSV/XLSX files.
+"""Roster import: administrators load departments and people from CSV/TSV/XLSX files.
 
-The flow is upload → dry run → confirm:
-
-1. :func:`roster_upload_store` checks each file (size; content sniffed, not just the name),
-   stores it in the private storage under a random token and returns a :class:`StoredUpload`
-   holding the files' SHA-256 digests. The caller keeps it in the server-side session.
-2. :func:`roster_run` with ``dry_run=True`` imports everything inside a transaction that is
-   always rolled back, and reports per row what would change and which rows are wrong.
-3. On confirm, :func:`roster_run` reads the *stored* files again (never a new upload), checks
-   their digests against the ones recorded at upload, and imports in one transaction: when any
-   row of any file is wrong, nothing is imported.
+It is one kind of the import pipeline (:mod:`portal.imports`): the files are uploaded and stored
+privately, checked in a dry run (in the request for a small upload, in the background with a
+progress page for a large one), then confirmed and imported in one transaction: when any row of
+any file is wrong, nothing is imported. Files are read by :mod:`portal.tabular` (encodings,
+limits, line numbers).
 
 Departments are imported before people so that people may reference departments of the same
 upload. Every row is saved through the core services, so every change is audited.
@@ -17,27 +12,18 @@ upload. Every row is saved through the core services, so every change is audited
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
 import logging
-import secrets
-import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 import tablib
-from celery import shared_task
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.db import transaction
-from django.utils import timezone
+from django.db import DatabaseError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from portal.audit import audit_log, register_renderer, task_actor
+from portal import imports, tabular
+from portal.audit import audit_log, register_renderer
 from portal.errors import ApplicationError
 from portal.models import User
 from portal.permissions import require
@@ -49,20 +35,13 @@ from portal.resources import (
     PersonResource,
     role_label,
 )
-from portal.storage import private_storage
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("departments", "people")
-#: Uploads with more rows than this are checked and imported by a Celery task with a progress
-#: page, so that a large roster never hits the web server's request timeout.
-SYNC_MAX_ROWS = 300
 REQUIRED = {"departments": ["code"], "people": ["email"]}
 COLUMNS = {"departments": DEPARTMENT_COLUMNS, "people": PERSON_COLUMNS}
-MAX_ROWS = 50_000
-MAX_XLSX_EXPANDED_BYTES = 200 * 1024 * 1024  # a zip bomb is refused before openpyxl opens it
-UPLOAD_MAX_AGE_SECONDS = 3600
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_ROWS = tabular.MAX_ROWS
 
 
 register_renderer(
@@ -72,84 +51,18 @@ register_renderer(
 
 
 class RosterError(ApplicationError):
-    """A file that cannot be read as a roster (shown above the form)."""
+    """A file that cannot be read as a roster (shown with the report)."""
 
 
 # --- Reading files ---------------------------------------------------------------------------
 
 
-def sniff_format(name: str, data: bytes) -> str:
-    """``"csv"`` or ``"xlsx"`` from the content (and a matching name); RosterError otherwise."""
-    lowered = (name or "").lower()
-    if lowered.endswith(".xlsx"):
-        if not data.startswith(b"PK\x03\x04"):
-            raise RosterError(_("“%(name)s” is not an Excel (.xlsx) workbook.") % {"name": name})
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                names = set(zf.namelist())
-                expanded = sum(info.file_size for info in zf.infolist())
-        except zipfile.BadZipFile:
-            raise RosterError(_("“%(name)s” is not an Excel (.xlsx) workbook.") % {"name": name})
-        if expanded > MAX_XLSX_EXPANDED_BYTES:
-            raise RosterError(_("“%(name)s” expands to more data than a roster can have.")
-                              % {"name": name})
-        if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-            raise RosterError(_("“%(name)s” is not an Excel (.xlsx) workbook.") % {"name": name})
-        return "xlsx"
-    if lowered.endswith(".csv"):
-        if b"\x00" in data or data.startswith(b"PK\x03\x04") or data.startswith(b"%PDF"):
-            raise RosterError(_("“%(name)s” is not a text CSV file.") % {"name": name})
-        return "csv"
-    raise RosterError(_("“%(name)s”: only .csv and .xlsx files can be imported.") % {"name": name})
-
-
-def _decode_csv(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterError(_("The CSV file is neither UTF-8 nor Shift_JIS text."))
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _rows_from(fmt: str, data: bytes) -> list[list[str]]:
-    if fmt == "csv":
-        text = _decode_csv(data)
-        try:
-            return [[_cell(c) for c in row] for row in csv.reader(io.StringIO(text))]
-        except csv.Error as exc:
-            raise RosterError(_("The CSV file cannot be read: %(error)s") % {"error": exc})
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds on a broken workbook
-        raise RosterError(_("The Excel workbook cannot be read."))
-    try:
-        ws = wb.worksheets[0]
-        return [[_cell(c) for c in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        wb.close()
-
-
-def read_table(kind: str, fmt: str, data: bytes) -> tablib.Dataset:
+def read_table(kind: str, data: bytes, *, name: str = "") -> tablib.Dataset:
     """The file as a dataset of stripped strings with a ``_line`` column; RosterError if the
     header is missing a required column or has an unknown one."""
-    rows = _rows_from(fmt, data)
-    header_index = next((i for i, r in enumerate(rows) if any(r)), None)
-    if header_index is None:
-        raise RosterError(_("The file is empty."))
-    headers = [h.strip().lower().lstrip("\ufeff") for h in rows[header_index]]
-    while headers and not headers[-1]:
-        headers.pop()
+    table = tabular.read_table(data, name=name, max_rows=MAX_ROWS,
+                               normalise=lambda h: h.strip().lower())
+    headers = table.header
     allowed = COLUMNS[kind]
     if "" in headers:
         raise RosterError(_("Column %(n)s of the header has no name.") % {"n": headers.index("") + 1})
@@ -166,137 +79,14 @@ def read_table(kind: str, fmt: str, data: bytes) -> tablib.Dataset:
         raise RosterError(_("Missing column(s): %(missing)s.") % {"missing": ", ".join(missing)})
     dataset = tablib.Dataset(headers=[*headers, LINE])
     width = len(headers)
-    for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
-        values = (row + [""] * width)[:width]
-        if not any(values):
-            continue
-        if any(row[width:]):
-            raise RosterError(_("Line %(line)s has more cells than the header.") % {"line": offset})
-        dataset.append([*values, str(offset)])
-        if len(dataset) > MAX_ROWS:
-            raise RosterError(_("The file has more than %(max)s rows.") % {"max": MAX_ROWS})
+    for row in table.rows:
+        cells = [tabular.cell_text(c) for c in row.cells]
+        if any(cells[width:]):
+            raise RosterError(_("Line %(line)s has more cells than the header.") % {"line": row.line})
+        dataset.append([*(cells + [""] * width)[:width], str(row.line)])
     if not len(dataset):
         raise RosterError(_("The file has a header but no rows."))
     return dataset
-
-
-# --- Stored uploads --------------------------------------------------------------------------
-
-
-@dataclass
-class StoredFile:
-    kind: str
-    name: str
-    path: str
-    fmt: str
-    sha256: str
-    size: int
-    rows: int = 0
-
-
-@dataclass
-class StoredUpload:
-    token: str
-    user_id: int
-    created: float
-    files: list[StoredFile]
-
-    @property
-    def total_rows(self) -> int:
-        return sum(f.rows for f in self.files)
-
-    def to_session(self) -> dict:
-        return {"token": self.token, "user_id": self.user_id, "created": self.created,
-                "files": [f.__dict__ for f in self.files]}
-
-    @classmethod
-    def from_session(cls, data: dict) -> StoredUpload:
-        return cls(token=data["token"], user_id=data["user_id"], created=data["created"],
-                   files=[StoredFile(**f) for f in data["files"]])
-
-
-def roster_upload_store(*, user: User, uploads: dict) -> StoredUpload:
-    """Check and store the uploaded files (``{"departments": file, "people": file}``).
-
-    The files are read once, checked, parsed (so that an unreadable file is refused now) and
-    written to the private storage under a new random token.
-    """
-    require(user, "portal.roster.import")
-    files = []
-    checked = []
-    for kind in KINDS:
-        upload = uploads.get(kind)
-        if not upload:
-            continue
-        if upload.size > settings.PORTAL_MAX_UPLOAD_BYTES:
-            raise RosterError(
-                _("“%(name)s” is larger than %(max)s MB.")
-                % {"name": upload.name, "max": settings.PORTAL_MAX_UPLOAD_BYTES // (1024 * 1024)}
-            )
-        data = upload.read()
-        fmt = sniff_format(upload.name, data)
-        rows = len(read_table(kind, fmt, data))
-        checked.append((kind, upload.name, fmt, data, rows))
-    if not checked:
-        raise RosterError(_("Choose a departments file, a people file, or both."))
-    token = secrets.token_urlsafe(24)
-    for kind, name, fmt, data, rows in checked:
-        path = private_storage().save(f"roster/{token}/{kind}.{fmt}", ContentFile(data))
-        files.append(StoredFile(kind=kind, name=name[:200], path=path, fmt=fmt,
-                                sha256=hashlib.sha256(data).hexdigest(), size=len(data), rows=rows))
-    return StoredUpload(token=token, user_id=user.pk, created=timezone.now().timestamp(),
-                        files=files)
-
-
-def _load_stored(upload: StoredUpload) -> list[tuple[StoredFile, bytes]]:
-    loaded = []
-    for f in upload.files:
-        try:
-            with private_storage().open(f.path, "rb") as fh:
-                data = fh.read()
-        except OSError:
-            raise RosterError(_("The uploaded file is no longer available. Upload it again."))
-        if hashlib.sha256(data).hexdigest() != f.sha256:
-            raise RosterError(_("The stored file has changed since the dry run. Upload it again."))
-        loaded.append((f, data))
-    return loaded
-
-
-def roster_upload_discard(*, upload: StoredUpload) -> None:
-    storage = private_storage()
-    paths = [f.path for f in upload.files] + [_job_path(upload, k) for k in JOB_KINDS]
-    for path in paths:
-        if storage.exists(path):
-            storage.delete(path)
-
-
-def upload_from_session(session, *, user: User, token: str) -> StoredUpload:
-    """The upload ``token`` recorded in this session for this user (RosterError otherwise)."""
-    data = (session.get("roster_uploads") or {}).get(token)
-    if not data:
-        raise RosterError(_("This import has expired or was already done. Upload the file again."))
-    upload = StoredUpload.from_session(data)
-    age = timezone.now().timestamp() - upload.created
-    if upload.user_id != user.pk or age > UPLOAD_MAX_AGE_SECONDS:
-        raise RosterError(_("This import has expired or was already done. Upload the file again."))
-    return upload
-
-
-def remember_upload(session, upload: StoredUpload) -> None:
-    uploads = dict(session.get("roster_uploads") or {})
-    now = timezone.now().timestamp()
-    for token, data in list(uploads.items()):
-        if now - data.get("created", 0) > UPLOAD_MAX_AGE_SECONDS:
-            roster_upload_discard(upload=StoredUpload.from_session(data))
-            uploads.pop(token)
-    uploads[upload.token] = upload.to_session()
-    session["roster_uploads"] = uploads
-
-
-def forget_upload(session, token: str) -> None:
-    uploads = dict(session.get("roster_uploads") or {})
-    uploads.pop(token, None)
-    session["roster_uploads"] = uploads
 
 
 # --- Running the import ----------------------------------------------------------------------
@@ -381,10 +171,6 @@ def report_from_dict(data: dict) -> RosterReport:
                         imported=data.get("imported", False))
 
 
-class _Rollback(Exception):
-    pass
-
-
 def _messages(error) -> list[str]:
     """Readable messages of a row's ValidationError, prefixed by the column."""
     out = []
@@ -399,8 +185,8 @@ def _messages(error) -> list[str]:
     return out
 
 
-def _file_report(stored: StoredFile, result) -> FileReport:
-    report = FileReport(kind=stored.kind, name=stored.name)
+def _file_report(kind: str, name: str, result) -> FileReport:
+    report = FileReport(kind=kind, name=name)
     for base in result.base_errors:
         error = base.error
         report.base_errors.extend(
@@ -415,6 +201,8 @@ def _file_report(stored: StoredFile, result) -> FileReport:
         if row_result.validation_error is not None:
             rr.errors = _messages(row_result.validation_error)
         for err in row_result.errors:
+            if isinstance(err.error, DatabaseError):
+                raise err.error  # the server's problem, not the file's: "try again"
             rr.errors.append(_("Unexpected error: %(error)s") % {"error": err.error})
         report.rows.append(rr)
     return report
@@ -427,122 +215,75 @@ def _line_of(row_values) -> int:
         return 0
 
 
-def roster_run(*, user: User, upload: StoredUpload, dry_run: bool,
-               progress: Callable[[int], None] | None = None) -> RosterReport:
-    """Dry-run or import the stored files; all-or-nothing across every file and row."""
+def roster_run(*, user: User, files: dict[str, bytes], names: dict[str, str], dry_run: bool,
+               progress: Callable[[float], None] | None = None) -> RosterReport:
+    """Import the files (``{"departments": bytes, "people": bytes}``), departments first.
+
+    The caller owns the transaction (the pipeline rolls a dry run back, and an import whose
+    report is not ``ok``); a dry run writes no audit entry of its own.
+    """
     require(user, "portal.roster.import")
-    loaded = _load_stored(upload)
-    total = max(1, upload.total_rows)
+    datasets = [(kind, read_table(kind, files[kind], name=names.get(kind, "")))
+                for kind in KINDS if kind in files]
+    total = max(1, sum(len(d) for _kind, d in datasets))
     done = [0]
 
     def on_row():
         done[0] += 1
-        if progress is not None and (done[0] % 25 == 0 or done[0] == total):
-            progress(min(99, int(100 * done[0] / total)))
+        if progress is not None and (done[0] % 100 == 0 or done[0] == total):
+            progress(done[0] / total)
 
-    order = {k: i for i, k in enumerate(KINDS)}
-    loaded.sort(key=lambda pair: order[pair[0].kind])
     report = RosterReport(files=[], dry_run=dry_run)
-    try:
-        with transaction.atomic():
-            for stored, data in loaded:
-                dataset = read_table(stored.kind, stored.fmt, data)
-                resource_class = DepartmentResource if stored.kind == "departments" else PersonResource
-                resource = resource_class(actor=user, on_row=on_row)
-                result = resource.import_data(
-                    dataset, dry_run=False, use_transactions=True, raise_errors=False,
-                    rollback_on_validation_errors=False, retain_instance_in_row_result=True,
-                )
-                report.files.append(_file_report(stored, result))
-            if dry_run or not report.ok:
-                raise _Rollback
-            audit_log(
-                action="portal.roster.imported", actor=user,
-                data={
-                    "files": [{"kind": f.kind, "name": f.name, "sha256": f.sha256}
-                              for f in upload.files],
-                    "new": sum(f.new for f in report.files),
-                    "updated": sum(f.updated for f in report.files),
-                    "unchanged": sum(f.unchanged for f in report.files),
-                },
-            )
-            report.imported = True
-    except _Rollback:
-        pass
+    for kind, dataset in datasets:
+        resource_class = DepartmentResource if kind == "departments" else PersonResource
+        resource = resource_class(actor=user, on_row=on_row, dry_run=dry_run)
+        result = resource.import_data(
+            dataset, dry_run=False, use_transactions=True, raise_errors=False,
+            rollback_on_validation_errors=False, retain_instance_in_row_result=True,
+        )
+        report.files.append(_file_report(kind, names.get(kind, kind), result))
+    if not dry_run and report.ok:
+        audit_log(
+            action="portal.roster.imported", actor=user,
+            data={
+                "files": [{"kind": kind, "name": names.get(kind, kind)} for kind, _d in datasets],
+                "new": sum(f.new for f in report.files),
+                "updated": sum(f.updated for f in report.files),
+                "unchanged": sum(f.unchanged for f in report.files),
+            },
+        )
+        report.imported = True
     return report
 
 
-# --- Large uploads: a Celery task with a progress page ----------------------------------------
-
-JOB_KINDS = ("dry-run", "import")
+# --- The roster's import kind ----------------------------------------------------------------
 
 
-def _job_path(upload: StoredUpload, kind: str) -> str:
-    return f"roster/{upload.token}/job-{kind}.json"
+def _check(ctx: imports.ImportContext) -> dict:
+    report = roster_run(user=ctx.user, files=ctx.files, names=ctx.names, dry_run=True,
+                        progress=ctx.progress)
+    return {**report_to_dict(report), "ok": report.ok}
 
 
-def job_state(*, upload: StoredUpload, kind: str) -> dict | None:
-    """``{"status": pending|running|done|failed, "progress": 0-100, "message", "report"}``."""
-    path = _job_path(upload, kind)
-    storage = private_storage()
-    if not storage.exists(path):
-        return None
-    with storage.open(path, "rb") as fh:
-        state = json.loads(fh.read().decode("utf-8"))
-    if state.get("report"):
-        state["report"] = report_from_dict(state["report"])
-    return state
+def _apply(ctx: imports.ImportContext) -> dict:
+    report = roster_run(user=ctx.user, files=ctx.files, names=ctx.names, dry_run=False,
+                        progress=ctx.progress)
+    return {**report_to_dict(report), "ok": report.ok}
 
 
-def _write_state(upload: StoredUpload, kind: str, **state) -> None:
-    path = _job_path(upload, kind)
-    storage = private_storage()
-    if storage.exists(path):
-        storage.delete(path)
-    storage.save(path, ContentFile(json.dumps(state, ensure_ascii=False).encode("utf-8")))
+def _done_message(upload) -> str:
+    report = report_from_dict(upload.report)
+    return _("Roster imported: %(new)s new, %(updated)s updated, %(unchanged)s unchanged.") % {
+        "new": sum(f.new for f in report.files),
+        "updated": sum(f.updated for f in report.files),
+        "unchanged": sum(f.unchanged for f in report.files),
+    }
 
 
-def roster_job_start(*, user: User, upload: StoredUpload, dry_run: bool) -> str:
-    """Queue the dry run or the import of a large upload; returns the job kind."""
-    require(user, "portal.roster.import")
-    kind = "dry-run" if dry_run else "import"
-    _write_state(upload, kind, status="pending", progress=0)
-    data = upload.to_session()
-    transaction.on_commit(
-        lambda: run_roster_job.delay(user_id=user.pk, upload=data, dry_run=dry_run)
-    )
-    return kind
-
-
-def roster_job_run(*, user_id: int, upload: dict, dry_run: bool) -> None:
-    """Body of the task: re-checks the permission, runs, records progress and the report."""
-    stored = StoredUpload.from_session(upload)
-    kind = "dry-run" if dry_run else "import"
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or user.pk != stored.user_id:
-        _write_state(stored, kind, status="failed", progress=0,
-                     message=_("You are not allowed to import the roster."))
-        return
-    with task_actor(user):
-        try:
-            _write_state(stored, kind, status="running", progress=1)
-            report = roster_run(
-                user=user, upload=stored, dry_run=dry_run,
-                progress=lambda p: _write_state(stored, kind, status="running", progress=p),
-            )
-        except ApplicationError as exc:
-            _write_state(stored, kind, status="failed", progress=0, message=exc.message)
-        except PermissionDenied:
-            _write_state(stored, kind, status="failed", progress=0,
-                         message=_("You are not allowed to import the roster."))
-        except Exception:
-            logger.exception("Roster %s %s failed", kind, stored.token)
-            _write_state(stored, kind, status="failed", progress=0,
-                         message=_("The import failed. Please try again or contact the administrator."))
-        else:
-            _write_state(stored, kind, status="done", progress=100, report=report_to_dict(report))
-
-
-@shared_task(acks_late=True, time_limit=60 * 60, soft_time_limit=58 * 60)
-def run_roster_job(*, user_id: int, upload: dict, dry_run: bool) -> None:
-    roster_job_run(user_id=user_id, upload=upload, dry_run=dry_run)
+IMPORT = imports.register(imports.ImportKind(
+    code="portal.roster", label=gettext_lazy("Roster import"), permission="portal.roster.import",
+    check=_check, apply=_apply, report_template="portal/partials/_roster_report.html",
+    load_report=report_from_dict, done_message=_done_message, reauthenticate=True,
+    done_url=lambda upload: reverse("portal:roster_import"),
+    back_url=lambda upload: reverse("portal:roster_import"), testid="roster",
+))

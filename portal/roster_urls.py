@@ -5,5 +5,4 @@ from portal import roster_views
 urlpatterns = [
     path("", roster_views.roster_import, name="roster_import"),
     path("sample/<slug:kind>.csv", roster_views.roster_sample, name="roster_sample"),
-    path("jobs/<str:token>/<slug:kind>/", roster_views.roster_job, name="roster_job"),
 ]

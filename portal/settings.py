@@ -76,7 +76,18 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "t
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = (env("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
 
+# The portal's own apps come first: Django merges the apps' catalogues and the app listed first
+# wins, so the portal's words ("None" → なし, "All" → すべて) are not overridden by the admin's
+# or a package's catalogue (the admin's Japanese leaves "None" in English).
 INSTALLED_APPS = [
+    "portal",
+    "portal.notifications",
+    "portal.outbox",
+    "disclosures",
+    "riskmgmt",
+    "riskmgmt.duediligence",
+    "followup",
+    "followup.awareness",
     "portal.admin_apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -95,12 +106,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_countries",
     "import_export",
-    "portal",
-    "portal.notifications",
-    "disclosures",
-    "riskmgmt",
-    "followup",
-    "followup.awareness",
 ]
 
 MIDDLEWARE = [
@@ -165,7 +170,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis: broker and cache when REDIS_URL is set; otherwise an embedded default.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache that degrades to local memory when Redis is down (portal/cache.py): logins and
+    # pages keep working; short timeouts so a dead Redis costs a second, not a hanging request.
+    CACHES = {"default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -232,6 +240,13 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", _("Japanese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Country choices: Japan first, then every country sorted in the reader's language (pyuca's
+# Unicode collation: アイスランド, アイルランド... in Japanese, Afghanistan... in English).
+COUNTRIES_FIRST = ["JP"]
+COUNTRIES_FIRST_REPEAT = False
+# Japanese dates with a space before the time (2026年12月2日 8:00): portal/formats/ja/formats.py;
+# English keeps Django's (Dec. 2, 2026).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
@@ -307,6 +322,23 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TASK_ACKS_LATE = True
+# A message whose worker process died (kill -9, out of memory, time limit) goes back to the
+# broker instead of being acknowledged; the outbox's claim makes the second delivery harmless.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Work after a change lives in the outbox (portal/outbox): a message is only a bell, and the
+# every-minute sweep takes back a job whose lease ran out, so recovery never waits for Redis's
+# visibility timeout. The timeout only has to exceed the longest job (the 30-minute hard time
+# limit) so that a job still running is not delivered to a second worker for nothing: 35 min.
+CELERY_BROKER_VISIBILITY_TIMEOUT = 35 * 60
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
+# Publishing with the broker down fails within about a second (the request goes on; the job
+# waits in the outbox for the sweep) instead of retrying for long.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2,
+                                    "interval_max": 0.3}
+# Seconds a worker holds a job without renewing it (a heartbeat renews it every third of it)
+# before the sweep takes the job back.
+PORTAL_JOB_LEASE_SECONDS = env_int("PORTAL_JOB_LEASE_SECONDS", 120)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -1,16 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from portal import views
+from portal import import_views, views
 
 portal_patterns = [
     path("", views.dashboard, name="dashboard"),
     path("files/", views.file_list, name="file_list"),
     path("files/<uuid:public_id>/", views.file_detail, name="file_detail"),
     path("files/<uuid:public_id>/download/", views.file_download, name="file_download"),
+    path("files/<uuid:public_id>/retry/", views.file_retry, name="file_retry"),
     path("audit/", views.audit_list, name="audit_list"),
     path("organisations/search/", views.organisation_search, name="organisation_search"),
     path("roster/", include("portal.roster_urls")),
+    path("imports/<uuid:public_id>/", import_views.import_detail, name="import_detail"),
+    path("imports/<uuid:public_id>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("imports/<uuid:public_id>/retry/", import_views.import_retry, name="import_retry"),
+    path("imports/<uuid:public_id>/discard/", import_views.import_discard, name="import_discard"),
 ]
 
 urlpatterns = [
@@ -19,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("disclosures/", include("disclosures.urls")),
+    path("risk/due-diligence/", include("riskmgmt.duediligence.urls")),
     path("risk/", include("riskmgmt.urls")),
     path("followup/", include("followup.urls")),
     path("awareness/", include("followup.awareness.urls")),

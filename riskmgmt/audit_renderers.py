@@ -16,10 +16,15 @@ for code, text in {
     "riskmgmt.contingency.saved": _("Contingency plan saved"),
     "riskmgmt.request.asked": _("Question to the researcher: %(question)s"),
     "riskmgmt.request.answered": _("The researcher answered: %(answer)s"),
+    "riskmgmt.request.attachment_downloaded": _("Attachment to an answer downloaded: %(name)s"),
     "riskmgmt.version.evaluated": _("Flagging rules evaluated: %(flags)s flag(s)"),
     "riskmgmt.list.created": _("Screening list created: %(name)s"),
     "riskmgmt.release.imported": _("List release #%(number)s imported: %(entries)s entries"),
     "riskmgmt.release.rescreened": _("Registry re-screened: %(names)s names, %(new_hits)s new hit(s)"),
+    "riskmgmt.release.outputs_rescreened": _("Co-authors re-screened: %(names)s affiliations, "
+                                             "%(new_hits)s new hit(s)"),
+    "riskmgmt.outputs.screened": _("Co-authors screened: %(names)s affiliations, %(new_hits)s "
+                                   "new hit(s)"),
     "riskmgmt.hit.cleared": _("Cleared as a false positive: %(reason)s"),
     "riskmgmt.hit.confirmed": _("Hit confirmed: %(reason)s"),
     "riskmgmt.inquiry.saved": _("Inquiry saved"),

@@ -2,7 +2,11 @@
 the US Consolidated Screening List CSV, and a generic CSV.
 
 A parser never writes: it returns the entries and the row errors. The import service saves a
-release only when there is no row error (all-or-nothing).
+release only when there is no row error (all-or-nothing). Files are read by the core's tabular
+reader (:mod:`portal.tabular`): encodings detected and refused when ambiguous — a METI list in
+EUC-JP is read as written or refused, never turned into half-width katakana that would become
+the current release and silently stop every match — limits checked while streaming, and every
+problem reported with the line of the file.
 
 Person attributes that some lists carry (the CSL's nationalities, citizenships, places and
 dates of birth) are never read.
@@ -10,18 +14,16 @@ dates of birth) are never read.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django_countries import countries as country_table
 
+from portal import tabular
 from portal.names import compact
 
 MAX_NAME = 500
@@ -166,18 +168,8 @@ def parse_alias_cell(cell: str) -> list[str]:
 
 
 def _meti_rows(data: bytes, filename: str):
-    if data[:2] == b"PK":
-        from openpyxl import load_workbook
-
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        ws = wb.worksheets[0]
-        for idx, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            yield idx, list(row)
-        wb.close()
-        return
-    text = decode_text(data)
-    for idx, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        yield idx, row
+    for row in tabular.read_rows(data, name=filename, allowed=(tabular.CSV, tabular.XLSX)):
+        yield row.line, list(row.cells)
 
 
 def parse_meti(data: bytes, filename: str = "", list_code: str = "meti") -> ParseResult:
@@ -233,20 +225,17 @@ def parse_meti(data: bytes, filename: str = "", list_code: str = "meti") -> Pars
 # --- CSV helpers ------------------------------------------------------------------------------
 
 
-def decode_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError(_("The file is not UTF-8 or Shift_JIS text."))
+def _dict_rows(data: bytes, filename: str = ""):
+    """(header names, iterator of (line, {name: cell})) of a CSV/TSV list."""
+    table = tabular.read_table(data, name=filename, allowed=tabular.TEXT_FORMATS,
+                               normalise=lambda h: h.strip().lower())
+    header = table.header
 
+    def rows():
+        for row in table.rows:
+            yield row.line, dict(zip(header, row.cells, strict=False))
 
-def _dict_rows(data: bytes):
-    text = decode_text(data)
-    reader = csv.DictReader(io.StringIO(text))
-    reader.fieldnames = [(f or "").strip().lower() for f in (reader.fieldnames or [])]
-    return reader
+    return header, rows()
 
 
 # --- US Consolidated Screening List ----------------------------------------------------------
@@ -256,13 +245,13 @@ CSL_REQUIRED = {"name", "source"}
 
 def parse_csl(data: bytes, filename: str = "", list_code: str = "csl") -> ParseResult:
     result = ParseResult()
-    reader = _dict_rows(data)
-    missing = CSL_REQUIRED - set(reader.fieldnames or [])
+    header, reader = _dict_rows(data, filename)
+    missing = CSL_REQUIRED - set(header)
     if missing:
         result.errors.append((1, _("Missing columns: %(cols)s.") % {"cols": ", ".join(sorted(missing))}))
         return result
     seen = set()
-    for idx, row in enumerate(reader, start=2):
+    for idx, row in reader:
         name = _clean(row.get("name"))
         kind = _clean(row.get("type")).casefold()
         if kind == "individual":
@@ -305,12 +294,12 @@ GENERIC_COLUMNS = ["name", "aliases", "country", "source", "note"]
 
 def parse_generic(data: bytes, filename: str = "", list_code: str = "generic") -> ParseResult:
     result = ParseResult()
-    reader = _dict_rows(data)
-    if "name" not in (reader.fieldnames or []):
+    header, reader = _dict_rows(data, filename)
+    if "name" not in header:
         result.errors.append((1, _("Missing columns: %(cols)s.") % {"cols": "name"}))
         return result
     seen = set()
-    for idx, row in enumerate(reader, start=2):
+    for idx, row in reader:
         name = _clean(row.get("name"))
         if not name:
             result.errors.append((idx, _("The name is empty.")))
@@ -339,34 +328,30 @@ def parse_generic(data: bytes, filename: str = "", list_code: str = "generic") -
 PARSERS = {"meti": parse_meti, "csl": parse_csl, "generic": parse_generic}
 
 
-def sniff(data: bytes, fmt: str) -> str | None:
+ALLOWED = {"meti": (tabular.CSV, tabular.XLSX), "csl": tabular.TEXT_FORMATS,
+           "generic": tabular.TEXT_FORMATS}
+
+
+def sniff(data: bytes, fmt: str, filename: str = "") -> str | None:
     """Check the content (not the name) fits the format; return an error message or None."""
-    if not data:
-        return _("The file is empty.")
-    if data[:2] == b"PK":
-        if fmt != "meti":
-            return _("An Excel file was uploaded but this format expects CSV.")
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as zf:
-                if "[Content_Types].xml" not in zf.namelist():
-                    return _("The file is not an Excel workbook.")
-        except zipfile.BadZipFile:
-            return _("The file is not an Excel workbook.")
-        return None
-    if b"\x00" in data[:4096]:
-        return _("The file is neither an Excel workbook nor CSV text.")
     try:
-        decode_text(data[:65536] if len(data) <= 65536 else data)
-    except ValueError as exc:
-        return str(exc)
+        kind = tabular.sniff_format(data, name=filename, allowed=ALLOWED[fmt])
+        if kind == tabular.XLSX:
+            tabular.check_xlsx_container(data)
+        else:
+            tabular.detect_encoding(data)
+    except tabular.TabularError as exc:
+        return exc.message
     return None
 
 
 def parse(data: bytes, fmt: str, *, filename: str = "", list_code: str = "") -> ParseResult:
-    problem = sniff(data, fmt)
+    """Entries and row errors of a list file; a file that cannot be read is one error with the
+    line of the file where reading stopped (0: the whole file)."""
+    problem = sniff(data, fmt, filename)
     if problem:
         return ParseResult(errors=[(0, problem)])
     try:
         return PARSERS[fmt](data, filename, list_code or fmt)
-    except (ValueError, KeyError, csv.Error, zipfile.BadZipFile) as exc:
-        return ParseResult(errors=[(0, _("The file could not be read: %(error)s") % {"error": exc})])
+    except tabular.TabularError as exc:
+        return ParseResult(errors=[(exc.line, exc.detail)])

@@ -9,6 +9,7 @@ contracts and dates. A rule's parameters are validated against its rule type's d
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -18,9 +19,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from portal.models import Organisation, PublicModel, TimeStampedModel
+from portal.storage import private_storage
 
 
 class Concern(models.TextChoices):
@@ -200,10 +203,11 @@ class ScreeningRun(PublicModel):
         REGISTRY = "registry", _("Registry re-screening")
         DISCLOSURE = "disclosure", _("Disclosure screening")
         ADHOC = "adhoc", _("Ad-hoc check")
+        OUTPUTS = "outputs", _("Co-author screening")
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("screening run status", "Done")
         FAILED = "failed", _("Failed")
 
     class Mode(models.TextChoices):
@@ -228,6 +232,9 @@ class ScreeningRun(PublicModel):
     matcher_version = models.CharField(max_length=32, blank=True, editable=False)
     baseline = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("built on"))
+    # Co-author runs: the highest contributor id the run screened (contributor rows are never
+    # edited, so a later run compares only the newer ones against every entry).
+    watermark = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-started_at"]
@@ -267,6 +274,10 @@ class ScreeningHit(PublicModel):
 
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.CASCADE,
                                      related_name="screening_hits", verbose_name=_("organisation"))
+    # A hit of a co-author's / co-inventor's affiliation on a publication or patent.
+    contributor = models.ForeignKey("disclosures.OutputContributor", null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="screening_hits",
+                                    verbose_name=_("co-author or co-inventor"))
     query_name = models.CharField(_("name checked"), max_length=500)
     entry = models.ForeignKey(ScreeningEntry, on_delete=models.CASCADE, related_name="hits",
                               verbose_name=_("list entry"))
@@ -291,7 +302,8 @@ class ScreeningHit(PublicModel):
         ordering = ["-created_at"]
         verbose_name = _("screening hit")
         verbose_name_plural = _("screening hits")
-        indexes = [models.Index(fields=["organisation", "entry_key"])]
+        indexes = [models.Index(fields=["organisation", "entry_key"]),
+                   models.Index(fields=["contributor", "entry_key"])]
 
     def __str__(self) -> str:
         return f"{self.query_name} ≈ {self.matched_name} ({self.score})"
@@ -350,11 +362,11 @@ def risk_level_for(likelihood: int, impact: int) -> str:
 
 class Case(PublicModel):
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("case status", "Open")
         ASSESSING = "assessing", _("Being assessed")
         MITIGATING = "mitigating", _("Mitigation in progress")
         MONITORING = "monitoring", _("Monitoring")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("case status", "Closed")
 
     class Decision(models.TextChoices):
         NONE = "", _("Not decided")
@@ -444,7 +456,7 @@ class Case(PublicModel):
 class FlagState(models.TextChoices):
     """What a carried-forward flag was in one disclosure version."""
 
-    NEW = "new", _("New")
+    NEW = "new", pgettext_lazy("flag change", "New")
     UNCHANGED = "unchanged", _("Unchanged")
     CHANGED = "changed", _("Changed")
     RESOLVED = "resolved", _("Resolved")
@@ -589,12 +601,14 @@ class MeasureKind(models.TextChoices):
 
 
 class MitigationMeasure(TimeStampedModel):
-    """One measure of a case's mitigation plan (or one agreed with an FA for a project)."""
+    """One measure of a case's mitigation plan, one agreed with an FA for a project, or one of a
+    project under due diligence (its checklist area and cost line:
+    ``riskmgmt.duediligence.ProjectMeasure``)."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("measure status", "Done")
         CANCELLED = "cancelled", _("Cancelled")
 
     OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS)
@@ -603,6 +617,9 @@ class MitigationMeasure(TimeStampedModel):
                              related_name="measures")
     inquiry = models.ForeignKey("FundingAgencyInquiry", null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="measures")
+    project = models.ForeignKey("duediligence.Project", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="measures",
+                                verbose_name=_("project under due diligence"))
     kind = models.CharField(_("measure"), max_length=30, choices=MeasureKind.choices)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -617,7 +634,8 @@ class MitigationMeasure(TimeStampedModel):
         verbose_name = _("mitigation measure")
         verbose_name_plural = _("mitigation measures")
         constraints = [
-            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False),
+            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False)
+                                   | Q(project__isnull=False),
                                    name="measure_belongs_somewhere"),
         ]
         indexes = [
@@ -636,7 +654,7 @@ class MitigationMeasure(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         """The page of the case (or inquiry) the measure belongs to."""
-        target = self.case if self.case_id else self.inquiry
+        target = self.case if self.case_id else (self.inquiry if self.inquiry_id else self.project)
         return target.get_absolute_url()
 
 
@@ -691,6 +709,10 @@ class InformationRequest(PublicModel):
     due_date = models.DateField(_("answer by"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # The files sent with the answer ({"id": public_id, "name", "size"} each), written once
+    # with it (an answer never changes): the case page and the thread list them without a
+    # query of their own. :class:`RequestAttachment` rows hold the files.
+    attachment_list = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["asked_at"]
@@ -723,12 +745,42 @@ class InformationRequest(PublicModel):
 # --- Funding-agency inquiries ----------------------------------------------------------------
 
 
+def request_attachment_path(instance, filename):
+    return f"riskmgmt/requests/{uuid.uuid4().hex}"
+
+
+class RequestAttachment(PublicModel):
+    """A file the researcher sent with an answer (a copy of a contract, an approval): checked by
+    :func:`portal.uploads.check_upload`, stored privately, downloaded by the researcher and by
+    staff who may see the case."""
+
+    SCOPE_OWNER_FIELD = "request__researcher_id"
+    SCOPE_DEPARTMENT_FIELD = "request__case__department_id"
+
+    request = models.ForeignKey(InformationRequest, on_delete=models.CASCADE,
+                                related_name="attachments", verbose_name=_("question"))
+    file = models.FileField(storage=private_storage, upload_to=request_attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    mimetype = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment to an answer")
+        verbose_name_plural = _("attachments to answers")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
 class FundingAgencyInquiry(PublicModel):
     class Status(models.TextChoices):
-        RECEIVED = "received", _("Received")
+        RECEIVED = "received", pgettext_lazy("inquiry status", "Received")
         IN_PROGRESS = "in_progress", _("In progress")
         RESPONDED = "responded", _("Responded")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("inquiry status", "Closed")
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     agency = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT,
@@ -744,7 +796,7 @@ class FundingAgencyInquiry(PublicModel):
     disclosures = models.ManyToManyField("disclosures.Disclosure", blank=True, related_name="+",
                                          verbose_name=_("disclosures"))
     question = models.TextField(_("question"))
-    received_on = models.DateField(_("received on"), default=dt.date.today)
+    received_on = models.DateField(pgettext_lazy("inquiry", "received on"), default=dt.date.today)
     deadline = models.DateField(_("deadline"))
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.RECEIVED, db_index=True)

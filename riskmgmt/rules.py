@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from disclosures import sections as disclosure_sections
 from portal.names import compact
@@ -382,7 +382,7 @@ RULE_TYPES: dict[str, RuleType] = {
         RuleType("undeclared_funding", gettext_lazy("Funding not declared in applications"), "undeclared_funding",
                  gettext_lazy("Research funding that the researcher has not declared in grant applications."),
                  {"statuses": Param("choices", gettext_lazy("Funding statuses"), ["received"],
-                                    choices={"applied": gettext_lazy("Applied for"), "received": gettext_lazy("Received")}),
+                                    choices={"applied": gettext_lazy("Applied for"), "received": pgettext_lazy("funding status", "Received")}),
                   "foreign_only": Param("bool", gettext_lazy("Only funders outside Japan"), False)},
                  eval_undeclared_funding),
         RuleType("effort_threshold", gettext_lazy("Total effort over a threshold"), "effort",

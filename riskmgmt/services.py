@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, NotAllowed
 from portal.models import Organisation, OrganisationAlias, User
@@ -50,6 +51,7 @@ from riskmgmt.models import (
     MitigationMeasure,
     MonitoringReview,
     RegistrySnapshot,
+    RequestAttachment,
     RiskAssessment,
     Rule,
     RuleChange,
@@ -480,9 +482,16 @@ def information_request_ask(*, case: Case, question: str, actor: User,
     return req
 
 
+# What a researcher may send with an answer: documents and scans (a copy of a contract, an
+# approval letter), decided from the content by the one upload check (portal.uploads).
+ANSWER_ATTACHMENT_TYPES = {uploads.PDF, uploads.PNG, uploads.JPEG, uploads.DOCX, uploads.XLSX}
+
+
 @transaction.atomic
-def information_request_answer(*, request: InformationRequest, answer: str,
-                               actor: User) -> InformationRequest:
+def information_request_answer(*, request: InformationRequest, answer: str, actor: User,
+                               files: Iterable = ()) -> InformationRequest:
+    """The researcher's answer, with the files they attach; answered once, then read-only
+    (it stays in the thread for both sides)."""
     req = InformationRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
     if req.researcher_id != actor.pk:
         raise NotAllowed(_("Only the researcher asked can answer."))
@@ -490,12 +499,31 @@ def information_request_answer(*, request: InformationRequest, answer: str,
         raise ApplicationError(_("This question has already been answered."))
     if not (answer or "").strip():
         raise ApplicationError(_("Write your answer."), field="answer")
+    files = [f for f in files if f]
+    checked = [uploads.check_upload(
+        f, allowed=ANSWER_ATTACHMENT_TYPES, field="attachment", default_name="attachment",
+        message=_("Only PDF, PNG, JPEG, Word (.docx) and Excel (.xlsx) files can be attached."))
+        for f in files]
     req.answer, req.answered_at = answer.strip(), timezone.now()
+    for upload, check in zip(files, checked, strict=True):
+        attachment = RequestAttachment(request=req, original_name=check.name,
+                                       mimetype=check.mimetype, size=check.size,
+                                       uploaded_by=actor)
+        attachment.file.save(check.name, upload, save=False)
+        attachment.save()
+        req.attachment_list.append({"id": str(attachment.public_id), "name": check.name,
+                                    "size": check.size})
     req.save()
     audit_log(action="riskmgmt.request.answered", target=req.case, actor=actor,
-              data={"question": req.question, "answer": req.answer})
+              data={"question": req.question, "answer": req.answer,
+                    "files": [c.name for c in checked]})
     notices.request_answered(req, actor=actor)
     return req
+
+
+def request_attachment_downloaded(*, attachment: RequestAttachment, actor: User) -> None:
+    audit_log(action="riskmgmt.request.attachment_downloaded", target=attachment.request.case,
+              actor=actor, data={"name": attachment.original_name})
 
 
 # --- Evaluation of a submitted disclosure version --------------------------------------------
@@ -514,6 +542,14 @@ def _concern_key(version, rule: Rule, finding: Finding) -> str:
     return key
 
 
+def version_evaluate_enqueue(*, version) -> None:
+    """Ask the outbox for the rule evaluation of ``version``, in the caller's transaction."""
+    from portal import outbox
+
+    outbox.enqueue("riskmgmt.evaluate_version", key=f"version:{version.pk}", version_id=version.pk)
+
+
+@transaction.atomic
 def version_evaluate(*, version_id: int) -> list[Flag]:
     """Run every enabled rule over a submitted version; a concern is one flag carried forward.
 
@@ -523,6 +559,10 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
     as a *new* flag; an unresolved flag of a rule that ran and no longer fires is *resolved*.
     So resubmitting the same disclosure adds no flags and no cases. A carried-forward flag
     stays on its case even when that case was closed (the office closed it knowing the concern).
+
+    One transaction: every flag, case and state of the version, or none (a database fault
+    half-way leaves nothing, and the outbox runs it again). A rule that raises anything but a
+    database error is broken, not failing: it is logged and skipped, and the others still run.
 
     Idempotent: a rule that already recorded a state for this version is not run again.
     Returns the flags new in this version.
@@ -551,6 +591,8 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
             continue
         try:
             findings = rt.evaluate(facts, rule.params)
+        except DatabaseError:
+            raise
         except Exception:  # a broken rule must not stop the others (nor resolve its flags)
             logger.exception("Rule %s failed on version %s", rule.code, version_id)
             continue
@@ -728,12 +770,36 @@ def screening_release_import(*, screening_list: ScreeningList, data: bytes, file
         audit_log(action="riskmgmt.release.imported", target=release, actor=actor,
                   data={"list": lst.name, "number": release.number, "entries": release.entry_count,
                         "filename": filename, "skipped": result.skipped})
-        if rescreen:
-            from riskmgmt.tasks import rescreen_registry
+        from riskmgmt.duediligence.tasks import check_open_projects
 
-            release_id, actor_id = release.pk, getattr(actor, "pk", None)
-            transaction.on_commit(lambda: rescreen_registry.delay(release_id, actor_id))
+        transaction.on_commit(lambda: check_open_projects.delay())
+        if rescreen:
+            screening_rescreen_enqueue(release=release, actor=actor)
     return release, result
+
+
+def screening_rescreen_enqueue(*, release: ScreeningListRelease, actor: User | None = None,
+                               full: bool = False):
+    """Record the re-screening against ``release`` in the caller's transaction (the outbox runs
+    it after commit). Returns the job; an open one for the same release is reused."""
+    from portal import outbox
+
+    key = f"release:{release.pk}" + (":full" if full else "")
+    outbox.enqueue("riskmgmt.rescreen_outputs", key=key, actor=actor, release_id=release.pk,
+                   full=full)
+    return outbox.enqueue("riskmgmt.rescreen_registry", key=key, actor=actor,
+                          release_id=release.pk, full=full)
+
+
+def screening_rescreen_request(*, release: ScreeningListRelease, actor: User, full: bool = False):
+    """Staff start the re-screening against a release again (after a failure, or to be sure)."""
+    if not has_perm(actor, "riskmgmt.screening.rescreen"):
+        raise NotAllowed(_("You are not allowed to re-screen the registry."))
+    with transaction.atomic():
+        job = screening_rescreen_enqueue(release=release, actor=actor, full=full)
+        audit_log(action="riskmgmt.release.rescreen_requested", target=release, actor=actor,
+                  data={"full": full})
+    return job
 
 
 def _registry_names():
@@ -991,6 +1057,207 @@ def _flag_researchers_for_hits(hits, *, actor: User | None = None,
     return count
 
 
+# --- Co-authors and co-inventors (research outputs) -----------------------------------------
+
+
+def _contributor_names(contributors) -> set[str]:
+    """The distinct names a set of contributors is screened by (affiliations as given and the
+    names of the registry organisations they resolved to), read as distinct rows: a million
+    co-authors share far fewer affiliations."""
+    names: set[str] = set()
+    for row in contributors.values_list("affiliation", "organisation__name_ja",
+                                        "organisation__name_en").distinct().iterator(
+            chunk_size=10000):
+        names.update(n for n in row if n)
+    return names
+
+
+def _outputs_baseline(*, release: ScreeningListRelease, threshold: float,
+                      version: str) -> ScreeningRun | None:
+    """The co-author run of the same list the next one can build on (see
+    :func:`outputs_rescreen`), or None for a full pass."""
+    baseline = (ScreeningRun.objects
+                .filter(kind=ScreeningRun.Kind.OUTPUTS, status=ScreeningRun.Status.DONE,
+                        release__screening_list_id=release.screening_list_id,
+                        watermark__isnull=False)
+                .order_by("-started_at", "-pk").first())
+    if baseline is None or baseline.threshold is None or baseline.release_id is None:
+        return None
+    if abs(baseline.threshold - threshold) > 1e-9 or baseline.matcher_version != version:
+        return None
+    return baseline
+
+
+def _screening_threshold(threshold: float | None) -> float:
+    if threshold is None:
+        rule = Rule.objects.filter(code="screening_match").first()
+        threshold = (rule.params if rule else {}).get("threshold", matching.DEFAULT_THRESHOLD)
+    return float(threshold)
+
+
+def outputs_screen(*, output_ids: Iterable[int], actor: User | None = None,
+                   threshold: float | None = None) -> ScreeningRun:
+    """Screen the co-authors / co-inventors of newly imported research outputs against the
+    current release of every active list (as a disclosure is screened on submit); record the
+    new hits and raise them on the researchers' screening cases (:func:`_record_output_hits`)."""
+    from disclosures.models import OutputContributor
+
+    threshold = _screening_threshold(threshold)
+    run = ScreeningRun.objects.create(kind=ScreeningRun.Kind.OUTPUTS, triggered_by=actor,
+                                      threshold=threshold,
+                                      matcher_version=matching.matcher_version())
+    contributors = OutputContributor.objects.filter(output_id__in=list(output_ids))
+    names = _contributor_names(contributors)
+    index = matching.current_index()
+    found = {name: ms for name in names
+             if (ms := index.search(name, threshold=threshold, limit=None))}
+    with transaction.atomic():
+        run.new_hits, flags = _record_output_hits(found, contributors, run=run, actor=actor)
+        run.status, run.finished_at = ScreeningRun.Status.DONE, timezone.now()
+        run.names_checked, run.mode = len(names), ScreeningRun.Mode.FULL
+        run.save()
+        if run.new_hits:
+            audit_log(action="riskmgmt.outputs.screened", target=run, actor=actor,
+                      data={"names": len(names), "new_hits": run.new_hits, "flags": flags})
+    return run
+
+
+def outputs_rescreen(*, release: ScreeningListRelease, actor: User | None = None,
+                     threshold: float | None = None, full: bool = False) -> ScreeningRun:
+    """Screen every co-author / co-inventor affiliation against a new list ``release``; record
+    and flag only new hits. The co-author counterpart of :func:`screening_rescreen_registry`.
+
+    **Incremental pass.** Built on the list's previous co-author run (same threshold and
+    matcher, its release still there): contributors that run screened (ids up to its
+    ``watermark``; contributor rows are never edited) are compared only with the new and
+    changed entries, through :func:`riskmgmt.matching.match_changes` (which falls back to the
+    whole index for a name the two releases block differently), and not at all when the
+    releases list the same entries; contributors added since are compared with every entry.
+    Names are screened once however many contributors share them. A first run, another
+    threshold or matcher, or ``full=True`` make a full pass. Hits, flags and the run's
+    completion are one transaction.
+    """
+    from disclosures.models import OutputContributor
+
+    threshold = _screening_threshold(threshold)
+    version = matching.matcher_version()
+    run = ScreeningRun.objects.create(kind=ScreeningRun.Kind.OUTPUTS, release=release,
+                                      triggered_by=actor, threshold=threshold,
+                                      matcher_version=version)
+    try:
+        top = OutputContributor.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        everyone = OutputContributor.objects.filter(pk__lte=top)
+        rows = _entry_rows(release.pk)
+        index = matching.Index(rows)
+        baseline = None if full else _outputs_baseline(release=release, threshold=threshold,
+                                                       version=version)
+        found: dict[str, list] = {}
+        if baseline is None:
+            mode, names = ScreeningRun.Mode.FULL, _contributor_names(everyone)
+            for name in names:
+                if ms := index.search(name, threshold=threshold, limit=None):
+                    found[name] = ms
+            checked = len(names)
+        else:
+            mode = ScreeningRun.Mode.INCREMENTAL
+            old_names = _contributor_names(everyone.filter(pk__lte=baseline.watermark))
+            new_names = _contributor_names(everyone.filter(pk__gt=baseline.watermark))
+            before_rows = _entry_rows(baseline.release_id)
+            if old_names and not _same_entries(rows, before_rows):
+                changes = matching.match_changes(
+                    {name: [name] for name in old_names}, index=index,
+                    previous=matching.Index(before_rows),
+                    changed_entry_ids=_changed_entries(rows, before_rows), threshold=threshold)
+                found.update((name, ms) for name, ms in changes.items() if ms)
+            for name in new_names:
+                if ms := index.search(name, threshold=threshold, limit=None):
+                    by_entry = {m.entry_id: m for m in found.get(name, [])}
+                    by_entry.update((m.entry_id, m) for m in ms)
+                    found[name] = list(by_entry.values())
+            checked = len(old_names | new_names)
+        with transaction.atomic():
+            run.new_hits, flags = _record_output_hits(found, everyone, run=run, actor=actor)
+            run.status, run.finished_at = ScreeningRun.Status.DONE, timezone.now()
+            run.names_checked, run.mode, run.baseline, run.watermark = checked, mode, baseline, top
+            run.save()
+            audit_log(action="riskmgmt.release.outputs_rescreened", target=release, actor=actor,
+                      data={"names": checked, "new_hits": run.new_hits, "mode": mode,
+                            "flags": flags,
+                            "baseline": str(baseline.public_id) if baseline else None})
+    except Exception as exc:
+        logger.exception("Co-author re-screening of release %s failed", release.pk)
+        ScreeningRun.objects.filter(pk=run.pk).update(
+            status=ScreeningRun.Status.FAILED, finished_at=timezone.now(), message=str(exc)[:300])
+        raise
+    return run
+
+
+def _record_output_hits(found: dict[str, list], contributors, *, run: ScreeningRun,
+                        actor: User | None = None) -> tuple[int, int]:
+    """Store a hit per (contributor, entry) for the contributors (of the queryset
+    ``contributors``) screened by a name in ``found`` (name → matches), unless that contributor
+    already has a hit on the entry as it is now (also a cleared one) or its registry organisation
+    was cleared for it; then one flag per research output with its best new hit, on the
+    researcher's screening case, the output as evidence. Returns (hits, flags)."""
+    if not found:
+        return 0, 0
+    names = list(found)
+    hit_rows = []  # (contributor, screened name)
+    for start in range(0, len(names), 500):
+        chunk = names[start:start + 500]
+        for c in (contributors.filter(Q(affiliation__in=chunk)
+                                      | Q(organisation__name_ja__in=chunk)
+                                      | Q(organisation__name_en__in=chunk))
+                  .select_related("organisation", "output__owner").order_by("pk")):
+            hit_rows += [(c, n) for n in c.screened_names() if n in found]
+    ids = sorted({c.pk for c, _n in hit_rows})
+    known: set[tuple] = set()
+    for start in range(0, len(ids), 5000):
+        known |= set(ScreeningHit.objects.filter(contributor_id__in=ids[start:start + 5000])
+                     .values_list("contributor_id", "entry_key", "entry_fingerprint"))
+    cleared = _cleared_pairs({c.organisation_id for c, _n in hit_rows if c.organisation_id})
+    best: dict[tuple, tuple] = {}  # (contributor, entry) → (match, contributor)
+    for c, name in hit_rows:
+        for m in found[name]:
+            pair = (c.pk, m.entry_key, m.fingerprint)
+            if pair in known or (c.organisation_id, m.entry_key, m.fingerprint) in cleared:
+                continue
+            current = best.get((c.pk, m.entry_id))
+            if current is None or m.score > current[0].score:
+                best[(c.pk, m.entry_id)] = (m, c)
+    if not best:
+        return 0, 0
+    hits = ScreeningHit.objects.bulk_create([
+        ScreeningHit(contributor_id=c.pk, query_name=m.query_name[:500], entry_id=m.entry_id,
+                     entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
+                     matched_name=m.matched_name[:500], score=m.score,
+                     explanation=m.explanation[:500], match_keys=m.key_details(), run=run)
+        for m, c in best.values()
+    ], batch_size=1000)
+    per_output: dict[int, tuple] = {}
+    for hit, (m, c) in zip(hits, best.values(), strict=True):
+        current = per_output.get(c.output_id)
+        if current is None or m.score > current[0].score:
+            per_output[c.output_id] = (m, c, hit)
+    rule = Rule.objects.filter(code="screening_match").first()
+    specs = []
+    for m, c, hit in per_output.values():
+        output = c.output
+        reason = _("%(role)s %(person)s of “%(title)s” is affiliated with %(affiliation)s, which "
+                   "matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
+            "role": c.get_role_display(), "person": c.name or "—", "title": output.title[:200],
+            "affiliation": m.query_name, "entry": m.entry_name, "list": m.list_name,
+            "score": m.score, "why": m.explanation}
+        specs.append(FlagSpec(researcher=output.owner, reason=reason, source_obj=output,
+                              hit=hit))
+    flags = 0
+    for start in range(0, len(specs), FLAG_BATCH):
+        flags += len(cases_open_or_join(concern=Concern.SCREENING_MATCH,
+                                        flags=specs[start:start + FLAG_BATCH], rule=rule,
+                                        actor=actor))
+    return len(hits), flags
+
+
 @transaction.atomic
 def screening_hit_clear(*, hit: ScreeningHit, reason: str, actor: User) -> ScreeningHit:
     """Clear a hit as a false positive; the pair stays cleared until the list entry changes."""
@@ -1079,3 +1346,18 @@ def inquiry_respond(*, inquiry: FundingAgencyInquiry, response_text: str,
     audit_log(action="riskmgmt.inquiry.responded", target=inquiry, actor=actor,
               data={"response": inquiry.response_text})
     return inquiry
+
+
+def case_page_viewed(*, case: Case, actor: User) -> None:
+    """The read log of a case page: it shows the disclosed items that raised its flags, so
+    each disclosure version it quotes is logged as read (via the case's reference)."""
+    from disclosures.services import disclosure_viewed
+
+    shown = {}
+    for flag in case.flags.all():
+        version = flag.last_version or flag.version
+        if flag.version_id and version is not None:
+            shown[flag.version.disclosure_id] = (flag.version.disclosure, version)
+    for disclosure, version in shown.values():
+        disclosure_viewed(disclosure=disclosure, version=version, actor=actor,
+                          via=case.reference)

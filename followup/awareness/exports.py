@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from followup.awareness import selectors
 from followup.awareness.models import Attendance, AwarenessActivity, ChecklistAnswer
@@ -33,7 +34,7 @@ class ActivityExporter(ListExporter):
 
     def headers(self, params):
         return [_("Date"), _("Fiscal year"), _("Kind"), _("Title"), _("Audience"), _("Required"),
-                _("Organiser"), _("Participants"), _("Attendance recorded"), _("Materials"),
+                _("Organiser"), _("Participants"), _("Attendance recorded"), pgettext_lazy("training", "Materials"),
                 _("Case studies used")]
 
     def rows(self, params, *, user, progress):
@@ -45,7 +46,7 @@ class ActivityExporter(ListExporter):
         if fy:
             qs = qs.filter(fiscal_year=fy)
         for a in qs:
-            yield [a.date.isoformat(), fiscal_year_label(a.fiscal_year), a.get_kind_display(),
+            yield [a.date, fiscal_year_label(a.fiscal_year), a.get_kind_display(),
                    a.title, a.get_audience_display(), _yes(a.is_required), a.organiser,
                    a.participants_count if a.participants_count is not None else a.attended,
                    a.attended, a.material_count,
@@ -62,7 +63,7 @@ class AttendanceExporter(ListExporter):
 
     def headers(self, params):
         return [_("Date"), _("Activity"), _("Kind"), _("Person"), _("E-mail"), _("Staff number"),
-                _("Department"), _("Attended"), _("Completed at"), _("Source"), _("Quiz score")]
+                _("Department"), _("Attended"), _("Completed at"), pgettext_lazy("attendance", "Source"), _("Quiz score")]
 
     def rows(self, params, *, user, progress):
         if not has_perm(user, self.permission):
@@ -76,11 +77,10 @@ class AttendanceExporter(ListExporter):
         if fy:
             qs = qs.filter(activity__fiscal_year=fy)
         for a in qs.iterator(chunk_size=2000):
-            yield [a.activity.date.isoformat(), a.activity.title, a.activity.get_kind_display(),
+            yield [a.activity.date, a.activity.title, a.activity.get_kind_display(),
                    a.user.display_name, a.user.email, a.user.employee_number,
                    str(a.user.department or ""), _yes(a.attended),
-                   a.completed_at.strftime("%Y-%m-%d %H:%M") if a.completed_at else "",
-                   a.get_source_display(), a.quiz_score if a.quiz_score is not None else ""]
+                   a.completed_at, a.get_source_display(), a.quiz_score]
 
 
 @register
@@ -93,7 +93,7 @@ class ChecklistAnswerExporter(ListExporter):
 
     def headers(self, params):
         return [_("Fiscal year"), _("Checklist"), _("Version"), _("Respondent"), _("E-mail"),
-                _("Department"), _("Status"), _("Category"), _("Question"), _("Answer"),
+                _("Department"), _("Status"), _("Category"), pgettext_lazy("checklist", "Question"), _("Answer"),
                 _("Comment"), _("Signals a risk")]
 
     def rows(self, params, *, user, progress):

@@ -12,6 +12,7 @@ from followup.awareness.models import (
     ChecklistResponse,
     ResponseStatus,
 )
+from portal.filters import OrderingFilter
 from portal.models import Department
 from portal.search import person_q, text_q
 from portal.widgets import Select
@@ -22,7 +23,7 @@ class ActivityFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ActivityKind.choices,
                                        empty_label=_("All"))
     fy = django_filters.NumberFilter(label=_("Fiscal year"), field_name="fiscal_year")
-    sort = django_filters.OrderingFilter(
+    sort = OrderingFilter(
         label=_("Sort"), empty_label=None,
         fields=(("date", "date"), ("title", "title")),
         field_labels={"date": _("Oldest first"), "-date": _("Newest first"),

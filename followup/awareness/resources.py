@@ -7,20 +7,20 @@ columns are ``attended`` (出席: yes/no, 1/0, ○/×, 出席/欠席), ``complet
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 import tablib
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources, widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
 from followup.awareness.models import Attendance, AttendanceSource, AwarenessActivity
-from followup.awareness.uploads import XLSX, check_size, read_head, sniff
+from followup.awareness.uploads import check_size
+from portal import tabular
 from portal.errors import ValidationFailed
 from portal.models import User
 
@@ -60,50 +60,36 @@ class ImportReport:
 
 
 def read_dataset(upload) -> tablib.Dataset:
-    """Read a CSV (UTF-8 with or without BOM, or Shift_JIS) or XLSX upload into a dataset."""
+    """Read a CSV/TSV (UTF-8 with or without BOM, Shift_JIS or EUC-JP) or XLSX upload into a
+    dataset, through the core's tabular reader (encodings, limits, lines of the file).
+
+    ``dataset.lines`` holds the line of the file of each row, for the row errors.
+    """
     check_size(upload)
-    head = read_head(upload, 8)
     upload.seek(0)
     raw = upload.read()
-    if sniff(head) == XLSX:
-        try:
-            from openpyxl import load_workbook
-
-            wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-            ws = wb.worksheets[0]
-            rows = [list(r) for r in ws.iter_rows(values_only=True)]
-        except Exception:
-            raise ValidationFailed(_("The file could not be read as an Excel workbook."),
-                                   field="file")
-    else:
-        if b"\x00" in raw[:1024]:
-            raise ValidationFailed(_("Upload a CSV or XLSX file."), field="file")
-        for encoding in ("utf-8-sig", "cp932"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValidationFailed(_("The CSV file is not in UTF-8 or Shift_JIS."), field="file")
-        rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(c not in (None, "") for c in r)]
-    if not rows:
-        raise ValidationFailed(_("The file is empty."), field="file")
-    header = [COLUMN_ALIASES.get(str(h or "").strip().lower(), None) for h in rows[0]]
-    if "email" not in header and "staff_number" not in header:
-        raise ValidationFailed(
-            _("The first row must name a column 'email' (メールアドレス) or 'staff_number' "
-              "(職員番号)."), field="file",
-        )
-    # "user" is filled in by the resource once the person is resolved.
-    dataset = tablib.Dataset(headers=[*COLUMNS, "user"])
-    for row in rows[1:]:
-        values = dict.fromkeys(COLUMNS, "")
-        for name, value in zip(header, row, strict=False):
-            if name in values:
-                values[name] = value if value is not None else ""
-        dataset.append([*(values[c] for c in COLUMNS), ""])
+    try:
+        table = tabular.read_table(raw, name=getattr(upload, "name", ""),
+                                   normalise=lambda h: COLUMN_ALIASES.get(h.strip().lower()))
+        header = table.header
+        if "email" not in header and "staff_number" not in header:
+            raise ValidationFailed(
+                _("The first row must name a column 'email' (メールアドレス) or 'staff_number' "
+                  "(職員番号)."), field="file",
+            )
+        # "user" is filled in by the resource once the person is resolved.
+        dataset = tablib.Dataset(headers=[*COLUMNS, "user"])
+        lines = []
+        for row in table.rows:
+            values = dict.fromkeys(COLUMNS, "")
+            for name, value in zip(header, row.cells, strict=False):
+                if name in values:
+                    values[name] = value if value is not None else ""
+            dataset.append([*(values[c] for c in COLUMNS), ""])
+            lines.append(row.line)
+    except tabular.TabularError as exc:
+        raise ValidationFailed(exc.message, field="file") from None
+    dataset.lines = lines
     return dataset
 
 
@@ -314,14 +300,24 @@ def run_import(*, activity: AwarenessActivity, dataset: tablib.Dataset, actor,
         rollback_on_validation_errors=True,
     )
     report = ImportReport(rows=resource.preview)
+    lines = getattr(dataset, "lines", None) or []
+
+    def line_of(number: int) -> int:  # import-export numbers the data rows from 1
+        return lines[number - 1] if 0 < number <= len(lines) else number + 1
+
+    for row in report.rows:
+        row["line"] = line_of(row["line"] - 1)
     for invalid in result.invalid_rows:
         messages = []
         for name, errs in invalid.field_specific_errors.items():
             messages += [f"{name}: {e}" for e in errs]
         messages += list(invalid.non_field_specific_errors)
-        report.errors.append((invalid.number + 1, messages))
+        report.errors.append((line_of(invalid.number), messages))
     for error_row in result.error_rows:
-        report.errors.append((error_row.number + 1, [str(e.error) for e in error_row.errors]))
+        for error in error_row.errors:
+            if isinstance(error.error, DatabaseError):
+                raise error.error  # the server's problem, not the file's: "try again"
+        report.errors.append((line_of(error_row.number), [str(e.error) for e in error_row.errors]))
     for error in result.base_errors:
         report.errors.append((0, [str(error.error)]))
     report.errors.sort(key=lambda e: e[0])

@@ -107,8 +107,8 @@ def activity_delete(*, actor: User | None, activity: AwarenessActivity) -> None:
 def material_add(*, actor: User | None, activity: AwarenessActivity, upload) -> ActivityMaterial:
     """Attach a PDF or an image (type sniffed, size limited) in the private storage."""
     _require(actor, "awareness.activity.manage")
-    mimetype = check_material(upload)
-    name = (getattr(upload, "name", "") or "material").rsplit("/", 1)[-1][:200]
+    checked = check_material(upload)
+    name, mimetype = checked.name, checked.mimetype
     with transaction.atomic():
         material = ActivityMaterial(
             activity=activity, filename=name, mimetype=mimetype, size=upload.size or 0,

@@ -12,6 +12,7 @@ from portal.uploads import (
     PNG,
     WEBP,
     XLSX,
+    CheckedUpload,
     check_size,
     check_upload,
     read_head,
@@ -23,11 +24,12 @@ __all__ = ["XLSX", "check_material", "check_size", "material_storage", "read_hea
 MATERIAL_TYPES = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", GIF: ".gif", WEBP: ".webp"}
 
 
-def check_material(upload) -> str:
-    """Return the sniffed type of a material (PDF or image) or raise ValidationFailed."""
+def check_material(upload) -> CheckedUpload:
+    """The checked type and safe name of a material (PDF or image), or ValidationFailed."""
     return check_upload(
         upload, allowed=MATERIAL_TYPES,
         message=_("Only PDF files and images (PNG, JPEG, GIF, WebP) can be attached."),
+        default_name="material",
     )
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -41,13 +39,14 @@ from followup.awareness.models import (
     RiskType,
     VersionStatus,
 )
+from portal import imports
 from portal.errors import ApplicationError, NotAllowed
 from portal.fiscal import fiscal_year_of
 from portal.forms import QueryParamsForm, fiscal_year_field, int_param
 from portal.models import Department, User
 from portal.permissions import has_perm, permission_required, require
 from portal.services import generated_file_request
-from portal.storage import private_storage
+from portal.uploads import serve_upload
 
 
 def _form_error(form, exc: ApplicationError) -> None:
@@ -205,13 +204,7 @@ def _material_for(request, material_id) -> ActivityMaterial:
 def material_download(request, material_id):
     material = _material_for(request, material_id)
     services.material_downloaded(actor=request.user, material=material)
-    try:
-        handle = material.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    inline = material.mimetype.startswith("image/") or material.mimetype == "application/pdf"
-    return FileResponse(handle, as_attachment=not inline, filename=material.filename,
-                        content_type=material.mimetype)
+    return serve_upload(material.file, filename=material.filename, mimetype=material.mimetype)
 
 
 @require_POST
@@ -224,70 +217,26 @@ def material_delete(request, material_id):
     return redirect("awareness:activity_detail", public_id=public_id)
 
 
-_PENDING_KEY = "awareness_import_pending"
-
-
-def _pending_imports(request) -> dict:
-    return request.session.setdefault(_PENDING_KEY, {})
-
-
 @require_http_methods(["GET", "POST"])
 @permission_required("awareness.activity.manage")
 def attendance_import(request, public_id):
-    """Upload → dry run showing row errors → confirm. The checked file is kept privately
-    between the check and the confirmation, so the person does not upload it twice."""
+    """Upload; the import pipeline checks the file (row errors shown) and asks to confirm."""
+    from followup.awareness.imports import IMPORT
+
     activity = _activity_for(request, public_id)
-    pending = _pending_imports(request)
-    token = request.POST.get("token", "")
     form = AttendanceImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and request.POST.get("confirm") == "1" and token:
-        entry = pending.get(token)
-        if not entry or entry.get("activity") != str(activity.public_id):
-            messages.error(request, _("The checked file has expired: check it again."))
-            return redirect("awareness:attendance_import", public_id=activity.public_id)
-        storage = private_storage()
+    if request.method == "POST" and form.is_valid():
         try:
-            with storage.open(entry["path"], "rb") as handle:
-                handle.name = entry["name"]
-                report = services.attendance_import(actor=request.user, activity=activity,
-                                                    upload=handle, dry_run=False)
-        except ApplicationError as exc:
-            messages.error(request, exc.message)
-            return redirect("awareness:attendance_import", public_id=activity.public_id)
-        finally:
-            storage.delete(entry["path"])
-            pending.pop(token, None)
-            request.session.modified = True
-        if report.imported:
-            messages.success(request, _("%(n)s attendance rows were imported.")
-                             % {"n": len(report.rows)})
-            return redirect("awareness:activity_detail", public_id=activity.public_id)
-        form = AttendanceImportForm()
-    elif request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            report = services.attendance_import(actor=request.user, activity=activity,
-                                                upload=upload, dry_run=True)
+            upload = imports.import_start(user=request.user, kind=IMPORT.code,
+                                          files={"file": form.cleaned_data["file"]},
+                                          params={"activity": str(activity.public_id)})
         except ApplicationError as exc:
             _form_error(form, exc)
         else:
-            if not report.has_errors:
-                storage = private_storage()
-                for old_token, entry in list(pending.items()):  # one pending file per activity
-                    if entry.get("activity") == str(activity.public_id):
-                        storage.delete(entry["path"])
-                        pending.pop(old_token, None)
-                token = uuid.uuid4().hex
-                upload.seek(0)
-                path = private_storage().save(f"awareness/imports/{token}", upload)
-                pending[token] = {"path": path, "name": upload.name,
-                                  "activity": str(activity.public_id)}
-                request.session.modified = True
-            else:
-                token = ""
+            return redirect("portal:import_detail", public_id=upload.public_id)
     return render(request, "awareness/attendance_import.html",
-                  {"activity": activity, "form": form, "report": report, "token": token})
+                  {"activity": activity, "form": form},
+                  status=400 if request.method == "POST" else 200)
 
 
 @require_POST

@@ -14,3 +14,5 @@ register_renderer("notifications.beat.changed",
                   _("Changed a periodic task or its schedule in the administration"))
 register_renderer("notifications.schedule.previewed",
                   _("Previewed who the schedule “%(schedule)s” would notify (%(total)s)"))
+register_renderer("notifications.schedule.changed",
+                  _("Changed the schedule “%(schedule)s” (time %(time)s, days before %(days_before)s)"))

@@ -3,7 +3,9 @@
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from portal.filters import OrderingFilter
 from portal.notifications import kinds
 from portal.notifications.models import Delivery
 from portal.search import person_q
@@ -21,15 +23,15 @@ class DeliveryFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=_kind_choices,
                                        empty_label=_("Any"))
     recipient = django_filters.CharFilter(label=_("Recipient"), method="filter_recipient")
-    date_from = django_filters.DateFilter(label=_("From"), field_name="created_at",
+    date_from = django_filters.DateFilter(label=pgettext_lazy("date", "From"), field_name="created_at",
                                           lookup_expr="date__gte",
                                           widget=forms.DateInput(
                                               attrs={"type": "date"}))
-    date_to = django_filters.DateFilter(label=_("To"), field_name="created_at",
+    date_to = django_filters.DateFilter(label=pgettext_lazy("date", "To"), field_name="created_at",
                                         lookup_expr="date__lte",
                                         widget=forms.DateInput(
                                             attrs={"type": "date"}))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         label=_("Sort by"),
         fields=(("created_at", "created"), ("sent_at", "sent"), ("attempts", "attempts")),
         field_labels={"created_at": _("Created"), "sent_at": _("Sent"),

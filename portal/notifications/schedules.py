@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
+from django.utils.translation import gettext, npgettext
 from django.utils.translation import gettext_lazy as _
 
 TASK = "portal.notifications.tasks.run_schedule"
@@ -43,11 +44,17 @@ class Schedule:
     preview: Callable  # (now, options) -> Preview
     options: dict = field(default_factory=dict)
     module: str = ""  # where it is declared (its cron comment is there)
+    quiet: bool = False  # an every-minute engine job: runs are not written to the audit trail
 
     @property
     def task_name(self) -> str:
         """The PeriodicTask.name of this schedule."""
         return PREFIX + self.name
+
+    @property
+    def has_fixed_time(self) -> bool:
+        """True when the schedule runs at a time of day (an administrator may move it)."""
+        return str(self.cron.get("minute", "*")).isdigit() and str(self.cron.get("hour", "*")).isdigit()
 
     @property
     def cron_text(self) -> str:
@@ -57,16 +64,66 @@ class Schedule:
                                        "day_of_week"))
 
 
+# Celery's crontab counts the days of the week from Sunday = 0.
+WEEKDAYS = {"0": _("Sunday"), "1": _("Monday"), "2": _("Tuesday"), "3": _("Wednesday"),
+            "4": _("Thursday"), "5": _("Friday"), "6": _("Saturday"), "7": _("Sunday")}
+CRON_KEYS = ("minute", "hour", "day_of_month", "month_of_year", "day_of_week")
+
+
+def describe_cron(cron: dict) -> str:
+    """A crontab in words, in the active language ("毎日 8:00", "Every Monday at 7:30").
+
+    Covers the shapes the portal declares (every minute, every N minutes, daily, weekly,
+    monthly, yearly at a time); anything else is shown as its cron line.
+    """
+    c = {"minute": "*", "hour": "*", "day_of_week": "*", "day_of_month": "*",
+         "month_of_year": "*", **{k: str(v) for k, v in cron.items() if k in CRON_KEYS}}
+    minute, hour, dom, moy, dow = (c[k] for k in CRON_KEYS)
+    if (hour, dom, moy, dow) == ("*", "*", "*", "*"):
+        if minute == "*":
+            return gettext("Every minute")
+        if minute.startswith("*/") and minute[2:].isdigit():
+            return gettext("Every %(n)s minutes") % {"n": minute[2:]}
+    if minute.isdigit() and hour.isdigit():
+        time = f"{int(hour)}:{int(minute):02d}"
+        if (dom, moy, dow) == ("*", "*", "*"):
+            return gettext("Every day at %(time)s") % {"time": time}
+        if (dom, moy) == ("*", "*") and all(d in WEEKDAYS for d in dow.split(",")):
+            days = ", ".join(str(WEEKDAYS[d]) for d in dow.split(","))
+            return gettext("Every %(days)s at %(time)s") % {"days": days, "time": time}
+        if dom.isdigit() and (moy, dow) == ("*", "*"):
+            return gettext("Day %(day)s of every month at %(time)s") % {"day": dom, "time": time}
+        if dom.isdigit() and moy.isdigit() and dow == "*":
+            return gettext("Every year on %(month)s/%(day)s at %(time)s") % {
+                "month": moy, "day": dom, "time": time}
+    return " ".join(c[k] for k in CRON_KEYS)
+
+
+def describe_options(options: dict) -> str:
+    """A schedule's options in words ("締切の7日前、1日前"); "" when it has none to show."""
+    days = options.get("days_before")
+    if not days:
+        return ""
+    items = [npgettext("days before", "%(n)s day", "%(n)s days", int(n)) % {"n": int(n)}
+             for n in days]
+    return gettext("%(days)s before the due date") % {"days": gettext(", ").join(items)}
+
+
+def task_cron(task) -> dict:
+    """The crontab of a PeriodicTask as a dict of the five fields."""
+    return {k: getattr(task.crontab, k) for k in CRON_KEYS} if task.crontab_id else {}
+
+
 SCHEDULES: list[Schedule] = []
 BY_NAME: dict[str, Schedule] = {}
 
 
 def register(name: str, label, description, cron: dict, run: Callable, preview: Callable, *,
-             options: dict | None = None) -> Schedule:
+             options: dict | None = None, quiet: bool = False) -> Schedule:
     """Declare a periodic job (once; re-importing the declaring module is harmless)."""
     module = sys._getframe(1).f_globals.get("__name__", "")
     schedule = Schedule(name, label, description, cron, run, preview, dict(options or {}),
-                        module)
+                        module, quiet)
     existing = BY_NAME.get(name)
     if existing is not None:
         if existing.module != module:
@@ -148,7 +205,30 @@ register(
     "send_due", _("Send waiting e-mails"),
     _("Sends notification e-mails that are waiting: new ones, retries after a failure, and "
       "any stored while the broker was down."),
-    {"minute": "*"}, _send_due_run, _send_due_preview,
+    {"minute": "*"}, _send_due_run, _send_due_preview, quiet=True,
+)
+
+
+def _jobs_sweep_run(now, options):
+    from portal.outbox import services
+
+    result = services.sweep(now=now, limit=int(options.get("limit", services.SWEEP_BATCH)))
+    return result["rung"] + result["taken_back"] + result["failed"]
+
+
+def _jobs_sweep_preview(now, options):
+    from portal.outbox import selectors
+
+    return selectors.preview_due(now=now)
+
+
+# * * * * *  — every minute: background work that is due, or whose worker vanished, runs again.
+register(
+    "jobs_sweep", _("Run waiting background work"),
+    _("Starts background work (rule evaluation, exports, re-screening, imports) that is due: "
+      "work stored while the broker was down, retries after a failure, and work whose worker "
+      "stopped before it finished."),
+    {"minute": "*"}, _jobs_sweep_run, _jobs_sweep_preview, quiet=True,
 )
 # */10 * * * *  — every 10 minutes: reminders whose task was done elsewhere are resolved.
 register(
@@ -174,14 +254,21 @@ def get_schedule(name: str) -> Schedule:
     return BY_NAME[name]
 
 
-def options_for(schedule: Schedule) -> dict:
-    """The schedule's options as an administrator left them in the PeriodicTask (kwargs)."""
+_UNSET = object()
+
+
+def options_for(schedule: Schedule, task=_UNSET) -> dict:
+    """The schedule's options as an administrator left them in the PeriodicTask (kwargs);
+    ``task``: its PeriodicTask when the caller has it already (None: not installed)."""
     import json
 
     from django_celery_beat.models import PeriodicTask
 
     options = dict(schedule.options)
-    raw = PeriodicTask.objects.filter(name=schedule.task_name).values_list("kwargs", flat=True).first()
+    if task is _UNSET:
+        raw = PeriodicTask.objects.filter(name=schedule.task_name).values_list("kwargs", flat=True).first()
+    else:
+        raw = task.kwargs if task is not None else None
     if raw:
         try:
             stored = json.loads(raw)

@@ -150,7 +150,7 @@ def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZ
             created += len(rows)
             emails = emails or bool(deliveries)
         if emails:
-            transaction.on_commit(enqueue_sending)  # one task; it re-queues itself per batch
+            enqueue_sending()  # one job; it sends batch after batch
     return created
 
 
@@ -242,16 +242,14 @@ def notifications_resolve_done(*, now=None, recipient=None) -> int:
     return total
 
 
-def enqueue_sending() -> bool:
-    """Ask a worker to send what is due. Never raises: if the broker is down, rows wait."""
-    from portal.notifications import tasks
+def enqueue_sending() -> None:
+    """Record in the caller's transaction that e-mails are waiting: the outbox sends them after
+    the commit (``notifications.send_due``; if the broker is down, the job and the e-mails wait
+    and the outbox's sweep and the ``send_due`` schedule send them later)."""
+    from portal import outbox
 
-    try:
-        tasks.send_due_deliveries.delay()
-    except Exception as exc:  # kombu.exceptions.OperationalError, connection errors, ...
-        logger.warning("Broker unavailable, notifications stay pending for the sweep: %s", exc)
-        return False
-    return True
+    with transaction.atomic():
+        outbox.enqueue("notifications.send_due")
 
 
 # --- Sending ---------------------------------------------------------------------------------
@@ -408,7 +406,7 @@ def digests_prepare(*, now=None) -> int:
         pending = Delivery.objects.filter(dedupe_key=key, status=Delivery.Status.PENDING)
         waiting.update(digest=Subquery(pending.values("pk")[:1]))
         gathered = before - waiting.count()
-        transaction.on_commit(enqueue_sending)
+        enqueue_sending()
     return gathered
 
 
@@ -469,28 +467,26 @@ def schedule_run(*, name: str, actor=None, options: dict | None = None, now=None
     opts = schedules.options_for(schedule)
     opts.update(options or {})
     count = schedule.run(now or timezone.now(), opts)
-    if actor is not None or (count and schedule.name != "send_due"):
+    if actor is not None or (count and not schedule.quiet):
         audit_log(action="notifications.schedule.ran", actor=actor,
                   data={"schedule": schedule.name, "count": count})
     return count
 
 
 def schedule_run_request(*, name: str, actor) -> bool:
-    """An administrator's "run now": queue the run on commit (audited). False if the broker is
-    down — the run then happens in this request instead, so the button always works."""
-    from portal.notifications import schedules, tasks
+    """An administrator's "run now": recorded in the outbox with its audit entry, run by a
+    worker after the commit (later, if the broker is down: the job waits for the sweep)."""
+    from portal import outbox
+    from portal.notifications import schedules
 
     try:
         schedules.get_schedule(name)
     except KeyError:
         raise ApplicationError(_("Unknown schedule."))
-    audit_log(action="notifications.schedule.run_requested", actor=actor, data={"schedule": name})
-    try:
-        tasks.run_schedule.apply_async(kwargs={"name": name, "actor_id": actor.pk})
-    except Exception as exc:  # broker down
-        logger.warning("Broker unavailable, running schedule %s in the request: %s", name, exc)
-        schedule_run(name=name, actor=actor)
-        return False
+    with transaction.atomic():
+        audit_log(action="notifications.schedule.run_requested", actor=actor,
+                  data={"schedule": name})
+        outbox.enqueue("notifications.run_schedule", key=name, actor=actor, name=name)
     return True
 
 
@@ -507,3 +503,49 @@ def schedule_preview(*, name: str, actor, now=None):
     audit_log(action="notifications.schedule.previewed", actor=actor,
               data={"schedule": schedule.name, "total": preview.total})
     return preview
+
+
+@transaction.atomic
+def schedule_change(*, name: str, actor, time=None, days_before=None):
+    """Move a schedule to another time of day and/or other reminder days (audited).
+
+    The portal's own page for what the Django admin's periodic tasks did in English: the day
+    pattern of the crontab stays, only the hour and minute move; ``days_before`` replaces the
+    task's option of that name. Returns the PeriodicTask.
+    """
+    import json
+
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    from portal.notifications import schedules
+
+    try:
+        schedule = schedules.get_schedule(name)
+    except KeyError:
+        raise ApplicationError(_("Unknown schedule."))
+    task = (PeriodicTask.objects.select_for_update().select_related("crontab")
+            .filter(name=schedule.task_name).first())
+    if task is None or not task.crontab_id:
+        raise ApplicationError(_("This schedule is not installed yet (run manage.py sync_schedules)."))
+    before = {"when": schedules.describe_cron(schedules.task_cron(task)),
+              "options": schedules.describe_options(schedules.options_for(schedule))}
+    if time is not None:
+        if not schedule.has_fixed_time:
+            raise ApplicationError(_("This schedule runs all day; it has no time to change."),
+                                   field="time")
+        cron = {**schedules.task_cron(task), "minute": str(time.minute), "hour": str(time.hour)}
+        task.crontab, _created = CrontabSchedule.objects.get_or_create(
+            timezone=settings.TIME_ZONE, **cron)
+    if days_before is not None:
+        if "days_before" not in schedule.options:
+            raise ApplicationError(_("This schedule has no reminder days."), field="days_before")
+        kwargs = {**schedules.options_for(schedule), "days_before": sorted(set(days_before), reverse=True)}
+        task.kwargs = json.dumps({"name": schedule.name, **kwargs})
+    task.save()
+    after = {"when": schedules.describe_cron(schedules.task_cron(task)),
+             "options": schedules.describe_options(schedules.options_for(schedule))}
+    audit_log(action="notifications.schedule.changed", actor=actor,
+              data={"schedule": schedule.name, "time": time.strftime("%H:%M") if time else None,
+                    "days_before": sorted(set(days_before), reverse=True) if days_before else None},
+              before=before, after=after)
+    return task

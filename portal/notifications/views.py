@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from portal.errors import ApplicationError
 from portal.notifications import schedules, selectors, services
 from portal.notifications.filters import DeliveryFilter
-from portal.notifications.forms import PreferencesForm
+from portal.notifications.forms import PreferencesForm, ScheduleForm
 from portal.notifications.models import Delivery, Notification
 from portal.permissions import get_object_in_scope, permission_required
 
@@ -112,7 +112,15 @@ def schedule_list(request):
 
     tasks = {t.name: t for t in PeriodicTask.objects.filter(
         name__startswith=schedules.PREFIX).select_related("crontab", "interval")}
-    rows = [{"schedule": s, "task": tasks.get(s.task_name)} for s in schedules.SCHEDULES]
+    rows = []
+    for s in schedules.SCHEDULES:
+        task = tasks.get(s.task_name)
+        cron = schedules.task_cron(task) if task is not None and task.crontab_id else s.cron
+        rows.append({"schedule": s, "task": task, "when": schedules.describe_cron(cron),
+                     "cron": " ".join(str(cron.get(k, "*")) for k in schedules.CRON_KEYS),
+                     "days": schedules.describe_options(schedules.options_for(s, task)),
+                     "editable": task is not None and task.crontab_id is not None
+                     and (s.has_fixed_time or "days_before" in s.options)})
     return render(request, "notifications/schedules.html", {"rows": rows})
 
 
@@ -130,11 +138,43 @@ def schedule_preview(request, name):
 @permission_required("notifications.schedule.manage")
 def schedule_run(request, name):
     schedule = _schedule(name)
-    queued = services.schedule_run_request(name=schedule.name, actor=request.user)
-    if queued:
-        messages.success(request, _("“%(name)s” was queued and runs in the background.")
-                         % {"name": schedule.label})
-    else:
-        messages.warning(request, _("The task queue is unavailable; “%(name)s” was run now.")
-                         % {"name": schedule.label})
+    services.schedule_run_request(name=schedule.name, actor=request.user)
+    messages.success(request, _("“%(name)s” was queued and runs in the background.")
+                     % {"name": schedule.label})
     return redirect("notifications:schedules")
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("notifications.schedule.manage")
+def schedule_edit(request, name):
+    """The portal's own page for a schedule's time and reminder days (in the reader's language;
+    the Django admin's periodic tasks stay for what this page does not cover)."""
+    from django_celery_beat.models import PeriodicTask
+
+    schedule = _schedule(name)
+    task = PeriodicTask.objects.select_related("crontab").filter(name=schedule.task_name).first()
+    form = ScheduleForm(request.POST or None, schedule=schedule, task=task,
+                        options=schedules.options_for(schedule, task))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.schedule_change(name=schedule.name, actor=request.user,
+                                     time=form.cleaned_data.get("time"),
+                                     days_before=form.cleaned_data.get("days_before"))
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("“%(name)s” now runs: %(when)s.") % {
+                "name": schedule.label, "when": _schedule_words(schedule)})
+            return redirect("notifications:schedules")
+    return render(request, "notifications/schedule_edit.html",
+                  {"schedule": schedule, "task": task, "form": form})
+
+
+def _schedule_words(schedule) -> str:
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.select_related("crontab").filter(name=schedule.task_name).first()
+    when = schedules.describe_cron(schedules.task_cron(task) if task and task.crontab_id
+                                   else schedule.cron)
+    days = schedules.describe_options(schedules.options_for(schedule))
+    return _("%(when)s (%(days)s)") % {"when": when, "days": days} if days else when

@@ -15,13 +15,15 @@ from followup.awareness.models import (
 )
 from portal.errors import ApplicationError, NotAllowed
 from portal.fiscal import fiscal_year_of
+from tests import files
 from tests.awareness.factories import ActivityFactory
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+PDF = files.PDF
+PNG = files.PNG
 
 
 def test_fiscal_year_follows_the_date(staff):

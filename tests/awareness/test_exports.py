@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from followup.awareness import selectors, services
 from followup.awareness.models import ActivityKind
 from portal.models import GeneratedFile
+from tests import files
 from tests.awareness.factories import ActivityFactory, make_checklist
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_activity_export_is_the_q1_evidence_of_a_fiscal_year(
     rows = run_export(client_as(staff), "activities", django_capture_on_commit_callbacks,
                       fy="2024")
     assert len(rows) == 2
-    assert rows[1][0] == "2024-06-01" and rows[1][1] == "令和6年度"
+    assert rows[1][0] == dt.datetime(2024, 6, 1) and rows[1][1] == "令和6年度"
     assert rows[1][3] == "'=SUM(A1)研修"  # guarded against formula injection
     assert rows[1][7] == 1
 
@@ -90,7 +91,7 @@ def test_material_files_live_in_private_storage(staff, settings):
 
     act = ActivityFactory()
     material = services.material_add(actor=staff, activity=act,
-                                      upload=ContentFile(b"%PDF-1.4 x", name="a.pdf"))
+                                      upload=ContentFile(files.PDF, name="a.pdf"))
     assert material.file.storage is private_storage() or material.file.storage.location == \
         private_storage().location
     assert material.file.name.startswith("awareness/materials/")

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from openpyxl import Workbook
 
 from followup.awareness import services
@@ -150,13 +151,14 @@ def test_import_page_checks_then_confirms_without_a_second_upload(client_as, sta
     activity = ActivityFactory()
     client = client_as(staff)
     url = f"/awareness/activities/{activity.public_id}/attendance/import/"
-    resp = client.post(url, {"file": csv_upload("email\nalice@example.ac.jp\nbob@example.ac.jp\n"),
-                             "confirm": "0"})
+    resp = client.post(url, {"file": csv_upload("email\nalice@example.ac.jp\nbob@example.ac.jp\n")},
+                       follow=True)
     assert resp.status_code == 200
-    token = resp.context["token"]
-    assert token and not Attendance.objects.exists()
-    resp = client.post(url, {"token": token, "confirm": "1"})
-    assert resp.status_code == 302
+    assert resp.context["can_confirm"] and not Attendance.objects.exists()
+    resp = client.post(reverse("portal:import_confirm", args=[resp.context["upload"].public_id]),
+                       follow=True)
+    assert resp.redirect_chain[-1][0] == reverse("awareness:activity_detail",
+                                                 args=[activity.public_id])
     assert Attendance.objects.filter(activity=activity).count() == 2
 
 
@@ -164,11 +166,11 @@ def test_import_page_shows_row_errors_and_offers_no_confirmation(client_as, staf
     activity = ActivityFactory()
     resp = client_as(staff).post(
         f"/awareness/activities/{activity.public_id}/attendance/import/",
-        {"file": csv_upload("email\nalice@example.ac.jp\nghost@example.ac.jp\n"), "confirm": "0"},
+        {"file": csv_upload("email\nalice@example.ac.jp\nghost@example.ac.jp\n")}, follow=True,
     )
     html = resp.content.decode()
     assert "ghost@example.ac.jp" in html
-    assert 'data-testid="confirm-import"' not in html
+    assert 'data-testid="attendance-confirm"' not in html
     assert not Attendance.objects.exists()
 
 
@@ -187,3 +189,40 @@ def test_large_import_does_not_look_people_up_row_by_row(staff, departments,
         report = services.attendance_import(actor=staff, activity=activity, upload=upload,
                                             dry_run=False)
     assert report.imported and Attendance.objects.filter(activity=activity).count() == 200
+
+
+def test_euc_jp_csv_is_read_as_written(staff, numbered):
+    activity = ActivityFactory()
+    lines = "".join(f"alice@example.ac.jp,出席,前半のみ{i}\n" for i in range(1))
+    upload = csv_upload("メールアドレス,出席,備考\n" + lines, encoding="euc_jp")
+    report = services.attendance_import(actor=staff, activity=activity, upload=upload, dry_run=False)
+    assert report.imported
+    assert Attendance.objects.get(activity=activity).note == "前半のみ0"
+
+
+def test_a_row_error_names_the_line_of_the_file(staff, numbered):
+    activity = ActivityFactory()
+    upload = csv_upload("email\nalice@example.ac.jp\n\n\nghost@example.ac.jp\n")
+    report = services.attendance_import(actor=staff, activity=activity, upload=upload, dry_run=True)
+    assert [line for line, _messages in report.errors] == [5]
+
+
+def test_a_million_row_workbook_is_refused_before_its_rows_are_read(staff):
+    """The 337 KB xlsx of a million rows ran 366 s and grew the server to 5 GB."""
+    from tests.portal.test_tabular import _million_row_xlsx
+
+    activity = ActivityFactory()
+    upload = SimpleUploadedFile("attendance.xlsx", _million_row_xlsx())
+    with pytest.raises(ApplicationError, match="1000000"):
+        services.attendance_import(actor=staff, activity=activity, upload=upload, dry_run=True)
+
+
+def test_another_departments_manager_cannot_start_an_import_of_an_activity_out_of_scope(
+        client_as, researcher):
+    from portal import imports
+
+    activity = ActivityFactory()
+    with pytest.raises(NotAllowed):
+        imports.import_start(user=researcher, kind="awareness.attendance",
+                             files={"file": csv_upload("email\na@example.ac.jp\n")},
+                             params={"activity": str(activity.public_id)})

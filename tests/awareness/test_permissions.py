@@ -11,6 +11,7 @@ from followup.awareness.models import (
     CaseStudyStatus,
     ChecklistTarget,
 )
+from tests import files
 from tests.awareness.factories import ActivityFactory, CaseStudyFactory, make_checklist
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +40,7 @@ def world(personas, departments):
     question = services.quiz_question_add(actor=None, activity=el, text="Q",
                                           choices=[("a", True), ("b", False)])
     material = services.material_add(actor=None, activity=act,
-                                      upload=SimpleUploadedFile("m.pdf", b"%PDF-1.4 test"))
+                                      upload=SimpleUploadedFile("m.pdf", files.PDF))
     services.attendance_mark(actor=None, activity=act, users=[alice])
     attendance = Attendance.objects.get(activity=act, user=alice)
     rc = make_checklist(code="researcher")

@@ -25,18 +25,20 @@ def test_roster_dry_run_then_confirm(page, login, age_sign_in, admin_user, tmp_p
     page.goto("/roster/")
     assert page.get_by_test_id("roster-sample-people").is_visible()
 
-    # A file with one bad row: the row is reported, nothing can be confirmed.
+    # A file with one bad row: the upload's page reports the row, nothing can be confirmed.
     page.set_input_files("input[name=people]", str(bad))
     page.get_by_test_id("roster-dry-run").click()
-    page.wait_for_load_state()
+    page.wait_for_url("**/imports/**")
     report = page.get_by_test_id("roster-report")
     assert "NOPE" in report.inner_text()
     assert page.get_by_test_id("roster-confirm").count() == 0
 
     # The corrected file: the dry run lists the new people; confirming imports them.
+    page.get_by_test_id("import-back").click()
+    page.wait_for_url("**/roster/")
     page.set_input_files("input[name=people]", str(good))
     page.get_by_test_id("roster-dry-run").click()
-    page.wait_for_load_state()
+    page.wait_for_url("**/imports/**")
     rows = page.get_by_test_id("roster-rows-people").inner_text()
     assert "hanako.e2e@example.ac.jp" in rows and "ken.e2e@example.ac.jp" in rows
     assert not User.objects.filter(email="hanako.e2e@example.ac.jp").exists()
@@ -54,11 +56,11 @@ def test_roster_dry_run_then_confirm(page, login, age_sign_in, admin_user, tmp_p
 
 
 def test_large_roster_is_processed_in_the_background(page, login, age_sign_in, admin_user, tmp_path, monkeypatch):
-    from portal import roster
+    from portal import imports
     from portal.models import User
     from tests.factories import PASSWORD
 
-    monkeypatch.setattr(roster, "SYNC_MAX_ROWS", 1)
+    monkeypatch.setattr(imports, "INLINE_MAX_BYTES", 1)
     good = tmp_path / "people.csv"
     good.write_text(PEOPLE, encoding="utf-8")
     login(page, admin_user)
@@ -66,7 +68,7 @@ def test_large_roster_is_processed_in_the_background(page, login, age_sign_in, a
     page.goto("/roster/")
     page.set_input_files("input[name=people]", str(good))
     page.get_by_test_id("roster-dry-run").click()
-    page.wait_for_url("**/roster/jobs/**/dry-run/")
+    page.wait_for_url("**/imports/**")
     page.get_by_test_id("roster-confirm").wait_for()
     assert "hanako.e2e@example.ac.jp" in page.get_by_test_id("roster-rows-people").inner_text()
     page.get_by_test_id("roster-confirm").click()

@@ -107,3 +107,51 @@ def test_administrators_edit_schedule_times_in_the_admin_and_the_change_is_audit
     task.refresh_from_db()
     assert (task.crontab.minute, task.crontab.hour) == ("45", "9")
     assert AuditEntry.objects.filter(action="notifications.beat.changed", actor=admin_user).exists()
+
+
+@pytest.mark.parametrize(("cron", "japanese", "english"), [
+    ({"minute": "0", "hour": "8"}, "毎日 8:00", "Every day at 8:00"),
+    ({"minute": "30", "hour": "7", "day_of_week": "1"}, "毎週月曜日 7:30", "Every Monday at 7:30"),
+    ({"minute": "*"}, "毎分", "Every minute"),
+    ({"minute": "*/10"}, "10分ごと", "Every 10 minutes"),
+    ({"minute": "0", "hour": "9", "day_of_month": "1"}, "毎月1日 9:00",
+     "Day 1 of every month at 9:00"),
+])
+def test_a_schedule_reads_in_words_in_the_readers_language(cron, japanese, english):
+    from django.utils import translation
+
+    with translation.override("ja"):
+        assert schedules.describe_cron(cron) == japanese
+    with translation.override("en"):
+        assert schedules.describe_cron(cron) == english
+
+
+def test_reminder_days_read_as_days_before_the_due_date():
+    from django.utils import translation
+
+    with translation.override("ja"):
+        assert schedules.describe_options({"days_before": [7]}) == "締切の7日前"
+    with translation.override("en"):
+        assert schedules.describe_options({"days_before": [7, 1]}) == "7 days, 1 day before the due date"
+
+
+def test_changing_a_schedule_moves_its_time_and_keeps_its_days(admin_user):
+    import datetime as dt
+
+    from portal.models import AuditEntry
+    from portal.notifications import services
+
+    schedules.sync()
+    task = services.schedule_change(name="staff_weekly_digest", actor=admin_user,
+                                    time=dt.time(8, 15))
+    assert (task.crontab.hour, task.crontab.minute, task.crontab.day_of_week) == ("8", "15", "1")
+    assert AuditEntry.objects.filter(action="notifications.schedule.changed").count() == 1
+
+
+def test_changing_reminder_days_stores_them_in_the_task(admin_user):
+    from portal.notifications import services
+
+    schedules.sync()
+    task = services.schedule_change(name="campaign_reminders", actor=admin_user,
+                                    days_before=[3, 10])
+    assert json.loads(task.kwargs)["days_before"] == [10, 3]

@@ -189,7 +189,9 @@ def test_schedules_page_lists_every_schedule(admin_user, client_as):
     html = response.content.decode()
     for schedule in SCHEDULES:
         assert f'data-testid="run-{schedule.name}"' in html
-    assert html.count("/admin/django_celery_beat/periodictask/") == len(SCHEDULES)
+    editable = [s for s in SCHEDULES if s.has_fixed_time or "days_before" in s.options]
+    assert html.count('data-testid="edit-') == len(editable)
+    assert "/admin/django_celery_beat/" not in html
 
 
 def test_preview_lists_who_would_be_notified_without_storing(personas, client_as):
@@ -210,10 +212,13 @@ def test_preview_lists_who_would_be_notified_without_storing(personas, client_as
                                      actor=personas["admin"], data__total=6).exists()
 
 
-def test_run_now_is_audited_and_runs(admin_user, researcher, client_as, mailoutbox):
+def test_run_now_is_audited_and_runs(admin_user, researcher, client_as, mailoutbox,
+                                     django_capture_on_commit_callbacks):
     store(researcher)
     Delivery.objects.update(status="pending")
-    response = client_as(admin_user).post(reverse("notifications:schedule_run", args=["send_due"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(admin_user).post(
+            reverse("notifications:schedule_run", args=["send_due"]))
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="notifications.schedule.run_requested",
                                      actor=admin_user, data__schedule="send_due").exists()
@@ -221,17 +226,22 @@ def test_run_now_is_audited_and_runs(admin_user, researcher, client_as, mailoutb
     assert len(mailoutbox) == 1
 
 
-def test_run_now_with_the_broker_down_runs_in_the_request(admin_user, researcher, client_as,
-                                                         mailoutbox):
+def test_run_now_with_the_broker_down_waits_in_the_outbox_for_the_sweep(
+        admin_user, researcher, client_as, mailoutbox, django_capture_on_commit_callbacks):
     from unittest import mock
 
     from kombu.exceptions import OperationalError
 
+    from portal.outbox import services as outbox
+
     store(researcher)
     with mock.patch("celery.app.task.Task.apply_async", side_effect=OperationalError("down")):
-        response = client_as(admin_user).post(
-            reverse("notifications:schedule_run", args=["send_due"]), follow=True)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client_as(admin_user).post(
+                reverse("notifications:schedule_run", args=["send_due"]), follow=True)
     assert response.status_code == 200
+    assert mailoutbox == []
+    outbox.sweep()
     assert len(mailoutbox) == 1
 
 
@@ -282,3 +292,32 @@ def test_dashboard_counts_unread_notifications_once_for_widget_and_bell(research
               if "notifications_notification" in q["sql"] and "read_at" in q["sql"]]
     assert len(unread) == 1
     assert 'data-testid="unread-count">1<' in page.content.decode()
+
+
+def test_permission_matrix_of_schedule_edit(personas, client_as):
+    from portal.notifications.schedules import sync
+
+    sync()
+    url = reverse("notifications:schedule_edit", args=["campaign_reminders"])
+    for persona, code in ADMIN_ONLY.items():
+        assert status_of(client_as(personas[persona]), "get", url) == code, persona
+    admin = client_as(personas["admin"])
+    assert status_of(admin, "delete", url) == 405
+    assert status_of(admin, "get", reverse("notifications:schedule_edit", args=["nope"])) == 404
+
+
+def test_schedule_time_is_changed_on_the_portals_own_page_in_japanese(admin_user, client_as):
+    from django_celery_beat.models import PeriodicTask
+
+    from portal.notifications.schedules import sync
+
+    sync()
+    client = client_as(admin_user)
+    url = reverse("notifications:schedule_edit", args=["campaign_reminders"])
+    assert "時刻（日本時間）" in client.get(url).content.decode()
+    response = client.post(url, {"time": "09:30", "days_before": "10, 2"})
+    assert response.status_code == 302
+    task = PeriodicTask.objects.get(name="portal:campaign_reminders")
+    assert (task.crontab.hour, task.crontab.minute) == ("9", "30")
+    page = client.get(reverse("notifications:schedules")).content.decode()
+    assert "毎日 9:30" in page and "締切の10日前、2日前" in page

@@ -17,12 +17,14 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from disclosures import services
+from tests import files
 from tests.disclosures.factories import draft_for
 
 pytestmark = pytest.mark.django_db(transaction=True)  # pg_dump reads committed data only
 
 BASE_DIR = Path(settings.BASE_DIR)
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+PDF = files.PDF
 on_postgresql = connection.vendor == "postgresql"
 
 CHECK = """

@@ -33,6 +33,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.datastructures import MultiValueDict
 
+from tests import files
+
 pytestmark = pytest.mark.django_db
 
 HOSTILE = [
@@ -52,8 +54,6 @@ SLUG_SAMPLES = {
     ("awareness:export", "name"): ["activities", "attendance", "answers"],
     ("disclosures:import_decide", "decision"): ["accept", "reject"],
     ("portal:roster_sample", "kind"): ["people", "departments"],
-    ("portal:roster_job", "kind"): ["dry-run"],
-    ("portal:roster_job", "token"): ["no-such-token"],
     ("notifications:schedule_preview", "name"): None,  # filled from the schedules registry
     ("notifications:schedule_run", "name"): None,
 }
@@ -314,7 +314,7 @@ def _records_the_demo_lacks(personas):
 
     admin, alice = personas["admin"], personas["researcher"]
     add_item(alice, "position", side_job(org("Fuzz Corp")))  # a draft with an item to edit
-    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    pdf = files.PDF
     for owner in (admin, alice):
         gf = GeneratedFile.objects.create(owner=owner, exporter="test.export", title="export",
                                           status=GeneratedFile.Status.DONE, progress=100,

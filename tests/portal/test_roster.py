@@ -45,13 +45,25 @@ def reauthenticated(client, user):
 
 
 def dry_run(client, **files):
+    """Upload, then open the upload's page (a small upload is checked in the request)."""
     response = client.post(URL, files)
-    assert response.status_code == 200
-    return response
+    assert response.status_code == 302, response.content
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    return page
 
 
 def token_of(response):
-    return response.context["token"]
+    """The confirm URL of a checked upload ("" when it cannot be confirmed)."""
+    upload = response.context["upload"]
+    if not response.context["can_confirm"]:
+        return ""
+    return reverse("portal:import_confirm", args=[upload.public_id])
+
+
+def confirm(client, response_or_url, **extra):
+    url = response_or_url if isinstance(response_or_url, str) else token_of(response_or_url)
+    return client.post(url, extra)
 
 
 def test_dry_run_shows_changes_and_saves_nothing(client_as, admin_user, departments):
@@ -69,7 +81,7 @@ def test_dry_run_shows_changes_and_saves_nothing(client_as, admin_user, departme
     assert not User.objects.filter(email="new.person@example.ac.jp").exists()
     assert AuditEntry.objects.count() == before
     assert "new.person@example.ac.jp" in response.content.decode()
-    assert response.context["token"]
+    assert token_of(response)
 
 
 def test_confirm_imports_people_and_roles_through_audited_services(client_as, admin_user, departments):
@@ -77,7 +89,7 @@ def test_confirm_imports_people_and_roles_through_audited_services(client_as, ad
     people = csv_file(PEOPLE_HEADER
                       + "New.Person@Example.ac.jp,新井,一,Arai,Hajime,E1,123,ENG-MECH,researcher;dept_reviewer:ENG\n")
     token = token_of(dry_run(client, people=people))
-    response = client.post(URL, {"token": token})
+    response = client.post(token)
     assert response.status_code == 302
     user = User.objects.get(email="new.person@example.ac.jp")
     assert user.department == departments["mech"]
@@ -96,9 +108,9 @@ def test_confirm_imports_people_and_roles_through_audited_services(client_as, ad
     with translation.override("en"):
         summary = render_entry(AuditEntry.objects.get(action="portal.roster.imported"))
     assert summary == "Roster imported: 1 new, 0 updated, 0 unchanged"
-    # the token is single-use
-    again = client.post(URL, {"token": token})
-    assert again.status_code == 302
+    # the confirmation is single-use
+    again = client.post(token, follow=True)
+    assert any(m.level_tag == "error" for m in again.context["messages"])
     assert User.objects.filter(email="new.person@example.ac.jp").count() == 1
 
 
@@ -111,7 +123,7 @@ def test_one_bad_row_means_nothing_is_imported_and_the_row_is_reported(client_as
     response = dry_run(client, people=people)
     report = response.context["report"]
     assert not report.ok
-    assert response.context["token"] == ""
+    assert token_of(response) == ""
     rows = {r.line: r for r in report.files[0].rows}
     assert not rows[2].errors
     assert any("department_code" in e and "NOPE" in e for e in rows[3].errors)
@@ -129,7 +141,7 @@ def test_departments_and_people_in_one_upload_import_parents_first(client_as, ad
     people = csv_file(PEOPLE_HEADER + "kid@example.ac.jp,子,一,,,,,NEW-CHILD,dept_reviewer:NEW-TOP\n")
     response = dry_run(client, departments=depts, people=people)
     assert response.context["report"].ok, response.context["report"]
-    client.post(URL, {"token": response.context["token"]})
+    confirm(client, response)
     child = Department.objects.get(code="NEW-CHILD")
     assert child.parent.code == "NEW-TOP"
     user = User.objects.get(email="kid@example.ac.jp")
@@ -167,7 +179,7 @@ def test_xlsx_upload_with_numbers_is_read(client_as, admin_user, departments):
     ])
     response = dry_run(client, people=upload)
     assert response.context["report"].ok
-    client.post(URL, {"token": response.context["token"]})
+    confirm(client, response)
     assert User.objects.get(email="xl@example.ac.jp").employee_number == "12345"
 
 
@@ -181,9 +193,8 @@ def test_shift_jis_csv_is_read(client_as, admin_user, departments):
 
 
 @pytest.mark.parametrize("name,content,message", [
-    ("people.pdf", b"%PDF-1.4", "only .csv and .xlsx"),
-    ("people.xlsx", b"email,family_name\n", "not an Excel"),
-    ("people.csv", b"PK\x03\x04binary", "not a text CSV"),
+    ("people.pdf", b"%PDF-1.4", "neither an Excel workbook"),
+    ("people.csv", b"PK\x03\x04binary", "not a readable Excel workbook"),
     ("people.csv", b"mail,name\nx,y\n", "Unknown column"),
     ("people.csv", b"family_name\nx\n", "Missing column"),
     ("people.csv", b"email,family_name\n", "no rows"),
@@ -192,11 +203,11 @@ def test_shift_jis_csv_is_read(client_as, admin_user, departments):
 def test_files_are_checked_by_content_and_columns(client_as, admin_user, departments, name, content, message, settings):
     settings.LANGUAGE_CODE = "en"
     client = reauthenticated(client_as(admin_user), admin_user)
-    response = client.post(URL, {"people": SimpleUploadedFile(name, content)}, HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200
-    errors = " ".join(response.context["form"].non_field_errors())
-    assert message in errors
-    assert "report" not in response.context
+    response = client.post(URL, {"people": SimpleUploadedFile(name, content)}, follow=True,
+                           HTTP_ACCEPT_LANGUAGE="en")
+    upload = response.context["upload"]
+    assert (upload.status, message in upload.message) == ("invalid", True)
+    assert not response.context["can_confirm"]
 
 
 def test_files_larger_than_the_limit_are_refused(client_as, admin_user, departments, settings):
@@ -204,6 +215,7 @@ def test_files_larger_than_the_limit_are_refused(client_as, admin_user, departme
     client = reauthenticated(client_as(admin_user), admin_user)
     upload = csv_file(PEOPLE_HEADER + "a@example.ac.jp" + "," * 8 + "\n" * 3 + "x" * 200)
     response = client.post(URL, {"people": upload})
+    assert response.status_code == 400
     assert response.context["form"].errors["people"]
 
 
@@ -215,29 +227,31 @@ def test_confirm_does_not_accept_a_new_file_and_checks_the_stored_digest(client_
     token = token_of(dry_run(client, people=good))
     # a different file sent along with the confirmation is ignored
     other = csv_file(PEOPLE_HEADER + "evil@example.ac.jp,悪,者,,,,,ENG,admin\n")
-    client.post(URL, {"token": token, "people": other})
+    client.post(token, {"people": other})
     assert User.objects.filter(email="first@example.ac.jp").exists()
     assert not User.objects.filter(email="evil@example.ac.jp").exists()
 
     # tampering with the stored file after the dry run is detected
-    token = token_of(dry_run(client, people=csv_file(PEOPLE_HEADER + "second@example.ac.jp,二,三,,,,,ENG,\n")))
-    stored = client.session["roster_uploads"][token]["files"][0]["path"]
+    page = dry_run(client, people=csv_file(PEOPLE_HEADER + "second@example.ac.jp,二,三,,,,,ENG,\n"))
+    token = token_of(page)
+    stored = page.context["upload"].files[0]["path"]
     storage = private_storage()
     storage.delete(stored)
     storage.save(stored, io.BytesIO((PEOPLE_HEADER + "evil@example.ac.jp,悪,者,,,,,ENG,admin\n").encode()))
-    response = client.post(URL, {"token": token}, follow=True)
+    response = client.post(token, follow=True)
     assert not User.objects.filter(email__in=["second@example.ac.jp", "evil@example.ac.jp"]).exists()
-    assert any(m.level_tag == "error" for m in response.context["messages"])
+    assert "has changed" in response.context["upload"].message
 
 
-def test_a_token_from_another_session_is_refused(client_as, admin_user, departments):
+def test_another_administrator_cannot_open_or_confirm_an_upload(client_as, admin_user, departments):
     from tests.factories import UserFactory, give_totp
 
     other_admin = UserFactory(roles=["admin"], department=departments["ro"])
     give_totp(other_admin)
     token = token_of(dry_run(client_as(admin_user),
                              people=csv_file(PEOPLE_HEADER + "t@example.ac.jp,t,t,,,,,ENG,\n")))
-    reauthenticated(client_as(other_admin), other_admin).post(URL, {"token": token})
+    response = reauthenticated(client_as(other_admin), other_admin).post(token)
+    assert response.status_code == 404
     assert not User.objects.filter(email="t@example.ac.jp").exists()
 
 
@@ -265,7 +279,7 @@ def test_sample_files_import_cleanly_on_the_demo_data(client_as, db):
     people = SimpleUploadedFile("p.csv", (fixtures / "roster_sample.csv").read_bytes())
     response = dry_run(client, departments=depts, people=people)
     assert response.context["report"].ok
-    client.post(URL, {"token": response.context["token"]})
+    confirm(client, response)
     assert User.objects.filter(email__endswith="@demo.example").count() == 10
     assert Department.objects.filter(code="ENG-CIVIL", parent__code="ENG").exists()
 
@@ -285,7 +299,7 @@ def test_confirming_asks_for_the_password_again_and_then_imports(client_as, admi
 
     client = client_as(admin_user)  # signed in, but not recently re-authenticated
     token = token_of(dry_run(client, people=csv_file(PEOPLE_HEADER + "re@example.ac.jp,再,認,,,,,ENG,\n")))
-    response = client.post(URL, {"token": token})
+    response = client.post(token)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/reauthenticate/")
     assert not User.objects.filter(email="re@example.ac.jp").exists()
@@ -299,7 +313,7 @@ def test_existing_people_are_matched_by_email_case_insensitively(client_as, admi
     response = dry_run(client, people=people)
     row = response.context["report"].files[0].rows[0]
     assert row.action == "update" and row.changes == [("employee_number", "", "E-77")]
-    client.post(URL, {"token": response.context["token"]})
+    confirm(client, response)
     researcher.refresh_from_db()
     assert researcher.employee_number == "E-77"
     assert User.objects.filter(email__iexact="alice@example.ac.jp").count() == 1
@@ -308,9 +322,9 @@ def test_existing_people_are_matched_by_email_case_insensitively(client_as, admi
 @pytest.fixture
 def large(monkeypatch):
     """Treat every upload as large: checked and imported by the background task."""
-    from portal import roster
+    from portal import imports
 
-    monkeypatch.setattr(roster, "SYNC_MAX_ROWS", 1)
+    monkeypatch.setattr(imports, "INLINE_MAX_BYTES", 1)
 
 
 def test_large_uploads_are_checked_and_imported_in_the_background(
@@ -321,52 +335,61 @@ def test_large_uploads_are_checked_and_imported_in_the_background(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(URL, {"people": people})
     assert response.status_code == 302
-    job_url = response["Location"]
-    assert job_url.endswith("/dry-run/")
-    page = client.get(job_url)
+    page = client.get(response["Location"])
     assert page.status_code == 200
     report = page.context["report"]
     assert report.ok and report.dry_run and report.files[0].new == 3
     assert not User.objects.filter(email__startswith="bg").exists()
-    token = page.context["token"]
-    assert token and 'data-testid="roster-confirm"' in page.content.decode()
+    assert 'data-testid="roster-confirm"' in page.content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(URL, {"token": token})
-    assert response["Location"].endswith("/import/")
+        response = confirm(client, page)
     done = client.get(response["Location"])
     assert done.status_code == 302 and done["Location"] == URL
     assert User.objects.filter(email__startswith="bg").count() == 3
     entry = AuditEntry.objects.filter(action="portal.user.saved", actor=admin_user).first()
     assert entry.actor_kind == "task"
-    # the job and the upload are gone once the import is reported
-    assert client.get(response["Location"]).status_code == 302
+    assert page.context["upload"].__class__.objects.get().files == []  # the files are gone
 
 
-def test_background_job_page_polls_while_running_and_is_private(
+def test_the_progress_page_answers_200_at_every_poll_while_the_check_runs(
         client_as, admin_user, departments, large, personas):
-    from portal import roster
-
+    """The old page raced its state file (404/500 while polling); the state is a row now."""
     client = reauthenticated(client_as(admin_user), admin_user)
     response = client.post(URL, {"people": csv_file(PEOPLE_HEADER + "a@example.ac.jp,a,b,,,,,ENG,\n"
                                                     + "b@example.ac.jp,a,b,,,,,ENG,\n")})
-    job_url = response["Location"]  # on_commit not run: the job stays pending
+    job_url = response["Location"]  # on_commit not run: the check stays queued
+    statuses = [client.get(job_url, HTTP_HX_REQUEST="true").status_code for _ in range(5)]
+    assert statuses == [200] * 5
     page = client.get(job_url)
     html = page.content.decode()
     assert 'hx-trigger="every 1s"' in html and "<progress" in html
     partial = client.get(job_url, HTTP_HX_REQUEST="true")
     assert "<html" not in partial.content.decode()
-    token = job_url.rstrip("/").split("/")[-2]
-    upload = roster.upload_from_session(client.session, user=admin_user, token=token)
-    assert roster.job_state(upload=upload, kind="dry-run")["status"] == "pending"
-    # another administrator's session does not know this upload; others are refused
+
+
+def test_progress_is_shown_while_the_check_runs(client_as, admin_user, departments, large):
+    from portal import imports
+    from portal.models import ImportUpload
+
+    client = reauthenticated(client_as(admin_user), admin_user)
+    job_url = client.post(URL, {"people": csv_file(PEOPLE_HEADER + "a@example.ac.jp,a,b,,,,,ENG,\n")})["Location"]
+    upload = ImportUpload.objects.get()
+    from django.core.cache import cache
+
+    cache.set(imports._progress_key(upload.pk), 42)
+    assert client.get(job_url, HTTP_HX_REQUEST="true").context["progress"] == 42
+
+
+def test_an_upload_page_is_private_to_its_owner(client_as, admin_user, departments, large, personas):
     from tests.factories import UserFactory, give_totp
 
+    client = reauthenticated(client_as(admin_user), admin_user)
+    job_url = client.post(URL, {"people": csv_file(PEOPLE_HEADER + "a@example.ac.jp,a,b,,,,,ENG,\n")})["Location"]
     other_admin = UserFactory(roles=["admin"], department=departments["ro"])
     give_totp(other_admin)
-    assert client_as(other_admin).get(job_url).status_code == 302
-    assert client_as(personas["staff"]).get(job_url).status_code == 403
-    assert client.get(job_url.replace("dry-run", "nope")).status_code == 404
+    assert client_as(other_admin).get(job_url).status_code == 404
+    assert client_as(personas["staff"]).get(job_url).status_code == 404
     assert client.post(job_url).status_code == 405
     assert client_as(None).get(job_url)["Location"].startswith("/accounts/login/")
 
@@ -384,10 +407,56 @@ def test_background_dry_run_reports_row_errors_and_offers_no_confirm(
 
 
 def test_an_xlsx_that_expands_enormously_is_refused(client_as, admin_user, departments, monkeypatch):
+    from portal import tabular
+
+    monkeypatch.setattr(tabular, "MAX_XLSX_EXPANDED_BYTES", 1000)
+    upload = xlsx_file([["email", "family_name"], *[[f"x{i}@example.ac.jp", "x" * 50] for i in range(50)]])
+    response = client_as(admin_user).post(URL, {"people": upload}, follow=True)
+    assert response.context["upload"].status == "invalid"
+    assert response.context["report"] is None
+
+
+def test_an_euc_jp_roster_is_imported_as_written(client_as, admin_user, departments):
+    client = reauthenticated(client_as(admin_user), admin_user)
+    rows = "".join(f"euc{i}@example.ac.jp,山田,花子,ENG\n" for i in range(10))
+    page = dry_run(client, people=csv_file("email,family_name,given_name,department_code\n" + rows,
+                                           encoding="euc_jp"))
+    confirm(client, page)
+    assert User.objects.get(email="euc0@example.ac.jp").family_name == "山田"
+
+
+def test_a_database_error_is_reported_as_try_again_not_as_a_problem_of_the_file(
+        client_as, admin_user, departments, monkeypatch, settings):
+    from django.db import OperationalError
+
     from portal import roster
 
-    monkeypatch.setattr(roster, "MAX_XLSX_EXPANDED_BYTES", 1000)
-    upload = xlsx_file([["email", "family_name"], *[[f"x{i}@example.ac.jp", "x" * 50] for i in range(50)]])
-    response = client_as(admin_user).post(URL, {"people": upload})
-    assert "report" not in response.context
-    assert response.context["form"].non_field_errors()
+    def broken(*args, **kwargs):
+        raise OperationalError('relation "portal_user" does not exist; SELECT "portal_user"."id"')
+
+    monkeypatch.setattr(roster, "roster_run", broken)
+    settings.LANGUAGE_CODE = "en"
+    client = reauthenticated(client_as(admin_user), admin_user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = dry_run(client, people=csv_file(PEOPLE_HEADER + "db@example.ac.jp,a,b,,,,,ENG,\n"))
+    upload = page.context["upload"]
+    html = page.content.decode()
+    assert (upload.status, "try again" in upload.message.lower()) == ("failed", True)
+    assert "SELECT" not in html and "portal_user" not in html
+    assert 'data-testid="import-retry"' in html
+
+
+def test_a_row_that_became_wrong_after_the_check_means_nothing_is_imported(
+        client_as, admin_user, departments):
+    client = reauthenticated(client_as(admin_user), admin_user)
+    depts = csv_file("code,name_ja,name_en,parent_code\nNEW-TOP,新研究科,New School,\n", name="d.csv")
+    people = csv_file(PEOPLE_HEADER + "ok@example.ac.jp,a,b,,,,,ENG,\n"
+                      + "late@example.ac.jp,a,b,,,,,SCI-CHEM,\n")
+    page = dry_run(client, departments=depts, people=people)
+    assert page.context["report"].ok
+    Department.objects.filter(code="SCI-CHEM").update(code="SCI-CHEM-OLD")  # the row is wrong now
+    response = confirm(client, page)
+    result = client.get(response["Location"])
+    assert result.context["upload"].status == "invalid"
+    assert not Department.objects.filter(code="NEW-TOP").exists()
+    assert not User.objects.filter(email="ok@example.ac.jp").exists()

@@ -170,7 +170,9 @@ def test_import_on_commit_queues_the_rescreening(django_capture_on_commit_callba
     f.org("Kim Il Sung University", country="KP")
     with django_capture_on_commit_callbacks(execute=True):
         f.import_list(rescreen=True)
-    assert ScreeningRun.objects.get().new_hits == 1
+    registry = ScreeningRun.objects.get(kind=ScreeningRun.Kind.REGISTRY)
+    assert registry.new_hits == 1
+    assert ScreeningRun.objects.filter(kind=ScreeningRun.Kind.OUTPUTS).count() == 1
 
 
 def test_a_cleared_false_positive_stays_cleared_until_the_entry_changes(staff):

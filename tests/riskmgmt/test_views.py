@@ -258,10 +258,10 @@ def test_import_dry_run_in_the_ui_shows_row_errors_and_imports_nothing(client_as
     bad = b"name,aliases,country\nGood,,US\n,,CN\nX,,Narnia\n"
     response = client.post(reverse("riskmgmt:screening_import"), {
         "new_name": "Test list", "format": "generic",
-        "file": SimpleUploadedFile("bad.csv", bad, content_type="text/csv")})
-    assert response.status_code == 400
+        "file": SimpleUploadedFile("bad.csv", bad, content_type="text/csv")}, follow=True)
     page = response.content.decode()
     assert 'data-testid="import-errors"' in page and ">3<" in page and ">4<" in page
+    assert 'data-testid="screening-confirm"' not in page
     assert ScreeningListRelease.objects.count() == 0
 
 
@@ -270,23 +270,69 @@ def test_import_in_the_ui_is_a_dry_run_then_a_confirmation(client_as, admin_user
     client = client_as(admin_user)
     response = client.post(reverse("riskmgmt:screening_import"), {
         "new_name": "Test list", "format": "generic", "label": "v1",
-        "file": SimpleUploadedFile("ok.csv", f.GENERIC_CSV.encode(), content_type="text/csv")})
+        "file": SimpleUploadedFile("ok.csv", f.GENERIC_CSV.encode(), content_type="text/csv")},
+        follow=True)
     assert response.status_code == 200 and 'data-testid="dry-run"' in response.content.decode()
     assert ScreeningListRelease.objects.count() == 0
-    token = response.context["token"]
+    upload = response.context["upload"]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("riskmgmt:screening_import"), {"confirm": token})
+        response = client.post(reverse("portal:import_confirm", args=[upload.public_id]))
     assert response.status_code == 302
+    assert client.get(response["Location"])["Location"] == reverse("riskmgmt:screening")
     release = ScreeningListRelease.objects.get()
     assert release.entry_count == 3 and release.imported_by == admin_user
-    assert release.runs.get().status == "done"
+    assert release.runs.get(kind="registry").status == "done"
 
 
 def test_import_refuses_a_file_whose_content_is_not_the_format(client_as, admin_user):
     response = client_as(admin_user).post(reverse("riskmgmt:screening_import"), {
         "new_name": "L", "format": "generic",
-        "file": SimpleUploadedFile("list.csv", b"\x00\x01binary\x00", content_type="text/csv")})
-    assert response.status_code == 400 and ScreeningListRelease.objects.count() == 0
+        "file": SimpleUploadedFile("list.csv", b"\x00\x01binary\x00", content_type="text/csv")},
+        follow=True)
+    assert response.context["upload"].status == "invalid"
+    assert ScreeningListRelease.objects.count() == 0
+
+
+def test_an_euc_jp_meti_list_is_imported_as_written(client_as, admin_user,
+                                                   django_capture_on_commit_callbacks):
+    """EUC-JP read as CP932 used to turn the names into half-width katakana, and the release
+    that matched nothing became the current one."""
+    from riskmgmt.models import ScreeningEntry
+
+    data = "No.,国名,企業名,別名,懸念区分,\n1,北朝鮮,朝鮮銀行,,核,\n".encode("euc_jp")
+    client = client_as(admin_user)
+    response = client.post(reverse("riskmgmt:screening_import"), {
+        "new_name": "METI", "format": "meti",
+        "file": SimpleUploadedFile("meti.csv", data, content_type="text/csv")}, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portal:import_confirm", args=[response.context["upload"].public_id]))
+    entry = ScreeningEntry.objects.get(release__is_current=True)
+    assert (entry.name, entry.country) == ("朝鮮銀行", "KP")
+
+
+def test_a_list_that_reads_as_both_shift_jis_and_euc_jp_never_becomes_a_release(
+        client_as, admin_user):
+    data = "name\n山田花子\n".encode("euc_jp")  # also valid CP932: ｻｳﾅﾄｲﾖｻﾒ
+    response = client_as(admin_user).post(reverse("riskmgmt:screening_import"), {
+        "new_name": "L", "format": "generic",
+        "file": SimpleUploadedFile("meti.csv", data, content_type="text/csv")}, follow=True)
+    assert response.context["upload"].status == "invalid"
+    assert ScreeningListRelease.objects.count() == 0
+
+
+def test_a_zip_without_a_workbook_part_is_refused_in_the_screening_import(client_as, admin_user):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+    response = client_as(admin_user).post(reverse("riskmgmt:screening_import"), {
+        "new_name": "METI", "format": "meti",
+        "file": SimpleUploadedFile("meti.xlsx", buffer.getvalue())}, follow=True)
+    assert response.status_code == 200
+    assert response.context["upload"].status == "invalid"
+    assert "workbook part" in response.content.decode() or response.context["report"]
 
 
 def test_register_page_shows_heat_map_counts_and_overdue(client_as, staff, world):
