@@ -123,6 +123,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    "portal.middleware.OwnNotFoundPageMiddleware",
     "portal.middleware.MFARequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
