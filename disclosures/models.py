@@ -722,7 +722,7 @@ class OutputContributor(models.Model):
                                related_name="contributors", verbose_name=_("research output"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AUTHOR)
-    name = models.CharField(_("name"), max_length=300, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=300, blank=True)
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True)
     affiliation = models.CharField(_("affiliation (as given)"), max_length=500, blank=True,
                                    db_index=True)
