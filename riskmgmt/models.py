@@ -113,13 +113,33 @@ class RuleChange(models.Model):
 class ListFormat(models.TextChoices):
     METI = "meti", _("METI End User List (Excel)")
     CSL = "csl", _("US Consolidated Screening List (CSV)")
+    CSL_JSON = "csl_json", _("US Consolidated Screening List (JSON)")
+    FTM = "ftm", _("OpenSanctions entities (FollowTheMoney JSON lines)")
     GENERIC = "generic", _("Generic CSV (name, aliases, country, source, note)")
+
+
+class ListKind(models.TextChoices):
+    """What being on a list means; shown on every hit (page, check, flags, exports)."""
+
+    EXPORT_CONTROL = "export_control", _("Export control")
+    NAMED_RESEARCH_ORGANISATION = "named_research_org", _("Named research organisation")
+    MILITARY_END_USER = "military_end_user", _("Military end user")
+    SANCTIONS = "sanctions", _("Sanctions")
+    OTHER = "other", _("Other")
+
+
+# The kind a new list of each format gets unless one is chosen.
+DEFAULT_KIND = {"meti": ListKind.EXPORT_CONTROL, "csl": ListKind.EXPORT_CONTROL,
+                "csl_json": ListKind.EXPORT_CONTROL, "ftm": ListKind.SANCTIONS,
+                "generic": ListKind.OTHER}
 
 
 class ScreeningList(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     format = models.CharField(_("format"), max_length=10, choices=ListFormat.choices)
+    kind = models.CharField(_("kind of list"), max_length=20, choices=ListKind.choices,
+                            default=ListKind.OTHER)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 

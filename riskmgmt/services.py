@@ -714,20 +714,28 @@ def _record_disclosure_hits(pairs) -> ScreeningHit | None:
 LIST_DEFAULTS = {
     "meti": ("METI End User List (外国ユーザーリスト)", "meti"),
     "csl": ("US Consolidated Screening List", "csl"),
+    "csl_json": ("US Consolidated Screening List", "csl_json"),
+    "ftm": ("OpenSanctions dataset", "ftm"),
     "generic": ("Screening list", "generic"),
 }
 
 
 @transaction.atomic
-def screening_list_get_or_create(*, code: str, fmt: str, name: str = "",
+def screening_list_get_or_create(*, code: str, fmt: str, name: str = "", kind: str = "",
                                  actor: User | None = None) -> ScreeningList:
+    """The list ``code``, created with ``fmt``, ``name`` and ``kind`` (export control, named
+    research organisation…; default: the format's usual kind, ``models.DEFAULT_KIND``) when it
+    does not exist. An existing list keeps its kind."""
+    from riskmgmt.models import DEFAULT_KIND
+
     lst = ScreeningList.objects.filter(code=code).first()
     if lst is None:
-        lst = ScreeningList(code=code, format=fmt, name=name or LIST_DEFAULTS[fmt][0])
+        lst = ScreeningList(code=code, format=fmt, name=name or LIST_DEFAULTS[fmt][0],
+                            kind=kind or DEFAULT_KIND.get(fmt, "other"))
         _validate(lst)
         lst.save()
         audit_log(action="riskmgmt.list.created", target=lst, actor=actor,
-                  data={"name": lst.name, "format": fmt})
+                  data={"name": lst.name, "format": fmt, "kind": lst.kind})
     return lst
 
 
@@ -865,7 +873,7 @@ def _rescreen_baseline(*, release: ScreeningListRelease, threshold: float,
 
 
 ENTRY_ROW = ("pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name",
-             "name", "keys")  # what matching.Index is built from
+             "name", "keys", "release__screening_list__kind")  # what matching.Index is built from
 
 
 def _entry_rows(release_id: int) -> list[tuple]:
@@ -1035,9 +1043,11 @@ def _flag_researchers_for_hits(hits, *, actor: User | None = None,
                             "version__change_note", "version__review_comment")
                      .order_by("pk"))
             found += [(item, best[item.organisation_id]) for item in items]
-    entries = {pk: (name, list_name) for pk, name, list_name in ScreeningEntry.objects.filter(
-        pk__in={hit.entry_id for _item, hit in found}).values_list(
-            "pk", "name", "release__screening_list__name")} if found else {}
+    entries = {pk: (name, matching.list_label(list_name, kind))
+               for pk, name, list_name, kind in ScreeningEntry.objects.filter(
+            pk__in={hit.entry_id for _item, hit in found}).values_list(
+                "pk", "name", "release__screening_list__name",
+                "release__screening_list__kind")} if found else {}
     specs: dict[int, list[FlagSpec]] = {}
     for item, hit in found:
         entry_name, list_name = entries[hit.entry_id]
@@ -1246,7 +1256,7 @@ def _record_output_hits(found: dict[str, list], contributors, *, run: ScreeningR
         reason = _("%(role)s %(person)s of “%(title)s” is affiliated with %(affiliation)s, which "
                    "matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
             "role": c.get_role_display(), "person": c.name or "—", "title": output.title[:200],
-            "affiliation": m.query_name, "entry": m.entry_name, "list": m.list_name,
+            "affiliation": m.query_name, "entry": m.entry_name, "list": m.list_label,
             "score": m.score, "why": m.explanation}
         specs.append(FlagSpec(researcher=output.owner, reason=reason, source_obj=output,
                               hit=hit))

@@ -348,6 +348,7 @@ def screening_import(request):
                 params={"list_id": lst.pk if lst else None,
                         "new_name": form.cleaned_data["new_name"],
                         "format": form.cleaned_data["format"],
+                        "kind": form.cleaned_data["kind"],
                         "label": form.cleaned_data["label"]})
         except ApplicationError as exc:
             form.add_error("file", exc.message)
