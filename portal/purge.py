@@ -156,7 +156,6 @@ def _generated_preview(now) -> list[str]:
 
 
 register("generated_files", _("Expired exports"), _generated_purge, _generated_preview)
-register_staging("roster/", _("Roster uploads not confirmed"))
 
 
 # --- The schedule ----------------------------------------------------------------------------
@@ -179,10 +178,11 @@ def _schedule_preview(now, options):
 
 from portal.notifications import schedules  # noqa: E402  (no models: safe at import)
 
-# 30 3 * * *  — daily 03:30: expired exports and abandoned uploads are deleted.
+# 30 * * * *  — hourly at :30: expired exports and abandoned uploads are deleted (an import
+# upload expires an hour after it was made, so its files stay on disk under two hours).
 schedules.register(
     "purge_files", _("Delete expired exports and abandoned uploads"),
     _("Deletes exports past their download period and uploaded files that were checked "
       "but never confirmed, so personal data does not stay on disk."),
-    {"minute": "30", "hour": "3"}, _schedule_run, _schedule_preview,
+    {"minute": "30"}, _schedule_run, _schedule_preview,
 )

@@ -7,30 +7,18 @@ logger = logging.getLogger(__name__)
 
 
 def on_version_submitted(sender, version, **kwargs):
-    """Evaluate the rules in a task after commit; a failure never undoes the submission."""
-    from django.db import transaction
+    """Record the rule evaluation in the submission's transaction (the outbox runs it after
+    commit, and again later if Redis or a worker is down): a submission is never unscreened."""
+    from riskmgmt.services import version_evaluate_enqueue
 
-    from riskmgmt.tasks import evaluate_version
-
-    version_id = version.pk
-
-    def enqueue():
-        try:
-            evaluate_version.delay(version_id)
-        except Exception:
-            logger.exception("Could not evaluate the rules for disclosure version %s", version_id)
-
-    transaction.on_commit(enqueue)
+    version_evaluate_enqueue(version=version)
 
 
 def on_outputs_imported(sender, owner, output_ids, **kwargs):
-    """Screen imported co-authors in a task after commit; a failure never undoes the import."""
-    from riskmgmt.tasks import screen_outputs
+    """Record the co-author screening in the import's transaction (the outbox runs it)."""
+    from portal import outbox
 
-    try:
-        screen_outputs.delay(list(output_ids))
-    except Exception:
-        logger.exception("Could not screen the co-authors of outputs %s", output_ids)
+    outbox.enqueue("riskmgmt.screen_outputs", output_ids=list(output_ids))
 
 
 class RiskmgmtConfig(AppConfig):
@@ -39,9 +27,6 @@ class RiskmgmtConfig(AppConfig):
     verbose_name = _("Risk management")
 
     def ready(self):
-        from portal import purge
-
-        purge.register_staging("riskmgmt/imports/", _("Screening-list uploads not confirmed"))
         from disclosures.signals import outputs_imported, version_submitted
         version_submitted.connect(on_version_submitted, dispatch_uid="riskmgmt.evaluate_version")
         outputs_imported.connect(on_outputs_imported, dispatch_uid="riskmgmt.screen_outputs")

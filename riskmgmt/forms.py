@@ -14,6 +14,7 @@ from riskmgmt.models import (
     Flag,
     FundingAgencyInquiry,
     ListFormat,
+    ListKind,
     MeasureKind,
     MitigationMeasure,
     ScreeningList,
@@ -217,10 +218,16 @@ class ImportForm(forms.Form):
                                             required=False, empty_label=_("(a new list)"))
     new_name = forms.CharField(label=_("Name of a new list"), required=False, max_length=200)
     format = forms.ChoiceField(label=_("Format"), choices=ListFormat.choices)
+    kind = forms.ChoiceField(label=_("Kind of a new list"), required=False,
+                             choices=[("", _("(the format's usual kind)")), *ListKind.choices],
+                             help_text=_("Shown on every hit: export control, named research "
+                                         "organisation, military end user, sanctions…"))
     label = forms.CharField(label=_("Release label"), required=False, max_length=100,
                             help_text=_("For example the revision date, 2025-09-29."))
     file = forms.FileField(label=_("File"), help_text=_(
-        "METI: the Excel workbook as published (.xlsx) or its cells as CSV. CSL and generic: CSV."))
+        "METI: the Excel workbook as published (.xlsx) or its cells as CSV. CSL and generic: "
+        "CSV. CSL JSON: the JSON file trade.gov publishes. OpenSanctions: a dataset's "
+        "entities.ftm.json."))
 
     def clean(self):
         data = super().clean()

@@ -113,13 +113,33 @@ class RuleChange(models.Model):
 class ListFormat(models.TextChoices):
     METI = "meti", _("METI End User List (Excel)")
     CSL = "csl", _("US Consolidated Screening List (CSV)")
+    CSL_JSON = "csl_json", _("US Consolidated Screening List (JSON)")
+    FTM = "ftm", _("OpenSanctions entities (FollowTheMoney JSON lines)")
     GENERIC = "generic", _("Generic CSV (name, aliases, country, source, note)")
+
+
+class ListKind(models.TextChoices):
+    """What being on a list means; shown on every hit (page, check, flags, exports)."""
+
+    EXPORT_CONTROL = "export_control", _("Export control")
+    NAMED_RESEARCH_ORGANISATION = "named_research_org", _("Named research organisation")
+    MILITARY_END_USER = "military_end_user", _("Military end user")
+    SANCTIONS = "sanctions", _("Sanctions")
+    OTHER = "other", _("Other")
+
+
+# The kind a new list of each format gets unless one is chosen.
+DEFAULT_KIND = {"meti": ListKind.EXPORT_CONTROL, "csl": ListKind.EXPORT_CONTROL,
+                "csl_json": ListKind.EXPORT_CONTROL, "ftm": ListKind.SANCTIONS,
+                "generic": ListKind.OTHER}
 
 
 class ScreeningList(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     format = models.CharField(_("format"), max_length=10, choices=ListFormat.choices)
+    kind = models.CharField(_("kind of list"), max_length=20, choices=ListKind.choices,
+                            default=ListKind.OTHER)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -628,7 +648,9 @@ class MeasureKind(models.TextChoices):
 
 
 class MitigationMeasure(TimeStampedModel):
-    """One measure of a case's mitigation plan (or one agreed with an FA for a project)."""
+    """One measure of a case's mitigation plan, one agreed with an FA for a project, or one of a
+    project under due diligence (its checklist area and cost line:
+    ``riskmgmt.duediligence.ProjectMeasure``)."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -642,6 +664,9 @@ class MitigationMeasure(TimeStampedModel):
                              related_name="measures")
     inquiry = models.ForeignKey("FundingAgencyInquiry", null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="measures")
+    project = models.ForeignKey("duediligence.Project", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="measures",
+                                verbose_name=_("project under due diligence"))
     kind = models.CharField(_("measure"), max_length=30, choices=MeasureKind.choices)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -656,7 +681,8 @@ class MitigationMeasure(TimeStampedModel):
         verbose_name = _("mitigation measure")
         verbose_name_plural = _("mitigation measures")
         constraints = [
-            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False),
+            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False)
+                                   | Q(project__isnull=False),
                                    name="measure_belongs_somewhere"),
         ]
         indexes = [
@@ -675,7 +701,7 @@ class MitigationMeasure(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         """The page of the case (or inquiry) the measure belongs to."""
-        target = self.case if self.case_id else self.inquiry
+        target = self.case if self.case_id else (self.inquiry if self.inquiry_id else self.project)
         return target.get_absolute_url()
 
 

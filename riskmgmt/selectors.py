@@ -98,7 +98,29 @@ def case_queue_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
         "assignee__given_name_en", "assignee__email")
 
 
+def flag_reason_hidden(*, user: User, flag: Flag) -> bool:
+    """Whether ``user`` may not read the reason of ``flag``: its source model declares the
+    permission its content needs (``flag_reason_permission``, e.g. a checklist answer is
+    office-only) and the user lacks it."""
+    if not flag.source_type_id:
+        return False
+    from django.contrib.contenttypes.models import ContentType
+
+    model = ContentType.objects.get_for_id(flag.source_type_id).model_class()
+    permission = getattr(model, "flag_reason_permission", None)
+    return bool(permission) and not has_perm(user, permission)
+
+
 def case_detail_for(*, user: User, public_id) -> Case:
+    """A case in ``user``'s scope with its flags; a flag whose reason ``user`` may not read
+    (:func:`flag_reason_hidden`) has ``reason_hidden`` set: pages show a placeholder."""
+    case = _case_detail(user=user, public_id=public_id)
+    for flag in case.flags.all():
+        flag.reason_hidden = flag_reason_hidden(user=user, flag=flag)
+    return case
+
+
+def _case_detail(*, user: User, public_id) -> Case:
     from portal.permissions import get_object_in_scope
 
     qs = Case.objects.select_related(
@@ -205,6 +227,20 @@ def screening_lists_for(*, user: User):
         return ScreeningList.objects.none()
     return ScreeningList.objects.prefetch_related(
         Prefetch("releases", queryset=ScreeningListRelease.objects.select_related("imported_by")))
+
+
+def rescreen_jobs_for(*, user: User, releases) -> dict:
+    """release id → the newest re-screening job against it (one query), for the page."""
+    from portal.outbox.models import Job
+
+    if not has_perm(user, "riskmgmt.screening.view"):
+        return {}
+    keys = {f"release:{r.pk}": r.pk for r in releases}
+    jobs = {}
+    for job in (Job.objects.filter(kind="riskmgmt.rescreen_registry", key__in=list(keys))
+                .order_by("created_at", "pk")):
+        jobs[keys[job.key]] = job
+    return jobs
 
 
 def screening_runs_for(*, user: User):

@@ -16,6 +16,8 @@ urlpatterns = [
     path("register/export/", views.register_export, name="register_export"),
     path("screening/", views.screening, name="screening"),
     path("screening/import/", views.screening_import, name="screening_import"),
+    path("screening/releases/<uuid:public_id>/rescreen/", views.screening_rescreen,
+         name="screening_rescreen"),
     path("screening/check/", views.screening_check, name="screening_check"),
     path("screening/hits/", views.hit_list, name="hit_list"),
     path("screening/hits/<uuid:public_id>/", views.hit_detail, name="hit_detail"),

@@ -35,6 +35,7 @@ from riskmgmt.models import (
     Rule,
     RuleChange,
     ScreeningHit,
+    ScreeningListRelease,
 )
 
 PAGE_SIZE = 50
@@ -123,6 +124,23 @@ def bulk_assign(request):
 
 # --- Case ------------------------------------------------------------------------------------
 
+
+def _case_history(case):
+    """The case's history; an entry quoting the reason of a flag the reader may not read (a
+    checklist answer) shows a placeholder instead (in memory: entries are never changed)."""
+    hidden = [f.reason for f in case.flags.all() if getattr(f, "reason_hidden", False)]
+    lines = {line for reason in hidden for line in reason.splitlines() if line.strip()}
+    entries = list(history_for(case)[:100])
+    if hidden:
+        placeholder = _("(a checklist answer: shown to the research office only)")
+        for entry in entries:
+            # an entry's reason joins the reasons of the flags it added (cut at 500 characters)
+            reason = (entry.data or {}).get("reason")
+            if isinstance(reason, str) and reason and (
+                    any(line in reason for line in lines) or any(reason in h for h in hidden)):
+                entry.data = {**entry.data, "reason": str(placeholder)}
+    return entries
+
 CASE_FORMS = {
     "assess": forms.AssessmentForm, "decide": forms.DecisionForm, "measure": forms.MeasureForm,
     "contingency": forms.ContingencyForm, "review": forms.ReviewForm, "ask": forms.AskForm,
@@ -155,8 +173,9 @@ def _case_forms(case, bound=None, name=None):
 
 
 def _render_case(request, case, case_forms, status=200):
+    services.case_page_viewed(case=case, actor=request.user)
     return render(request, "riskmgmt/case_detail.html", {
-        "case": case, "forms": case_forms, "history": history_for(case)[:100],
+        "case": case, "forms": case_forms, "history": _case_history(case),
         "can_manage": has_perm(request.user, "riskmgmt.case.manage"),
         "measure_statuses": MitigationMeasure.Status.choices,
     }, status=status)
@@ -286,11 +305,35 @@ def register_export(request):
 @require_GET
 @permission_required("riskmgmt.screening.view")
 def screening(request):
+    lists = list(selectors.screening_lists_for(user=request.user))
+    current = [r for lst in lists for r in lst.releases.all() if r.is_current]
+    jobs = selectors.rescreen_jobs_for(user=request.user, releases=current)
+    for lst in lists:
+        lst.screened_release = next((r for r in lst.releases.all() if r.is_current), None)
+        lst.rescreen_job = jobs.get(getattr(lst.screened_release, "pk", None))
     return render(request, "riskmgmt/screening.html", {
-        "lists": selectors.screening_lists_for(user=request.user),
+        "lists": lists,
         "runs": selectors.screening_runs_for(user=request.user)[:20],
         "open_hits": selectors.screening_hits_for(user=request.user).count(),
+        "can_rescreen": has_perm(request.user, "riskmgmt.screening.rescreen"),
     })
+
+
+@require_POST
+@permission_required("riskmgmt.screening.rescreen")
+def screening_rescreen(request, public_id):
+    """Staff start the re-screening of the registry against a release again."""
+    release = get_object_or_404(ScreeningListRelease, public_id=public_id)
+    try:
+        services.screening_rescreen_request(release=release, actor=request.user,
+                                            full=request.POST.get("full") == "1")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The registry is being re-screened against release "
+                                    "#%(n)s of %(list)s.")
+                         % {"n": release.number, "list": release.screening_list.name})
+    return redirect("riskmgmt:screening")
 
 
 @require_http_methods(["GET", "POST"])
@@ -308,6 +351,7 @@ def screening_import(request):
                 params={"list_id": lst.pk if lst else None,
                         "new_name": form.cleaned_data["new_name"],
                         "format": form.cleaned_data["format"],
+                        "kind": form.cleaned_data["kind"],
                         "label": form.cleaned_data["label"]})
         except ApplicationError as exc:
             form.add_error("file", exc.message)

@@ -6,8 +6,3 @@ class AwarenessConfig(AppConfig):
     name = "followup.awareness"
     label = "awareness"
     verbose_name = _("Awareness")
-
-    def ready(self):
-        from portal import purge
-
-        purge.register_staging("awareness/imports/", _("Attendance uploads not confirmed"))

@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from portal import purge
-from portal.models import AuditEntry, GeneratedFile
+from portal import imports, purge
+from portal.models import AuditEntry, GeneratedFile, ImportUpload
 from portal.notifications.tasks import run_schedule
 from portal.storage import private_storage
 
@@ -33,10 +33,10 @@ def _export(owner, *, expires_in: dt.timedelta) -> GeneratedFile:
 
 
 @pytest.mark.django_db
-def test_sync_schedules_installs_the_daily_purge():
+def test_sync_schedules_installs_the_hourly_purge():
     call_command("sync_schedules", stdout=io.StringIO())
     task = PeriodicTask.objects.get(name="portal:purge_files")
-    assert (task.crontab.minute, task.crontab.hour) == ("30", "3")
+    assert (task.crontab.minute, task.crontab.hour) == ("30", "*")
 
 
 def test_the_purge_deletes_an_expired_export_and_its_file(researcher):
@@ -53,35 +53,42 @@ def test_the_purge_keeps_an_export_still_downloadable(researcher):
     assert os.path.exists(GeneratedFile.objects.get(pk=gf.pk).file.path)
 
 
-@pytest.mark.django_db
-def test_the_purge_deletes_a_roster_upload_abandoned_for_more_than_a_day():
-    old = _stage("roster/tok1/people.csv", age=dt.timedelta(days=1, minutes=1))
-    run_schedule("purge_files")
-    storage = private_storage()
-    assert not storage.exists(old)
-    assert not storage.exists("roster/tok1")  # the emptied folder goes too
+def _upload(owner, *, age: dt.timedelta) -> ImportUpload:
+    """An import upload made ``age`` ago and never confirmed (its file in the private storage)."""
+    path = private_storage().save("imports/test/people", ContentFile(b"name,email\n"))
+    made = timezone.now() - age
+    return ImportUpload.objects.create(
+        owner=owner, kind="roster", params={}, status=ImportUpload.Status.CHECKED, step="check",
+        expires_at=made + imports.MAX_AGE, files=[{"role": "people", "name": "people.csv",
+                                                  "path": path, "sha256": "", "size": 11}])
 
 
-@pytest.mark.django_db
-def test_the_purge_keeps_an_upload_waiting_for_confirmation():
-    fresh = _stage("roster/tok2/people.csv", age=dt.timedelta(minutes=30))
+def test_the_purge_deletes_the_files_of_an_import_never_confirmed(admin_user):
+    upload = _upload(admin_user, age=imports.MAX_AGE + dt.timedelta(minutes=1))
+    path = upload.files[0]["path"]
     run_schedule("purge_files")
-    assert private_storage().exists(fresh)
+    assert not private_storage().exists(path)
+    assert ImportUpload.objects.get(pk=upload.pk).files == []
+
+
+def test_the_purge_keeps_an_upload_waiting_for_confirmation(admin_user):
+    upload = _upload(admin_user, age=dt.timedelta(minutes=10))
+    run_schedule("purge_files")
+    assert private_storage().exists(upload.files[0]["path"])
 
 
 @pytest.mark.django_db
 def test_an_apps_registered_staging_area_is_purged():
-    old = _stage("riskmgmt/imports/abc", age=dt.timedelta(days=2))
+    old = _stage("followup/imports/abc", age=dt.timedelta(days=2))
     run_schedule("purge_files")
     assert not private_storage().exists(old)
 
 
-@pytest.mark.django_db
-def test_the_purge_is_audited_with_what_it_deleted():
-    _stage("roster/tok3/people.csv", age=dt.timedelta(days=3))
+def test_the_purge_is_audited_with_what_it_deleted(admin_user):
+    _upload(admin_user, age=dt.timedelta(days=3))
     run_schedule("purge_files")
     entry = AuditEntry.objects.get(action="portal.files.purged")
-    assert entry.data["deleted"]["staging:roster/"] == 1
+    assert entry.data["deleted"]["imports"] == 1
 
 
 @pytest.mark.django_db
@@ -94,7 +101,7 @@ def test_the_preview_lists_an_abandoned_upload_without_deleting_it():
 
 @pytest.mark.django_db
 def test_a_failing_purger_does_not_stop_the_others(monkeypatch):
-    old = _stage("roster/tok4/people.csv", age=dt.timedelta(days=2))
+    old = _stage("followup/imports/tok4.bin", age=dt.timedelta(days=2))
 
     def broken(now):
         raise OSError("disk on fire")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('riskmgmt', '0011_request_attachments'),
+        ('riskmgmt', '0012_merge_20261203_2158'),
     ]
 
     operations = [
