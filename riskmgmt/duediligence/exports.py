@@ -108,7 +108,7 @@ def render_docx(doc: dict) -> bytes:
     t = d.add_table(rows=1, cols=4)
     for cell, label in zip(t.rows[0].cells, [_("Member"), _("Institution listed"),
                                              _("Past affiliation with a listed entity"),
-                                             _("Relationships with listed entities")]):
+                                             _("Relationships with listed entities")], strict=False):
         cell.text = label
     for dec in doc["declarations"]:
         row = t.add_row().cells
@@ -125,7 +125,7 @@ def render_docx(doc: dict) -> bytes:
                     f"{q.partner_risks or '—'}")
     d.add_heading(_("Mitigation measures"), 1)
     t = d.add_table(rows=1, cols=4)
-    for cell, label in zip(t.rows[0].cells, [_("Area"), _("What"), _("Who"), _("By when")]):
+    for cell, label in zip(t.rows[0].cells, [_("Area"), _("What"), _("Who"), _("By when")], strict=False):
         cell.text = label
     for m in doc["measures"]:
         row = t.add_row().cells
@@ -152,10 +152,10 @@ def render_docx(doc: dict) -> bytes:
             d.add_heading(f"{item.number}. {item.label}", 2)
             if "rows" in entry:
                 t = d.add_table(rows=1, cols=len(entry["headers"]))
-                for cell, label in zip(t.rows[0].cells, entry["headers"]):
+                for cell, label in zip(t.rows[0].cells, entry["headers"], strict=False):
                     cell.text = label
                 for r in entry["rows"]:
-                    for cell, value in zip(t.add_row().cells, r):
+                    for cell, value in zip(t.add_row().cells, r, strict=False):
                         cell.text = value
                 if not entry["rows"]:
                     d.add_paragraph(_("None"))
