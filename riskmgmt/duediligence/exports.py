@@ -17,7 +17,7 @@ import io
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from portal.errors import ApplicationError
 from portal.exports import PDF, BaseExporter, ListExporter, register
@@ -158,7 +158,7 @@ def render_docx(doc: dict) -> bytes:
                     for cell, value in zip(t.add_row().cells, r, strict=False):
                         cell.text = value
                 if not entry["rows"]:
-                    d.add_paragraph(_("None"))
+                    d.add_paragraph(pgettext("no entries", "None"))
             elif "answer" in entry:
                 d.add_paragraph(f"{entry['answer']} {entry['note']}".strip())
             else:
