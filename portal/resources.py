@@ -74,9 +74,10 @@ class RosterResource(resources.ModelResource):
     save_service = None
 
     def __init__(self, *, actor: User | None = None, institution: Institution | None = None,
-                 on_row=None):
+                 on_row=None, dry_run: bool = False):
         super().__init__()
         self.actor = actor
+        self.dry_run = dry_run
         self.on_row = on_row  # called after each row (progress of background imports)
         self.institution = institution or Institution.home()
         self._departments: dict[str, Department | None] = {}
@@ -164,7 +165,16 @@ class RosterResource(resources.ModelResource):
         row_result.changes = getattr(instance, "_roster_changes", []) if instance is not None else []
         row_result.new_roles = getattr(instance, "_roster_new_roles", []) if instance is not None else []
 
+    #: whether a dry run validates a row without saving it (see PersonResource)
+    validate_only_in_dry_run = False
+
+    def validate_for_dry_run(self, instance) -> None:
+        pass
+
     def save_instance(self, instance, is_create, row, **kwargs):
+        if self.dry_run and self.validate_only_in_dry_run:
+            self.validate_for_dry_run(instance)
+            return
         try:
             self.save_through_service(instance)
         except ApplicationError as exc:
@@ -383,6 +393,18 @@ class PersonResource(RosterResource):
         return bool(getattr(instance, "_roster_new_roles", []))
 
     save_service = services.user_save
+
+    #: A dry run of people checks each row as the service would (the fields, the department, the
+    #: roles) without saving it, its roles or its audit entry: saving 50,000 people through the
+    #: audited services only to roll them back took six minutes. Nothing refers to a person of
+    #: the same upload, and the only unique column (the e-mail address) is the row's key, so the
+    #: check is the same; the import itself saves through the services and validates again.
+    validate_only_in_dry_run = True
+
+    def validate_for_dry_run(self, instance) -> None:
+        instance.email = (instance.email or "").strip().lower()
+        instance.full_clean(exclude=["password", "department"], validate_unique=False,
+                            validate_constraints=False)
 
     def after_service_save(self, instance, row) -> None:
         for code, dept in getattr(instance, "_roster_new_roles", []):

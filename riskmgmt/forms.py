@@ -133,8 +133,30 @@ class SplitForm(forms.Form):
         self.fields["concern"].choices = [c for c in Concern.choices if c[0] != case.concern]
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); each is checked by the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}))
+    attachment = MultipleFileField(
+        label=_("Attach files (optional)"), required=False,
+        help_text=_("PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx), for example a copy of a "
+                    "contract."))
 
 
 class BulkAssignForm(forms.Form):

@@ -9,6 +9,7 @@ contracts and dates. A rule's parameters are validated against its rule type's d
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -22,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from portal.models import Organisation, PublicModel, TimeStampedModel
+from portal.storage import private_storage
 
 
 class Concern(models.TextChoices):
@@ -619,7 +621,9 @@ class MeasureKind(models.TextChoices):
 
 
 class MitigationMeasure(TimeStampedModel):
-    """One measure of a case's mitigation plan (or one agreed with an FA for a project)."""
+    """One measure of a case's mitigation plan, one agreed with an FA for a project, or one of a
+    project under due diligence (its checklist area and cost line:
+    ``riskmgmt.duediligence.ProjectMeasure``)."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -633,6 +637,9 @@ class MitigationMeasure(TimeStampedModel):
                              related_name="measures")
     inquiry = models.ForeignKey("FundingAgencyInquiry", null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="measures")
+    project = models.ForeignKey("duediligence.Project", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="measures",
+                                verbose_name=_("project under due diligence"))
     kind = models.CharField(_("measure"), max_length=30, choices=MeasureKind.choices)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -647,7 +654,8 @@ class MitigationMeasure(TimeStampedModel):
         verbose_name = _("mitigation measure")
         verbose_name_plural = _("mitigation measures")
         constraints = [
-            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False),
+            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False)
+                                   | Q(project__isnull=False),
                                    name="measure_belongs_somewhere"),
         ]
         indexes = [
@@ -666,7 +674,7 @@ class MitigationMeasure(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         """The page of the case (or inquiry) the measure belongs to."""
-        target = self.case if self.case_id else self.inquiry
+        target = self.case if self.case_id else (self.inquiry if self.inquiry_id else self.project)
         return target.get_absolute_url()
 
 
@@ -721,6 +729,10 @@ class InformationRequest(PublicModel):
     due_date = models.DateField(_("answer by"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # The files sent with the answer ({"id": public_id, "name", "size"} each), written once
+    # with it (an answer never changes): the case page and the thread list them without a
+    # query of their own. :class:`RequestAttachment` rows hold the files.
+    attachment_list = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["asked_at"]
@@ -751,6 +763,36 @@ class InformationRequest(PublicModel):
 
 
 # --- Funding-agency inquiries ----------------------------------------------------------------
+
+
+def request_attachment_path(instance, filename):
+    return f"riskmgmt/requests/{uuid.uuid4().hex}"
+
+
+class RequestAttachment(PublicModel):
+    """A file the researcher sent with an answer (a copy of a contract, an approval): checked by
+    :func:`portal.uploads.check_upload`, stored privately, downloaded by the researcher and by
+    staff who may see the case."""
+
+    SCOPE_OWNER_FIELD = "request__researcher_id"
+    SCOPE_DEPARTMENT_FIELD = "request__case__department_id"
+
+    request = models.ForeignKey(InformationRequest, on_delete=models.CASCADE,
+                                related_name="attachments", verbose_name=_("question"))
+    file = models.FileField(storage=private_storage, upload_to=request_attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    mimetype = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment to an answer")
+        verbose_name_plural = _("attachments to answers")
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class FundingAgencyInquiry(PublicModel):

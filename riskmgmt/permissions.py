@@ -14,6 +14,7 @@ declare("riskmgmt.register.export", _("Export the risk register"), OFFICE)
 declare("riskmgmt.screening.view", _("See screening lists, runs and hits; check names"), OFFICE)
 declare("riskmgmt.screening.review", _("Confirm or clear screening hits"), OFFICE)
 declare("riskmgmt.screening.import", _("Import screening list releases"), ADMIN)
+declare("riskmgmt.screening.rescreen", _("Re-screen the registry against a list release"), OFFICE)
 # Rules.
 declare("riskmgmt.rule.view", _("See flagging rules and their history"), OFFICE)
 declare("riskmgmt.rule.manage", _("Switch and tune flagging rules"), ADMIN)

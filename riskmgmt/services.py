@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, NotAllowed
 from portal.models import Organisation, OrganisationAlias, User
@@ -50,6 +51,7 @@ from riskmgmt.models import (
     MitigationMeasure,
     MonitoringReview,
     RegistrySnapshot,
+    RequestAttachment,
     RiskAssessment,
     Rule,
     RuleChange,
@@ -480,9 +482,16 @@ def information_request_ask(*, case: Case, question: str, actor: User,
     return req
 
 
+# What a researcher may send with an answer: documents and scans (a copy of a contract, an
+# approval letter), decided from the content by the one upload check (portal.uploads).
+ANSWER_ATTACHMENT_TYPES = {uploads.PDF, uploads.PNG, uploads.JPEG, uploads.DOCX, uploads.XLSX}
+
+
 @transaction.atomic
-def information_request_answer(*, request: InformationRequest, answer: str,
-                               actor: User) -> InformationRequest:
+def information_request_answer(*, request: InformationRequest, answer: str, actor: User,
+                               files: Iterable = ()) -> InformationRequest:
+    """The researcher's answer, with the files they attach; answered once, then read-only
+    (it stays in the thread for both sides)."""
     req = InformationRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
     if req.researcher_id != actor.pk:
         raise NotAllowed(_("Only the researcher asked can answer."))
@@ -490,12 +499,31 @@ def information_request_answer(*, request: InformationRequest, answer: str,
         raise ApplicationError(_("This question has already been answered."))
     if not (answer or "").strip():
         raise ApplicationError(_("Write your answer."), field="answer")
+    files = [f for f in files if f]
+    checked = [uploads.check_upload(
+        f, allowed=ANSWER_ATTACHMENT_TYPES, field="attachment", default_name="attachment",
+        message=_("Only PDF, PNG, JPEG, Word (.docx) and Excel (.xlsx) files can be attached."))
+        for f in files]
     req.answer, req.answered_at = answer.strip(), timezone.now()
+    for upload, check in zip(files, checked, strict=True):
+        attachment = RequestAttachment(request=req, original_name=check.name,
+                                       mimetype=check.mimetype, size=check.size,
+                                       uploaded_by=actor)
+        attachment.file.save(check.name, upload, save=False)
+        attachment.save()
+        req.attachment_list.append({"id": str(attachment.public_id), "name": check.name,
+                                    "size": check.size})
     req.save()
     audit_log(action="riskmgmt.request.answered", target=req.case, actor=actor,
-              data={"question": req.question, "answer": req.answer})
+              data={"question": req.question, "answer": req.answer,
+                    "files": [c.name for c in checked]})
     notices.request_answered(req, actor=actor)
     return req
+
+
+def request_attachment_downloaded(*, attachment: RequestAttachment, actor: User) -> None:
+    audit_log(action="riskmgmt.request.attachment_downloaded", target=attachment.request.case,
+              actor=actor, data={"name": attachment.original_name})
 
 
 # --- Evaluation of a submitted disclosure version --------------------------------------------
@@ -514,6 +542,14 @@ def _concern_key(version, rule: Rule, finding: Finding) -> str:
     return key
 
 
+def version_evaluate_enqueue(*, version) -> None:
+    """Ask the outbox for the rule evaluation of ``version``, in the caller's transaction."""
+    from portal import outbox
+
+    outbox.enqueue("riskmgmt.evaluate_version", key=f"version:{version.pk}", version_id=version.pk)
+
+
+@transaction.atomic
 def version_evaluate(*, version_id: int) -> list[Flag]:
     """Run every enabled rule over a submitted version; a concern is one flag carried forward.
 
@@ -523,6 +559,10 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
     as a *new* flag; an unresolved flag of a rule that ran and no longer fires is *resolved*.
     So resubmitting the same disclosure adds no flags and no cases. A carried-forward flag
     stays on its case even when that case was closed (the office closed it knowing the concern).
+
+    One transaction: every flag, case and state of the version, or none (a database fault
+    half-way leaves nothing, and the outbox runs it again). A rule that raises anything but a
+    database error is broken, not failing: it is logged and skipped, and the others still run.
 
     Idempotent: a rule that already recorded a state for this version is not run again.
     Returns the flags new in this version.
@@ -551,6 +591,8 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
             continue
         try:
             findings = rt.evaluate(facts, rule.params)
+        except DatabaseError:
+            raise
         except Exception:  # a broken rule must not stop the others (nor resolve its flags)
             logger.exception("Rule %s failed on version %s", rule.code, version_id)
             continue
@@ -736,13 +778,36 @@ def screening_release_import(*, screening_list: ScreeningList, data: bytes, file
         audit_log(action="riskmgmt.release.imported", target=release, actor=actor,
                   data={"list": lst.name, "number": release.number, "entries": release.entry_count,
                         "filename": filename, "skipped": result.skipped})
-        if rescreen:
-            from riskmgmt.tasks import rescreen_outputs, rescreen_registry
+        from riskmgmt.duediligence.tasks import check_open_projects
 
-            release_id, actor_id = release.pk, getattr(actor, "pk", None)
-            transaction.on_commit(lambda: rescreen_registry.delay(release_id, actor_id))
-            transaction.on_commit(lambda: rescreen_outputs.delay(release_id, actor_id))
+        transaction.on_commit(lambda: check_open_projects.delay())
+        if rescreen:
+            screening_rescreen_enqueue(release=release, actor=actor)
     return release, result
+
+
+def screening_rescreen_enqueue(*, release: ScreeningListRelease, actor: User | None = None,
+                               full: bool = False):
+    """Record the re-screening against ``release`` in the caller's transaction (the outbox runs
+    it after commit). Returns the job; an open one for the same release is reused."""
+    from portal import outbox
+
+    key = f"release:{release.pk}" + (":full" if full else "")
+    outbox.enqueue("riskmgmt.rescreen_outputs", key=key, actor=actor, release_id=release.pk,
+                   full=full)
+    return outbox.enqueue("riskmgmt.rescreen_registry", key=key, actor=actor,
+                          release_id=release.pk, full=full)
+
+
+def screening_rescreen_request(*, release: ScreeningListRelease, actor: User, full: bool = False):
+    """Staff start the re-screening against a release again (after a failure, or to be sure)."""
+    if not has_perm(actor, "riskmgmt.screening.rescreen"):
+        raise NotAllowed(_("You are not allowed to re-screen the registry."))
+    with transaction.atomic():
+        job = screening_rescreen_enqueue(release=release, actor=actor, full=full)
+        audit_log(action="riskmgmt.release.rescreen_requested", target=release, actor=actor,
+                  data={"full": full})
+    return job
 
 
 def _registry_names():
@@ -1291,3 +1356,18 @@ def inquiry_respond(*, inquiry: FundingAgencyInquiry, response_text: str,
     audit_log(action="riskmgmt.inquiry.responded", target=inquiry, actor=actor,
               data={"response": inquiry.response_text})
     return inquiry
+
+
+def case_page_viewed(*, case: Case, actor: User) -> None:
+    """The read log of a case page: it shows the disclosed items that raised its flags, so
+    each disclosure version it quotes is logged as read (via the case's reference)."""
+    from disclosures.services import disclosure_viewed
+
+    shown = {}
+    for flag in case.flags.all():
+        version = flag.last_version or flag.version
+        if flag.version_id and version is not None:
+            shown[flag.version.disclosure_id] = (flag.version.disclosure, version)
+    for disclosure, version in shown.values():
+        disclosure_viewed(disclosure=disclosure, version=version, actor=actor,
+                          via=case.reference)

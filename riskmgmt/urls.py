@@ -17,6 +17,8 @@ urlpatterns = [
     path("screening/hits/export/", views.hits_export, name="hits_export"),
     path("screening/", views.screening, name="screening"),
     path("screening/import/", views.screening_import, name="screening_import"),
+    path("screening/releases/<uuid:public_id>/rescreen/", views.screening_rescreen,
+         name="screening_rescreen"),
     path("screening/check/", views.screening_check, name="screening_check"),
     path("screening/hits/", views.hit_list, name="hit_list"),
     path("screening/hits/<uuid:public_id>/", views.hit_detail, name="hit_detail"),
@@ -28,4 +30,6 @@ urlpatterns = [
     path("inquiries/<uuid:public_id>/pdf/", views.inquiry_pdf, name="inquiry_pdf"),
     path("my/questions/", views.my_requests, name="my_requests"),
     path("my/questions/<uuid:public_id>/", views.my_request_detail, name="my_request_detail"),
+    path("questions/attachments/<uuid:public_id>/", views.request_attachment,
+         name="request_attachment"),
 ]

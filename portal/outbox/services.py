@@ -69,13 +69,14 @@ def enqueue(kind: str, *, key: str = "", actor=None, run_after=None, **params) -
     job = Job(kind=kind, key=key, params=to_jsonable(params), max_attempts=spec.max_attempts,
               actor=actor if getattr(actor, "pk", None) else None,
               run_after=run_after or timezone.now())
-    try:
-        with transaction.atomic():
-            job.save()
-    except IntegrityError:
-        if not key:
-            raise
-        return Job.objects.get(kind=kind, key=key, state__in=Job.OPEN)
+    if not key:
+        job.save()
+    else:
+        try:
+            with transaction.atomic():  # a concurrent enqueue of the same key: take theirs
+                job.save()
+        except IntegrityError:
+            return Job.objects.get(kind=kind, key=key, state__in=Job.OPEN)
     if run_after is None:
         transaction.on_commit(lambda: ring(job.pk, kind=kind))
     return job

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from disclosures.models import ITEM_MODELS, DisclosureVersion, PositionItem
 from portal.models import AuditEntry, Organisation
 from portal.services import organisation_save
-from riskmgmt import matching, services, tasks
+from riskmgmt import matching, services
 from riskmgmt.models import (
     Case,
     Concern,
@@ -160,10 +160,12 @@ def test_a_failed_run_is_not_built_on(monkeypatch):
     assert run.baseline == first and run.new_hits == 1
 
 
-def test_the_task_can_ask_for_a_full_pass():
+def test_the_job_can_ask_for_a_full_pass():
+    from portal.outbox.services import job_run
+
     release = f.import_list()
-    tasks.rescreen_registry(release.pk)
-    tasks.rescreen_registry(release.pk, None, True)
+    job_run(services.screening_rescreen_enqueue(release=release).pk)
+    job_run(services.screening_rescreen_enqueue(release=release, full=True).pk)
     assert list(ScreeningRun.objects.order_by("started_at").values_list("mode", flat=True)) == [
         FULL, FULL]
 
