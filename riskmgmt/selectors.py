@@ -127,7 +127,7 @@ def _case_detail(*, user: User, public_id) -> Case:
         "researcher__department", "department", "assignee", "contingency_plan__responsible"
     ).prefetch_related(
         Prefetch("flags", queryset=Flag.objects.select_related(
-            "rule", "hit__entry__release__screening_list", "version__disclosure",
+            "rule", "hit__entry__release__screening_list", "version__disclosure__owner",
             "resolved_version", "last_version")),
         Prefetch("measures", queryset=MitigationMeasure.objects.select_related("owner")),
         Prefetch("reviews"),
