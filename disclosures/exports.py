@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disclosures import services
 from disclosures.models import Disclosure, DisclosureVersion
 from disclosures.sections import SECTIONS, item_rows, item_title, org_label
 from portal import xlsx
@@ -38,6 +39,9 @@ class AllDisclosuresExporter(ListExporter):
         index = 0
         for chunk in batched(disclosures.iterator(chunk_size=self.chunk_size), self.chunk_size):
             latest = _latest_submitted({d.pk for d in chunk})
+            # the read log: every researcher sees that this export showed their disclosure
+            services.disclosures_exported(shown=[(d, latest.get(d.pk)) for d in chunk],
+                                          actor=user, via=self.identifier)
             for disclosure in chunk:
                 index += 1
                 if index % 200 == 0:

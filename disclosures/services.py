@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -638,14 +639,47 @@ def comment_add(*, version: DisclosureVersion, actor: User, body: str, visibilit
 
 
 def disclosure_viewed(*, disclosure: Disclosure, version: DisclosureVersion | None,
-                      actor: User) -> None:
-    """Log a staff member's read of a submitted disclosure (the researcher sees who viewed)."""
+                      actor: User, via: str = "") -> None:
+    """Log a staff member's read of a submitted disclosure (the researcher sees who viewed).
+
+    The read log ("who viewed my record") is written by every page or export that shows a
+    disclosure's content: the disclosure and diff pages, a risk case showing disclosed items
+    (``via`` the case reference), the admin's disclosure pages (``via="admin"``) and the
+    all-disclosures export (:func:`disclosures_exported`).
+    """
     if actor.pk == disclosure.owner_id or version is None:
         return
     if version.status == DisclosureVersion.Status.DRAFT:
         return
-    audit_log(action="disclosures.disclosure.viewed", target=disclosure, actor=actor,
-              data={"number": version.number})
+    data = {"number": version.number}
+    if via:
+        data["via"] = via
+    audit_log(action="disclosures.disclosure.viewed", target=disclosure, actor=actor, data=data)
+
+
+def disclosures_exported(*, shown: Iterable[tuple[Disclosure, DisclosureVersion]], actor: User,
+                         via: str) -> None:
+    """The read log of an export: one ``disclosures.disclosure.viewed`` entry per disclosure
+    whose submitted content the file holds, written in one INSERT per call."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal import context
+    from portal.models import AuditEntry
+
+    content_type = ContentType.objects.get_for_model(Disclosure)
+    person = actor if getattr(actor, "pk", None) else None
+    entries = [
+        AuditEntry(action="disclosures.disclosure.viewed", actor=person,
+                   actor_kind=AuditEntry.ActorKind.USER if person else AuditEntry.ActorKind.TASK,
+                   actor_name=(person.display_name or "")[:200] if person else "",
+                   actor_email=(person.email or "")[:254] if person else "",
+                   content_type=content_type, object_id=str(d.pk), object_repr=str(d)[:300],
+                   data={"number": v.number, "via": via}, request_id=context.request_id.get())
+        for d, v in shown
+        if v is not None and v.status != DisclosureVersion.Status.DRAFT
+        and (person is None or d.owner_id != person.pk)
+    ]
+    AuditEntry.objects.bulk_create(entries)
 
 
 ATTACHMENT_TYPES = {uploads.PDF, uploads.PNG, uploads.JPEG}

@@ -229,11 +229,69 @@ def role_revoke(*, user: User, role: str, department: Department | None = None,
 
 
 @transaction.atomic
+def role_change(*, assignment: RoleAssignment, role: str, department: Department | None = None,
+                actor: User | None = None) -> RoleAssignment:
+    """Change one role assignment in place (the admin's role inline), audited with what
+    changed (role and department scope, before and after)."""
+    before = {"role": assignment.role,
+              "department": str(assignment.department) if assignment.department_id else ""}
+    assignment.role = role
+    assignment.department = department
+    assignment.full_clean()
+    assignment.save()
+    after = {"role": role, "department": str(department) if department else ""}
+    if before != after:
+        audit_log(action="portal.role.changed", target=assignment.user, actor=actor,
+                  before=before, after=after)
+    clear_cache(assignment.user)
+    return assignment
+
+
+#: The account flags that open the Django admin and every permission. Decision: they are not
+#: in any form of the admin UI; ``manage.py portal_admin_flags`` (:func:`user_flags_set`) is
+#: the one way to change them, audited with the values. A superuser or staff account is also
+#: held to MFA like the admin role (portal.middleware.MFARequiredMiddleware).
+ACCOUNT_FLAGS = ("is_superuser", "is_staff")
+
+
+@transaction.atomic
+def user_flags_set(*, user: User, actor: User | None = None, reason: str = "",
+                   **flags: bool) -> User:
+    unknown = set(flags) - set(ACCOUNT_FLAGS)
+    if unknown:
+        raise ApplicationError(_("Unknown account flag: %(flags)s") % {"flags": ", ".join(unknown)})
+    before = {f: getattr(user, f) for f in flags}
+    for flag, value in flags.items():
+        setattr(user, flag, bool(value))
+    if before == flags:
+        return user
+    User.objects.filter(pk=user.pk).update(**{f: bool(v) for f, v in flags.items()})
+    audit_log(action="portal.user.flags_changed", target=user, actor=actor,
+              before=before, after={f: bool(v) for f, v in flags.items()},
+              data={"reason": reason})
+    clear_cache(user)
+    return user
+
+
+@transaction.atomic
+def admin_deleted(*, instance, actor: User | None = None) -> None:
+    """Audit a delete made in the Django admin (before the row goes): what it was, its values."""
+    audit_log(action="portal.admin.deleted", target=instance, actor=actor,
+              data={"model": instance._meta.label, "pk": str(instance.pk),
+                    "object": str(instance)[:300], "values": snapshot(instance)})
+
+
+@transaction.atomic
 def user_save(*, instance: User, actor: User | None = None) -> User:
     fields = ["email", "family_name", "given_name", "family_name_en", "given_name_en",
               "employee_number", "researcher_number", "department_id", "job_title", "is_active",
               "language"]
-    before = snapshot(User.objects.get(pk=instance.pk), fields) if instance.pk else {}
+    stored = User.objects.get(pk=instance.pk) if instance.pk else None
+    for flag in ACCOUNT_FLAGS:
+        if getattr(instance, flag) != (getattr(stored, flag) if stored else False):
+            raise NotAllowed(_("The superuser and staff flags are changed with "
+                               "manage.py portal_admin_flags only."))
+    before = snapshot(stored, fields) if stored else {}
     instance.email = (instance.email or "").strip().lower()
     instance.full_clean(exclude=["password"])
     if not instance.pk and not instance.password:

@@ -124,6 +124,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "portal.middleware.AuditContextMiddleware",
+    "portal.middleware.OwnNotFoundPageMiddleware",
     "portal.middleware.MFARequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

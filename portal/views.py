@@ -90,7 +90,7 @@ def audit_list(request):
         entries = entries.filter(action__startswith=action)
     actor = request.GET.get("actor", "").strip()
     if actor:
-        entries = entries.filter(actor__email__icontains=actor)
+        entries = entries.filter(actor_email__icontains=actor)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "portal/audit_list.html", {"page": page, "action": action, "actor": actor})
 

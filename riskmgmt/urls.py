@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<uuid:public_id>/<slug:action>/", views.case_action, name="case_action"),
     path("register/", views.register, name="register"),
     path("register/export/", views.register_export, name="register_export"),
+    path("screening/hits/export/", views.hits_export, name="hits_export"),
     path("screening/", views.screening, name="screening"),
     path("screening/import/", views.screening_import, name="screening_import"),
     path("screening/releases/<uuid:public_id>/rescreen/", views.screening_rescreen,
@@ -22,6 +23,7 @@ urlpatterns = [
     path("screening/hits/", views.hit_list, name="hit_list"),
     path("screening/hits/<uuid:public_id>/", views.hit_detail, name="hit_detail"),
     path("rules/", views.rule_list, name="rule_list"),
+    path("scales/", views.scales, name="scales"),
     path("rules/<slug:code>/", views.rule_detail, name="rule_detail"),
     path("inquiries/", views.inquiry_list, name="inquiry_list"),
     path("inquiries/new/", views.inquiry_create, name="inquiry_create"),
@@ -29,4 +31,6 @@ urlpatterns = [
     path("inquiries/<uuid:public_id>/pdf/", views.inquiry_pdf, name="inquiry_pdf"),
     path("my/questions/", views.my_requests, name="my_requests"),
     path("my/questions/<uuid:public_id>/", views.my_request_detail, name="my_request_detail"),
+    path("questions/attachments/<uuid:public_id>/", views.request_attachment,
+         name="request_attachment"),
 ]

@@ -298,7 +298,7 @@ def test_flagging_many_hits_takes_a_fixed_number_of_queries_plus_one_audit_entry
     assert Flag.objects.filter(hit__isnull=False).count() == 30
     assert FlagItem.objects.count() == 30
     flag = Flag.objects.get(case__researcher=people[3])
-    assert flag.reason == ("Harbin Institute of Technology 3 が List test-list の Harbin Institute "
+    assert flag.reason == ("Harbin Institute of Technology 3 が List test-list (その他) の Harbin Institute "
                            "of Technology と一致するようになりました（スコア 95.0）: x")
     existing.refresh_from_db()
     assert existing.flag_count == 2 and existing.flags.count() == 2
