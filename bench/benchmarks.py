@@ -592,6 +592,55 @@ def campaign_reminders(b):
     ]
 
 
+# --- outbox (issue 13) ------------------------------------------------------------------------
+
+
+@benchmark("outbox_sweep", ["outbox_sweep_time", "outbox_sweep_queries"])
+def outbox_sweep(b):
+    """The every-minute sweep with 100,000 finished jobs and 100 due ones (issue 13: < 50 ms per
+    run). The bell is not rung (no broker is measured); the rows are rolled back afterwards."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    services = need("portal.outbox.services", "sweep")
+    Job = _model("outbox", "Job")
+    import portal.outbox.services as outbox_services
+
+    times, queries = [], 0
+    with rolled_back():
+        now = timezone.now()
+        Job.objects.bulk_create(
+            [Job(kind="bench.done", state="done", run_after=now - timedelta(days=1),
+                 finished_at=now) for _ in range(100_000)], batch_size=5000)
+        Job.objects.bulk_create(
+            [Job(kind="bench.due", state="pending", run_after=now - timedelta(seconds=5))
+             for _ in range(100)])
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE outbox_job")
+        with mock.patch.object(outbox_services, "ring", return_value=True):
+            for i in range(max(b.repeats, 5)):
+                if i == 0:
+                    with CaptureQueriesContext(connection) as ctx:
+                        ms, _result = timed(services)
+                    queries = len(ctx.captured_queries)
+                else:
+                    ms, _result = timed(services)
+                times.append(ms)
+    times.sort()
+    median = times[len(times) // 2]
+    return [
+        Figure("outbox_sweep_time", round(median, 1), "ms", target("< 50 ms"),
+               detail={"finished": 100_000, "due": 100, "runs": len(times),
+                       "max_ms": round(times[-1], 1)}),
+        Figure("outbox_sweep_queries", queries, "queries"),
+    ]
+
+
 # --- screening quality and co-author screening -----------------------------------------------
 
 

@@ -48,3 +48,4 @@ def screen_outputs(job, *, output_ids: list[int]) -> None:
     from riskmgmt.services import outputs_screen
 
     outputs_screen(output_ids=output_ids)
+

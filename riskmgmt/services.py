@@ -778,9 +778,9 @@ def screening_release_import(*, screening_list: ScreeningList, data: bytes, file
         audit_log(action="riskmgmt.release.imported", target=release, actor=actor,
                   data={"list": lst.name, "number": release.number, "entries": release.entry_count,
                         "filename": filename, "skipped": result.skipped})
-        from riskmgmt.duediligence.tasks import check_open_projects
+        from portal import outbox
 
-        transaction.on_commit(lambda: check_open_projects.delay())
+        outbox.enqueue("riskmgmt.dd_check_open_projects", key=f"release:{release.pk}")
         if rescreen:
             screening_rescreen_enqueue(release=release, actor=actor)
     return release, result

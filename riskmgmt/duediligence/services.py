@@ -51,10 +51,11 @@ def _full_clean(instance, exclude=None) -> None:
 
 
 def _queue_check(project: Project, reason: str) -> None:
-    from riskmgmt.duediligence.tasks import check_project
+    """Record the project's re-check in the outbox, in the change's transaction."""
+    from portal import outbox
 
-    project_id = project.pk
-    transaction.on_commit(lambda: check_project.delay(project_id, reason))
+    outbox.enqueue("riskmgmt.dd_check_project", key=f"project:{project.pk}:{reason}",
+                   project_id=project.pk, reason=reason)
 
 
 # --- Programmes and projects -------------------------------------------------------------------
