@@ -12,11 +12,12 @@ from portal.tabular import TabularError
 
 @pytest.fixture(autouse=True)
 def _english():
-    """The messages are matched in English (the Japanese ones are the catalogue's)."""
+    """The messages are matched in English (Japanese is the default language)."""
     from django.utils import translation
 
     with translation.override("en"):
         yield
+
 
 PEOPLE = (
     "email,family_name,given_name,department_code\n"
