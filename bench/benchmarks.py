@@ -337,8 +337,8 @@ def dd_project(b):
     lists (``project_check``: gather, screen each distinct name once, store the hits), then the
     programme's forms (questionnaire + 15 self-declarations) as Word and as PDF. Built inside a
     rolled-back transaction; the list index is warmed first (its build is another figure)."""
-    services = need("riskmgmt.duediligence.services", "project_check")
-    exports = need("riskmgmt.duediligence.exports", "build_document")
+    services = need("riskmgmt.duediligence.services")
+    exports = need("riskmgmt.duediligence.exports")
     matching = need("riskmgmt.matching")
     from django.template.loader import render_to_string
     from weasyprint import HTML

@@ -143,7 +143,7 @@ class TeamMember(PublicModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                              on_delete=models.PROTECT, related_name="dd_memberships",
                              verbose_name=_("portal user"))
-    name = models.CharField(_("name"), max_length=200, blank=True,
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=200, blank=True,
                             help_text=_("For a person without a portal account."))
     email = models.EmailField(_("e-mail address"), blank=True)
     institution = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
