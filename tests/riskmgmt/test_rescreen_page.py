@@ -21,7 +21,7 @@ def _import(django_capture_on_commit_callbacks):
 def test_an_import_records_the_re_screening_with_the_release(django_capture_on_commit_callbacks):
     release = _import(django_capture_on_commit_callbacks)
     job = Job.objects.get(kind="riskmgmt.rescreen_registry")
-    assert (job.key, job.state, ScreeningRun.objects.get().status) == (
+    assert (job.key, job.state, ScreeningRun.objects.get(kind="registry").status) == (
         f"release:{release.pk}", "done", "done")
 
 
@@ -40,7 +40,7 @@ def test_a_database_fault_during_re_screening_is_retried(django_capture_on_commi
     monkeypatch.setattr(services, "_registry_names", lost)
     _import(django_capture_on_commit_callbacks)
     job = Job.objects.get(kind="riskmgmt.rescreen_registry")
-    assert (job.state, job.attempts, ScreeningRun.objects.get().status) == ("pending", 1, "failed")
+    assert (job.state, job.attempts, ScreeningRun.objects.get(kind="registry").status) == ("pending", 1, "failed")
 
 
 def test_the_page_shows_a_failed_re_screening_and_staff_run_it_again(
@@ -53,7 +53,7 @@ def test_the_page_shows_a_failed_re_screening_and_staff_run_it_again(
     with django_capture_on_commit_callbacks(execute=True):
         response = client_as(staff).post(reverse("riskmgmt:screening_rescreen",
                                                  args=[release.public_id]))
-    assert (response.status_code, Job.objects.filter(state="done").count()) == (302, 1)
+    assert (response.status_code, Job.objects.filter(state="done", kind="riskmgmt.rescreen_registry").count()) == (302, 1)
 
 
 def test_a_researcher_cannot_start_a_re_screening(client_as, researcher,
