@@ -21,7 +21,6 @@ from riskmgmt.models import (
 )
 from riskmgmt.rules import RULE_TYPES
 
-SCALE = [(i, str(i)) for i in range(1, 6)]
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
@@ -51,17 +50,53 @@ def owner_choices(case: Case | None = None):
     return User.objects.filter(cond, is_active=True).distinct().order_by("family_name", "email")
 
 
-class AssessmentForm(forms.Form):
-    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), choices=SCALE, coerce=int)
-    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE, coerce=int)
+def _likelihood_choices():
+    from riskmgmt.selectors import scale_choices
+
+    return scale_choices("likelihood")
+
+
+def _impact_choices():
+    from riskmgmt.selectors import scale_choices
+
+    return scale_choices("impact")
+
+
+class ScaledForm(forms.Form):
+    """Likelihood and impact, each point shown with what it means (administrators word the
+    scales at /risk/scales/); an unassessed case starts with nothing chosen."""
+
+    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), coerce=int,
+                                        choices=_likelihood_choices)
+    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), coerce=int, choices=_impact_choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("likelihood", "impact"):
+            field = self.fields[name]
+            field.choices = [("", _("(choose)")), *field.choices]
+
+
+class AssessmentForm(ScaledForm):
     rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    @classmethod
+    def for_case(cls, case, data=None):
+        """The form showing the case's current assessment (what was saved last)."""
+        return cls(data, initial={"likelihood": case.likelihood, "impact": case.impact,
+                                  "rationale": case.rationale})
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"),
-                                 choices=[c for c in Case.Decision.choices if c[0]])
+                                 choices=[("", _("(choose)")),
+                                          *[c for c in Case.Decision.choices if c[0]]])
     note = forms.CharField(label=_("Reasons"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    @classmethod
+    def for_case(cls, case, data=None):
+        return cls(data, initial={"decision": case.decision, "note": case.decision_note})
 
 
 class MeasureForm(forms.Form):
@@ -292,9 +327,7 @@ class InquiryForm(forms.ModelForm):
         return cases
 
 
-class InquiryAssessForm(forms.Form):
-    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), choices=SCALE, coerce=int)
-    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE, coerce=int)
+class InquiryAssessForm(ScaledForm):
     assessment = forms.CharField(label=_("Project-level assessment"),
                                  widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -302,3 +335,37 @@ class InquiryAssessForm(forms.Form):
 class InquiryRespondForm(forms.Form):
     response_text = forms.CharField(label=_("Response to the funding agency"),
                                     widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ScaleLevelsForm(forms.Form):
+    """The wording of every point of both scales, in Japanese and English."""
+
+    def __init__(self, *args, current: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.utils import translation
+
+        from riskmgmt.models import ScaleAxis
+        from riskmgmt.selectors import SCALE_DEFAULTS
+
+        self.rows = []
+        for axis in ScaleAxis:
+            for value in range(1, 6):
+                ja, en = current.get(f"{axis.value}:{value}", ["", ""])
+                names = (f"{axis.value}_{value}_ja", f"{axis.value}_{value}_en")
+                for name, language, text in ((names[0], "ja", ja), (names[1], "en", en)):
+                    with translation.override(language):
+                        default = str(SCALE_DEFAULTS[axis.value][value])
+                    label = (_("%(scale)s %(point)s (Japanese)") if language == "ja" else
+                             _("%(scale)s %(point)s (English)")) % {"scale": axis.label,
+                                                                    "point": value}
+                    self.fields[name] = forms.CharField(
+                        label=label, required=False, max_length=200, initial=text,
+                        widget=forms.TextInput(attrs={"placeholder": default,
+                                                      "aria-label": label}))
+                self.rows.append((axis, value, self[names[0]], self[names[1]]))
+
+    def levels(self) -> dict[tuple[str, int], tuple[str, str]]:
+        d = self.cleaned_data
+        return {(axis.value, value): (d[f"{axis.value}_{value}_ja"].strip(),
+                                      d[f"{axis.value}_{value}_en"].strip())
+                for axis, value, _ja, _en in self.rows}

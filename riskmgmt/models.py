@@ -380,6 +380,33 @@ def risk_level_for(likelihood: int, impact: int) -> str:
     return RiskLevel.CRITICAL
 
 
+class ScaleAxis(models.TextChoices):
+    LIKELIHOOD = "likelihood", _("Likelihood")
+    IMPACT = "impact", _("Impact")
+
+
+class ScaleLevel(TimeStampedModel):
+    """What one point of a 1–5 assessment scale means, as administrators word it (in both
+    languages); a point without a row reads as the built-in wording
+    (``riskmgmt.selectors.SCALE_DEFAULTS``)."""
+
+    axis = models.CharField(_("scale"), max_length=12, choices=ScaleAxis.choices)
+    value = models.PositiveSmallIntegerField(
+        _("point"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    description_ja = models.CharField(_("description (Japanese)"), max_length=200, blank=True)
+    description_en = models.CharField(_("description (English)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["axis", "value"]
+        verbose_name = _("assessment scale point")
+        verbose_name_plural = _("assessment scale points")
+        constraints = [models.UniqueConstraint(fields=["axis", "value"],
+                                               name="one_description_per_scale_point")]
+
+    def __str__(self) -> str:
+        return f"{self.axis} {self.value}"
+
+
 class Case(PublicModel):
     class Status(models.TextChoices):
         OPEN = "open", pgettext_lazy("case status", "Open")

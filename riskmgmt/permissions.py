@@ -18,6 +18,7 @@ declare("riskmgmt.screening.rescreen", _("Re-screen the registry against a list 
 # Rules.
 declare("riskmgmt.rule.view", _("See flagging rules and their history"), OFFICE)
 declare("riskmgmt.rule.manage", _("Switch and tune flagging rules"), ADMIN)
+declare("riskmgmt.scale.manage", _("Word the likelihood and impact scales"), ADMIN)
 # Funding-agency inquiries.
 declare("riskmgmt.inquiry.manage", _("Record and answer funding-agency inquiries"), OFFICE)
 # Researchers: their own requests for information.

@@ -14,6 +14,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department, User, localized
 from portal.permissions import department_subtree_ids, has_perm, scope_queryset
@@ -330,3 +331,52 @@ def flags_of_version(*, user: User, version) -> list:
                       "flag__case__title", "flag__case__status", "flag__case__risk_level",
                       "flag__case__concern")
                 .order_by("flag__case__reference", "flag_id"))
+
+
+# --- Assessment scales --------------------------------------------------------------------
+
+SCALE_CACHE_KEY = "riskmgmt:scale-levels"
+SCALE_DEFAULTS = {
+    "likelihood": {1: _("Rare: not expected to happen"), 2: _("Unlikely: could happen, but not expected"),
+                   3: _("Possible: might happen"), 4: _("Likely: will probably happen"),
+                   5: _("Almost certain: expected to happen")},
+    "impact": {1: _("Negligible: no effect on the research or the university"),
+               2: _("Minor: small, easily corrected effects"),
+               3: _("Moderate: a project or a partnership is affected"),
+               4: _("Major: sanctions, loss of funding or of a partner"),
+               5: _("Severe: legal breach, leak of controlled technology, reputational damage")},
+}
+
+
+def scale_rows() -> dict:
+    """Administrators' wording of the scales {(axis, value): (ja, en)}, cached (forms on
+    every case page read it; :func:`riskmgmt.services.scale_levels_save` clears it)."""
+    from django.core.cache import cache
+
+    from riskmgmt.models import ScaleLevel
+
+    rows = cache.get(SCALE_CACHE_KEY)
+    if rows is None:
+        rows = {f"{r.axis}:{r.value}": [r.description_ja, r.description_en]
+                for r in ScaleLevel.objects.all()}
+        cache.set(SCALE_CACHE_KEY, rows, 3600)
+    return rows
+
+
+def scale_descriptions(axis: str) -> dict[int, str]:
+    """Point → description of ``axis`` in the active language (administrators' wording, else
+    the other language's, else the built-in one)."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "ja").startswith("en")
+    rows = scale_rows()
+    out = {}
+    for value, default in SCALE_DEFAULTS[axis].items():
+        ja, en = rows.get(f"{axis}:{value}", ["", ""])
+        out[value] = (en or ja) if english else (ja or en)
+        out[value] = out[value] or str(default)
+    return out
+
+
+def scale_choices(axis: str) -> list[tuple[int, str]]:
+    return [(v, f"{v} — {d}") for v, d in scale_descriptions(axis).items()]

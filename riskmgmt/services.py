@@ -1371,3 +1371,45 @@ def case_page_viewed(*, case: Case, actor: User) -> None:
     for disclosure, version in shown.values():
         disclosure_viewed(disclosure=disclosure, version=version, actor=actor,
                           via=case.reference)
+
+
+# --- Assessment scales ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def scale_levels_save(*, levels: dict[tuple[str, int], tuple[str, str]],
+                      actor: User) -> int:
+    """Store administrators' wording of the 1–5 scales ({(axis, point): (ja, en)}); a point
+    left empty in both languages goes back to the built-in wording. Returns the points
+    changed."""
+    from django.core.cache import cache
+
+    from riskmgmt.models import ScaleAxis, ScaleLevel
+    from riskmgmt.selectors import SCALE_CACHE_KEY
+
+    if not has_perm(actor, "riskmgmt.scale.manage"):
+        raise NotAllowed(_("Only administrators word the assessment scales."))
+    current = {(r.axis, r.value): r for r in ScaleLevel.objects.select_for_update()}
+    changed = []
+    for (axis, value), (ja, en) in levels.items():
+        if axis not in ScaleAxis.values or not 1 <= int(value) <= 5:
+            raise ApplicationError(_("Unknown point of a scale."))
+        row = current.get((axis, value))
+        if row is None and not (ja or en):
+            continue
+        if row is not None and (row.description_ja, row.description_en) == (ja, en):
+            continue
+        if not (ja or en):
+            row.delete()
+        else:
+            row = row or ScaleLevel(axis=axis, value=value)
+            row.description_ja, row.description_en = ja, en
+            row.full_clean()
+            row.save()
+        changed.append(f"{ScaleAxis(axis).label} {value}")
+    if changed:
+        audit_log(action="riskmgmt.scale.changed", actor=actor,
+                  data={"points": ", ".join(str(c) for c in changed)})
+        cache.delete(SCALE_CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(SCALE_CACHE_KEY))
+    return len(changed)

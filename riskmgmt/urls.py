@@ -23,6 +23,7 @@ urlpatterns = [
     path("screening/hits/", views.hit_list, name="hit_list"),
     path("screening/hits/<uuid:public_id>/", views.hit_detail, name="hit_detail"),
     path("rules/", views.rule_list, name="rule_list"),
+    path("scales/", views.scales, name="scales"),
     path("rules/<slug:code>/", views.rule_detail, name="rule_detail"),
     path("inquiries/", views.inquiry_list, name="inquiry_list"),
     path("inquiries/new/", views.inquiry_create, name="inquiry_create"),

@@ -157,7 +157,10 @@ def _case_forms(case, bound=None, name=None):
         if key in ("merge", "split"):
             continue  # on their own page (case_regroup)
         kwargs = {"case": case, "users": users} if key in ("measure", "contingency") else {}
-        if key == name and bound is not None:
+        if key in ("assess", "decide"):
+            # What was saved last, or what was just typed when it was refused.
+            out[key] = cls.for_case(case, bound if key == name else None)
+        elif key == name and bound is not None:
             out[key] = cls(bound, **kwargs)
         else:
             initial = {}
@@ -415,6 +418,24 @@ def screening_check(request):
 
 
 # --- Rules -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("riskmgmt.scale.manage")
+def scales(request):
+    """Administrators word each point of the likelihood and impact scales (shown on every
+    assessment form)."""
+    form = forms.ScaleLevelsForm(request.POST or None, current=selectors.scale_rows())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.scale_levels_save(levels=form.levels(), actor=request.user)
+            messages.success(request, _("The scales were saved."))
+            return redirect("riskmgmt:scales")
+        except ApplicationError as exc:
+            _error(request, form, exc)
+    return render(request, "riskmgmt/scales.html", {
+        "form": form, "defaults": selectors.SCALE_DEFAULTS},
+        status=400 if request.method == "POST" else 200)
 
 
 @require_GET
