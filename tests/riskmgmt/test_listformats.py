@@ -38,7 +38,10 @@ def test_an_opensanctions_entity_is_the_same_entry_in_the_next_release():
 
 
 def test_a_line_that_is_not_an_entity_is_a_row_error():
-    result = importers.parse(FTM + b'\n{"id": "x"}\n', "ftm")
+    from django.utils import translation
+
+    with translation.override("ja"):  # the default language, whatever ran before
+        result = importers.parse(FTM + b'\n{"id": "x"}\n', "ftm")
     assert result.errors == [(8, "8 行目は FollowTheMoney のエンティティではありません。")]
 
 
