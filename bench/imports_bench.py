@@ -4,7 +4,9 @@ run stays under a minute.
 
 Each file is built in the child process before the measurement starts; the measured work is the
 pipeline's *check* step of the import (``ImportKind.check``) on those bytes, inside a transaction
-rolled back afterwards, so a peak is the check's own (VmHWM of a fresh process).
+rolled back afterwards. The peak memory figure is the check's own: the peak of Python
+allocations while it runs (tracemalloc), the file's bytes included; the process's resident
+high-water mark (which also holds Django and the building of the test file) is in the detail.
 """
 
 from __future__ import annotations
@@ -100,6 +102,17 @@ def import_check_job(*, make: str, email: str):
     kind = imports.get_kind(kind_code)
 
     def work():
+        import tracemalloc
+
+        tracemalloc.start()
+        try:
+            info = check()
+            info["check_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        finally:
+            tracemalloc.stop()
+        return info
+
+    def check():
         ctx = imports.ImportContext(upload=None, user=user, files={role: data},
                                     names={role: f"bench.{make}"}, params=params)
         with rolled_back():
@@ -133,8 +146,9 @@ def imports_10mb(b):
     figures = []
     for make in UPLOADS:
         result = b.child("import_check", make=make, email=admin_email())
-        detail = {**result["info"], "baseline_rss_mb": round(result["baseline_rss_mb"], 1)}
-        figures.append(Figure(f"import_{make}_peak_memory", round(result["peak_rss_mb"], 1), "MB",
+        detail = {**result["info"], "baseline_rss_mb": round(result["baseline_rss_mb"], 1),
+                  "peak_rss_mb": round(result["peak_rss_mb"], 1)}
+        figures.append(Figure(f"import_{make}_peak_memory", result["info"]["check_peak_mb"], "MB",
                               target("< 300 MB"), detail=detail))
         figures.append(Figure(f"import_{make}_time", round(result["seconds"], 2), "s",
                               detail=detail))

@@ -28,8 +28,8 @@ page that polls); with Redis every worker and web process sees the same figure.
 
 **Expiry and purge** (one policy for every import): an upload expires ``MAX_AGE`` after it was
 made; its files are deleted as soon as it is applied, refused, discarded or expired, and the
-record itself (with its report) ``KEEP_RECORD`` after expiry. :func:`imports_purge_expired`
-runs hourly (declared below with its cron line).
+record itself (with its report) ``KEEP_RECORD`` after expiry. :func:`imports_purge_expired` is
+one of the core's purgers (:mod:`portal.purge`, the ``purge_files`` schedule).
 """
 
 from __future__ import annotations

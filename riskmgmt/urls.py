@@ -14,6 +14,7 @@ urlpatterns = [
     path("cases/<uuid:public_id>/<slug:action>/", views.case_action, name="case_action"),
     path("register/", views.register, name="register"),
     path("register/export/", views.register_export, name="register_export"),
+    path("screening/hits/export/", views.hits_export, name="hits_export"),
     path("screening/", views.screening, name="screening"),
     path("screening/import/", views.screening_import, name="screening_import"),
     path("screening/releases/<uuid:public_id>/rescreen/", views.screening_rescreen,

@@ -299,6 +299,13 @@ def register_export(request):
     return redirect("portal:file_detail", public_id=gf.public_id)
 
 
+@require_POST
+@permission_required("riskmgmt.screening.view")
+def hits_export(request):
+    gf = generated_file_request(user=request.user, exporter="riskmgmt.hits", params={})
+    return redirect("portal:file_detail", public_id=gf.public_id)
+
+
 # --- Screening -------------------------------------------------------------------------------
 
 

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_log
+from portal.bulk import insert_ignoring_conflicts
 from portal.errors import ApplicationError
 from portal.notifications import kinds
 from portal.notifications.models import Delivery, EmailMode, Notification, NotificationPreference
@@ -101,7 +102,8 @@ def _modes_for(drafts: list[Draft]) -> dict[tuple[int, str], str]:
 def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZE) -> int:
     """Store notifications (skipping ones already stored) and queue their e-mails on commit.
 
-    Returns how many new notifications were stored. Runs in the caller's transaction when there
+    Returns how many new notifications were stored — rows this call inserted, not rows it tried
+    (a concurrent run's rows are not counted twice). Runs in the caller's transaction when there
     is one, so a notification exists exactly when the change it reports does.
     """
     created = 0
@@ -145,9 +147,9 @@ def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZ
                         object_id=d.target.object_id, object_repr=d.target.repr,
                         subject=title,
                     ))
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-            Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-            created += len(rows)
+            # counted as inserted: a row another worker stored meanwhile is not ours
+            created += len(insert_ignoring_conflicts(Notification, rows))
+            insert_ignoring_conflicts(Delivery, deliveries)
             emails = emails or bool(deliveries)
         if emails:
             enqueue_sending()  # one job; it sends batch after batch

@@ -46,8 +46,9 @@ def lease_seconds(kind: Kind | None = None) -> int:
 
 
 def backoff_seconds(attempts: int) -> int:
-    """Wait before the next try after ``attempts`` failed ones: 30 s, 2 min, 8 min, 32 min, 1 h."""
-    return min(30 * 4 ** max(attempts - 1, 0), 3600)
+    """Wait before the next try after ``attempts`` failed ones: 30 s, 2 min, 8 min, 32 min, 1 h
+    (``PORTAL_JOB_BACKOFF_SECONDS`` is the first wait)."""
+    return min(settings.PORTAL_JOB_BACKOFF_SECONDS * 4 ** max(attempts - 1, 0), 3600)
 
 
 # --- Enqueue and ring -------------------------------------------------------------------------

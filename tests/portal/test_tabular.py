@@ -9,6 +9,15 @@ from openpyxl import Workbook
 from portal import tabular
 from portal.tabular import TabularError
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are matched in English (the Japanese ones are the catalogue's)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 PEOPLE = (
     "email,family_name,given_name,department_code\n"
     "hanako@example.ac.jp,山田,花子,工学部\n"

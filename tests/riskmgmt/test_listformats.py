@@ -88,3 +88,29 @@ def test_a_registry_hit_flag_and_page_name_the_kind_of_list(client_as, researche
     page = client_as(staff).get(reverse("riskmgmt:hit_detail", args=[hit.public_id]))
     assert page.status_code == 200
     assert 'data-testid="hit-list-kind">安全保障輸出管理<' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_hits_export_names_the_kind_of_list_of_every_hit(staff):
+    import io
+
+    from openpyxl import load_workbook
+
+    from portal.exports import get_exporter
+
+    o = f.org("Beihang University", country="CN")
+    lst = services.screening_list_get_or_create(code="csl", fmt="csl_json", name="CSL")
+    release, _r = services.screening_release_import(screening_list=lst, data=CSL,
+                                                    filename="csl.json", rescreen=False)
+    services.screening_rescreen_registry(release=release)
+    _name, _mime, content = get_exporter("riskmgmt.hits").render({}, user=staff,
+                                                                 progress=lambda *a: None)
+    rows = list(load_workbook(io.BytesIO(content)).worksheets[0].iter_rows(values_only=True))
+    assert rows[1][:2] == ("Beihang University", str(o))
+    assert rows[1][4:6] == ("CSL", "安全保障輸出管理")
+
+
+@pytest.mark.django_db
+def test_researchers_cannot_export_the_hits(client_as, researcher):
+    response = client_as(researcher).post(reverse("riskmgmt:hits_export"))
+    assert response.status_code == 403

@@ -12,6 +12,10 @@ from tests.riskmgmt import factories as f
 pytestmark = pytest.mark.django_db
 
 
+def _registry_run():
+    return ScreeningRun.objects.get(kind=ScreeningRun.Kind.REGISTRY)
+
+
 def _import(django_capture_on_commit_callbacks):
     f.org("Harbin Institute of Technology", country="CN")
     with django_capture_on_commit_callbacks(execute=True):
@@ -21,7 +25,7 @@ def _import(django_capture_on_commit_callbacks):
 def test_an_import_records_the_re_screening_with_the_release(django_capture_on_commit_callbacks):
     release = _import(django_capture_on_commit_callbacks)
     job = Job.objects.get(kind="riskmgmt.rescreen_registry")
-    assert (job.key, job.state, ScreeningRun.objects.get().status) == (
+    assert (job.key, job.state, _registry_run().status) == (
         f"release:{release.pk}", "done", "done")
 
 
@@ -40,20 +44,22 @@ def test_a_database_fault_during_re_screening_is_retried(django_capture_on_commi
     monkeypatch.setattr(services, "_registry_names", lost)
     _import(django_capture_on_commit_callbacks)
     job = Job.objects.get(kind="riskmgmt.rescreen_registry")
-    assert (job.state, job.attempts, ScreeningRun.objects.get().status) == ("pending", 1, "failed")
+    assert (job.state, job.attempts, _registry_run().status) == ("pending", 1, "failed")
 
 
 def test_the_page_shows_a_failed_re_screening_and_staff_run_it_again(
         client_as, staff, django_capture_on_commit_callbacks):
     release = _import(django_capture_on_commit_callbacks)
-    Job.objects.update(state="failed", last_error="OperationalError: connection lost")
+    Job.objects.filter(kind="riskmgmt.rescreen_registry").update(
+        state="failed", last_error="OperationalError: connection lost")
     page = client_as(staff).get(reverse("riskmgmt:screening")).content.decode()
     rerun = reverse("riskmgmt:screening_rescreen", args=[release.public_id])
     assert ("connection lost" in page, f'action="{rerun}"' in page) == (True, True)
     with django_capture_on_commit_callbacks(execute=True):
         response = client_as(staff).post(reverse("riskmgmt:screening_rescreen",
                                                  args=[release.public_id]))
-    assert (response.status_code, Job.objects.filter(state="done").count()) == (302, 1)
+    runs = Job.objects.filter(kind="riskmgmt.rescreen_registry", state="done").count()
+    assert (response.status_code, runs) == (302, 1)
 
 
 def test_a_researcher_cannot_start_a_re_screening(client_as, researcher,
