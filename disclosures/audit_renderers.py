@@ -34,3 +34,5 @@ register_renderer("disclosures.import.created",
                   _("Imported %(items)s entries from %(source)s"))
 register_renderer("disclosures.import.item_accepted", _("Accepted an imported entry"))
 register_renderer("disclosures.import.item_rejected", _("Rejected an imported entry"))
+register_renderer("disclosures.campaign.reminded",
+                  _("Reminded %(sent)s of %(pending)s researchers who had not responded"))

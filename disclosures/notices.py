@@ -232,6 +232,23 @@ def campaign_opened_drafts(campaign, researchers=None) -> Iterator[Draft]:
                                   campaign_researcher_url(campaign), Target.of(campaign))
 
 
+def campaign_remind_now(campaign, *, department_ids=None) -> tuple[int, int]:
+    """"Remind now" from the campaign page: one reminder to each researcher (of the given
+    departments) who has not responded, at most once per ISO week — the period of the dedupe
+    key, so pressing the button again, or two staff pressing it, sends nothing more that week.
+    Returns (stored now, pending in all)."""
+    today = timezone.localdate()
+    pending = campaign_pending_researchers(campaign)
+    if department_ids is not None:
+        pending = pending.filter(department_id__in=department_ids)
+    year, week, _day = today.isocalendar()
+    params = {**_campaign_params(campaign), "days": max((campaign.due_date - today).days, 0)}
+    drafts = sources.drafts_for(pending, CAMPAIGN_REMINDER.code, params,
+                                campaign_researcher_url(campaign), Target.of(campaign),
+                                f"now-{year}-W{week:02d}")
+    return services.notifications_create(drafts), pending.count()
+
+
 @fan_out("campaign_opened")
 def campaign_fan_out(campaign_id: int) -> int:
     """Store the "campaign opened" notice for every researcher (bulk, batched)."""

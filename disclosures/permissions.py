@@ -19,6 +19,7 @@ declare("disclosures.disclosure.view_any", _("Read researchers' submitted disclo
 declare("disclosures.disclosure.review", _("Review, return and accept disclosures"), ALL_STAFF)
 declare("disclosures.comment.internal", _("Read and write internal review comments"), ALL_STAFF)
 declare("disclosures.campaign.view", _("Follow the progress of update campaigns"), OFFICE)
+declare("disclosures.campaign.remind", _("Remind researchers who have not responded"), OFFICE)
 declare("disclosures.campaign.manage", _("Open and close annual update campaigns"), ADMIN)
 declare("disclosures.export.all", _("Export all disclosures"), ADMIN)
 # Who is told that a disclosure waits for review (their departments' subtree); office staff

@@ -394,3 +394,22 @@ def pledges_for(*, disclosure: Disclosure) -> QuerySet[GrantPledge]:
 def accepted_content(disclosure: Disclosure) -> dict:
     version = disclosure.last_accepted_version
     return version.content if version is not None else {}
+
+
+def campaign_pending_for(*, user: User, campaign: UpdateCampaign, department=None):
+    """Researchers who have not confirmed or updated their disclosure for ``campaign`` (in
+    ``department``'s subtree when given), by department and name; empty without the right."""
+    from portal.permissions import department_subtree_ids, users_with_perm
+
+    if not has_perm(user, "disclosures.campaign.view"):
+        return User.objects.none()
+    done = DisclosureVersion.objects.filter(   # as the campaign's reminders count it
+        campaign=campaign, status__in=[DisclosureVersion.Status.SUBMITTED,
+                                       DisclosureVersion.Status.UNDER_REVIEW,
+                                       DisclosureVersion.Status.ACCEPTED],
+    ).values("disclosure__owner_id")
+    qs = (users_with_perm("disclosures.disclosure.file").exclude(pk__in=done)
+          .select_related("department"))
+    if department is not None:
+        qs = qs.filter(department_id__in=department_subtree_ids([department.pk]))
+    return qs.order_by("department__code", "family_name", "given_name", "pk")

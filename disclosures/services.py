@@ -793,6 +793,24 @@ def campaign_open(*, fiscal_year: int, due_date: dt.date, actor: User, title: st
 
 
 @transaction.atomic
+def campaign_remind(*, campaign: UpdateCampaign, actor: User, department=None) -> tuple[int, int]:
+    """Remind now those who have not responded (of ``department``'s subtree): at most once a
+    week each, through the notifications engine's dedupe. Returns (reminded now, pending)."""
+    if not has_perm(actor, "disclosures.campaign.remind"):
+        raise NotAllowed(_("You are not allowed to remind researchers."))
+    if campaign.status != UpdateCampaign.Status.OPEN:
+        raise ApplicationError(_("The campaign is closed."))
+    from portal.permissions import department_subtree_ids
+
+    ids = department_subtree_ids([department.pk]) if department is not None else None
+    sent, pending = notices.campaign_remind_now(campaign, department_ids=ids)
+    audit_log(action="disclosures.campaign.reminded", target=campaign, actor=actor,
+              data={"sent": sent, "pending": pending,
+                    "department": str(department) if department is not None else ""})
+    return sent, pending
+
+
+@transaction.atomic
 def campaign_close(*, campaign: UpdateCampaign, actor: User) -> UpdateCampaign:
     if not has_perm(actor, "disclosures.campaign.manage"):
         raise NotAllowed(_("Only administrators close update campaigns."))

@@ -33,6 +33,7 @@ urlpatterns = [
     path("campaigns/", views.campaigns, name="campaigns"),
     path("campaigns/<uuid:public_id>/", views.campaign_detail, name="campaign_detail"),
     path("campaigns/<uuid:public_id>/close/", views.campaign_close, name="campaign_close"),
+    path("campaigns/<uuid:public_id>/remind/", views.campaign_remind, name="campaign_remind"),
     path("export/", views.export_all, name="export_all"),
     path("<uuid:public_id>/", views.detail, name="detail"),
     path("<uuid:public_id>/diff/", views.diff, name="diff"),

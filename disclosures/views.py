@@ -32,6 +32,7 @@ from disclosures.forms import (
 from disclosures.models import DisclosureVersion, UpdateCampaign
 from disclosures.sections import diff_contents, get_section, sections_for_display
 from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed
+from portal.models import Department
 from portal.panels import panels_for
 from portal.permissions import has_perm, permission_required
 from portal.services import generated_file_request
@@ -698,11 +699,55 @@ def campaign_detail(request, public_id):
     if campaign is None:
         raise Http404
     progress = selectors.campaign_progress(user=request.user, campaign=campaign)
+    if request.htmx and request.GET.get("part") != "pending":
+        return render(request, "disclosures/partials/_campaign_progress.html",
+                      {"campaign": campaign, "progress": progress})
+    departments = Department.objects.only("pk", "code", "name_ja", "name_en").order_by("code")
+    department = _department_from(request, departments)
+    pending = Paginator(selectors.campaign_pending_for(user=request.user, campaign=campaign,
+                                                       department=department),
+                        50).get_page(request.GET.get("page"))
     context = {"campaign": campaign, "progress": progress, "can_campaigns": True,
-               "can_manage": has_perm(request.user, "disclosures.campaign.manage")}
-    template = ("disclosures/partials/_campaign_progress.html" if request.htmx
+               "can_manage": has_perm(request.user, "disclosures.campaign.manage"),
+               "can_remind": has_perm(request.user, "disclosures.campaign.remind"),
+               "pending": pending, "departments": departments, "department": department}
+    template = ("disclosures/partials/_campaign_pending.html" if request.htmx
                 else "disclosures/campaign_detail.html")
     return render(request, template, context)
+
+
+def _department_from(request, departments):
+    raw = request.GET.get("department") or request.POST.get("department") or ""
+    if not raw:
+        return None
+    try:
+        return departments.get(public_id=raw)
+    except (Department.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
+@require_POST
+@permission_required("disclosures.campaign.remind")
+def campaign_remind(request, public_id):
+    campaign = UpdateCampaign.objects.filter(public_id=public_id).first()
+    if campaign is None:
+        raise Http404
+    department = _department_from(request, Department.objects.all())
+    try:
+        sent, pending = services.campaign_remind(campaign=campaign, actor=request.user,
+                                                 department=department)
+    except ApplicationError as exc:
+        _fail(request, exc)
+    else:
+        if sent:
+            messages.success(request, _("%(sent)s researchers were reminded.") % {"sent": sent})
+        else:
+            messages.info(request, _("Everyone listed was already reminded this week: nothing "
+                                     "was sent."))
+    url = reverse("disclosures:campaign_detail", args=[campaign.public_id])
+    if department is not None:
+        url += f"?department={department.public_id}"
+    return redirect(url)
 
 
 @require_POST

@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -201,6 +202,9 @@ def response_approve(*, response: SurveyResponse, actor: User) -> SurveyResponse
     if missing:
         raise ApplicationError(_("Answer every question before approving (missing: %(q)s).")
                                % {"q": ", ".join(missing)})
+    if settings.PORTAL_FOUR_EYES_APPROVAL and actor.pk in response_drafters(response):
+        raise NotAllowed(_("You drafted these answers: another administrator must approve "
+                           "them (four-eyes approval)."))
     response.status = SurveyResponse.Status.APPROVED
     response.approved_by = actor
     response.approved_at = timezone.now()
@@ -209,6 +213,27 @@ def response_approve(*, response: SurveyResponse, actor: User) -> SurveyResponse
     audit_log(action="followup.response.approved", target=response, actor=actor,
               data={"version": response.version})
     return response
+
+
+DRAFTING_ACTIONS = ("followup.response.started", "followup.response.saved",
+                    "followup.response.imported", "followup.response.import_updated",
+                    "followup.response.amended")
+
+
+def response_drafters(response: SurveyResponse) -> set[int]:
+    """Who wrote this version's answers (from its audit trail): started, saved, imported or
+    amended it."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal.models import AuditEntry
+
+    ids = set(AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(SurveyResponse),
+        object_id=str(response.pk), action__in=DRAFTING_ACTIONS, actor__isnull=False,
+    ).values_list("actor_id", flat=True))
+    if response.created_by_id:
+        ids.add(response.created_by_id)
+    return ids
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -74,6 +75,7 @@ def cycle_detail(request, fiscal_year):
         "amend_form": AmendForm(),
         "can_edit": has_perm(request.user, "followup.answer.edit"),
         "can_approve": has_perm(request.user, "followup.answer.approve"),
+        "four_eyes": settings.PORTAL_FOUR_EYES_APPROVAL,
         "can_import": has_perm(request.user, "followup.import"),
         "can_export": has_perm(request.user, "followup.export"),
     })
@@ -165,6 +167,10 @@ def response_action(request, fiscal_year, action):
         raise Http404
     code, service, done = ACTIONS[action]
     require(request.user, code)
+    if action == "approve" and request.POST.get("confirm") != "1":
+        # The confirmation step: approving is ticking "I have checked every answer".
+        messages.error(request, _("Tick the confirmation that you have checked every answer."))
+        return redirect("followup:cycle", fiscal_year=cycle.fiscal_year)
     try:
         service(response=response, actor=request.user)
     except ApplicationError as exc:

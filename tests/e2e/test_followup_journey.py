@@ -48,7 +48,8 @@ def sign_in(page, user):
         page.wait_for_load_state()
 
 
-def test_admin_answers_approves_imports_and_exports(page, survey_data, tmp_path):
+def test_admin_answers_approves_imports_and_exports(page, survey_data, tmp_path, settings):
+    settings.PORTAL_FOUR_EYES_APPROVAL = False  # one administrator drafts and approves here
     from followup.models import SurveyResponse
     from followup.resources import csv_bytes
 
@@ -73,6 +74,7 @@ def test_admin_answers_approves_imports_and_exports(page, survey_data, tmp_path)
     # Q3 is 実施している without evidence: the page warns.
     assert page.get_by_test_id("warning-q3").is_visible()
     assert page.get_by_test_id("warning-q1").count() == 0
+    page.get_by_test_id("approve-confirm").check()
     page.get_by_test_id("approve").click()
     page.wait_for_load_state()
     assert page.get_by_test_id("lock").is_visible()

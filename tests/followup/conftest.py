@@ -9,6 +9,13 @@ def followup_reference_data(db):
                  "fixtures/followup_question_sets.json", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _one_administrator_drafts_and_approves(settings):
+    """Most follow-up tests have one administrator draft and approve; the four-eyes rule is
+    tested on its own (tests/followup/test_four_eyes.py)."""
+    settings.PORTAL_FOUR_EYES_APPROVAL = False
+
+
 @pytest.fixture
 def cycle(db):
     from followup import services

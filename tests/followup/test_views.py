@@ -109,7 +109,7 @@ def test_admin_answers_sees_suggestions_and_approves(client_as, admin_user, cycl
     detail = client.get("/followup/2024/").content.decode()
     assert 'data-testid="warning-q3"' in detail  # implemented, no evidence
     assert 'data-testid="warning-q2"' not in detail  # the suggestion was added
-    assert client.post("/followup/2024/answers/approve/").status_code == 302
+    assert client.post("/followup/2024/answers/approve/", {"confirm": "1"}).status_code == 302
     response = SurveyResponse.objects.get(institution=home_institution)
     assert response.status == "approved"
     q2 = response.answers.get(question__number=2)
