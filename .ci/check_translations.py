@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 IGNORE = [".venv", "var", "bench", "tests", "node_modules", "build", ".ci"]
 GLOSSARY = ROOT / "locale" / "glossary.csv"
 # Names written the same in Japanese: an ASCII msgstr made only of these is right.
-ASCII_ALLOWED = {"ORCID", "PDF", "CSV", "Excel", "ROR ID", "researchmap", "e-Rad", "URL", "ID",
+ASCII_ALLOWED = {"ORCID", "ORCID iD", "iD", "DOI", "PDF", "CSV", "Excel", "ROR ID", "researchmap", "e-Rad", "URL", "ID",
                  "TOTP", "SAML", "SSO", "Q1", "Q2", "Q3", "Q4", "Q5", "Q6", "Q7", "OK"}
 PLACEHOLDER = re.compile(r"%\([^)]*\)[sdif]|%[sdif]|\{[^}]*\}|<[^>]*>")
 

@@ -110,11 +110,24 @@ def application_lists_xlsx(*, disclosure: Disclosure) -> bytes:
     return book.save()
 
 
+def _with_separators(lists):
+    """The lists for a document: amounts and effort written with thousands separators."""
+    from portal.templatetags.portal import amount
+
+    numeric = {str(_("Amount")), str(_("Effort (%)"))}
+    out = []
+    for title, headers, rows in lists:
+        columns = {i for i, h in enumerate(headers) if str(h) in numeric}
+        out.append((title, headers, [[amount(c) if i in columns else c for i, c in enumerate(row)]
+                                     for row in rows]))
+    return out
+
+
 def application_lists_pdf(*, disclosure: Disclosure, request=None) -> bytes:
     from weasyprint import HTML
 
     html = render_to_string("disclosures/pdf/application_lists.html", {
         "disclosure": disclosure, "version": disclosure.last_accepted_version,
-        "lists": _lists(disclosure), "generated_at": timezone.localtime(),
+        "lists": _with_separators(_lists(disclosure)), "generated_at": timezone.localtime(),
     }, request=request)
     return HTML(string=html, base_url=None).write_pdf()

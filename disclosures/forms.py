@@ -11,6 +11,7 @@ from django_countries.fields import LazyTypedChoiceField
 
 from disclosures.models import ItemComment, UpdateCampaign
 from disclosures.sections import Section
+from portal.currencies import currency_choices
 from portal.fiscal import fiscal_year_of
 from portal.forms import MAX_DB_INT, QueryParamsForm, int_param
 from portal.models import Organisation
@@ -47,7 +48,7 @@ def item_form_class(section: Section) -> type[forms.ModelForm]:
             label=_("New organisation: name in English"), required=False, max_length=300)
         new_organisation_country = LazyTypedChoiceField(
             label=_("New organisation: country/region"), required=False,
-            choices=[("", "---------")] + list(countries))
+            choices=lambda: [("", "---------")] + list(countries))
 
         class Meta:
             model = section.model
@@ -79,6 +80,11 @@ def item_form_class(section: Section) -> type[forms.ModelForm]:
 
     for name, widget in widgets.items():
         ItemForm.base_fields[name].widget = widget
+    if "currency" in ItemForm.base_fields:
+        # ISO 4217 codes to choose from, named in the reader's language (evaluated per form).
+        ItemForm.base_fields["currency"] = forms.ChoiceField(
+            label=section.field("currency").verbose_name, required=False,
+            choices=currency_choices)
     return ItemForm
 
 

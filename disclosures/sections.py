@@ -216,7 +216,26 @@ def _formatter(section: Section, name: str):
         return lambda value: labels[value] if value in labels else str(value)
     if name in ("amount", "estimated_value"):
         return _amount
+    if _is_date(section.model, name):
+        return _date
     return str
+
+
+def _is_date(model, name: str) -> bool:
+    try:
+        return model._meta.get_field(name).get_internal_type() == "DateField"
+    except Exception:  # noqa: BLE001 - not a model field: shown as text
+        return False
+
+
+def _date(value) -> str:
+    """An ISO date of the stored content as the active language writes it (2026年3月31日)."""
+    from django.utils import formats
+
+    try:
+        return formats.date_format(dt.date.fromisoformat(str(value)), "DATE_FORMAT")
+    except ValueError:
+        return str(value)
 
 
 @dataclass(frozen=True)

@@ -58,23 +58,20 @@ ATTESTATION_TEXT = gettext_noop(
 )
 
 
-def _send_on_commit(signal, **kwargs):
-    def send():
-        for receiver, result in signal.send_robust(sender=DisclosureVersion, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("Receiver %r of %s failed: %r", receiver, signal, result)
-
-    transaction.on_commit(send)
+def _send_in_transaction(signal, **kwargs):
+    """Tell the other apps, inside the change's transaction: a receiver records the work it
+    needs in the outbox (riskmgmt: the rule evaluation), so the work commits with the change.
+    A receiver that fails undoes the change (nothing is submitted unscreened)."""
+    signal.send(sender=DisclosureVersion, **kwargs)
 
 
 # --- Validation rules ----------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
 def _currency_codes() -> frozenset[str]:
-    import pycountry
+    from portal.currencies import currency_codes
 
-    return frozenset(c.alpha_3 for c in pycountry.currencies)
+    return currency_codes()
 
 
 @functools.lru_cache(maxsize=1)
@@ -445,7 +442,7 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
     audit_log(action="disclosures.version.submitted", target=version.disclosure, actor=actor,
               data={"number": version.number, "kind": version.kind})
     notices.version_submitted(version)
-    _send_on_commit(signals.version_submitted, version=version)
+    _send_in_transaction(signals.version_submitted, version=version)
     return version
 
 
@@ -547,7 +544,7 @@ def version_accept(*, version: DisclosureVersion, actor: User, comment: str = ""
     audit_log(action="disclosures.version.accepted", target=disclosure, actor=actor,
               data={"number": version.number})
     notices.version_accepted(version)
-    _send_on_commit(signals.version_accepted, version=version)
+    _send_in_transaction(signals.version_accepted, version=version)
     return version
 
 
@@ -595,8 +592,8 @@ def no_change_confirm(*, disclosure: Disclosure, actor: User, attest: bool) -> D
     disclosure.save(update_fields=["current_version", "last_accepted_version", "updated_at"])
     audit_log(action="disclosures.version.no_change_confirmed", target=disclosure, actor=actor,
               data={"number": number, "campaign": campaign.title})
-    _send_on_commit(signals.version_submitted, version=version)
-    _send_on_commit(signals.version_accepted, version=version)
+    _send_in_transaction(signals.version_submitted, version=version)
+    _send_in_transaction(signals.version_accepted, version=version)
     return version
 
 
@@ -791,8 +788,7 @@ def campaign_open(*, fiscal_year: int, due_date: dt.date, actor: User, title: st
                                field="fiscal_year") from None
     audit_log(action="disclosures.campaign.opened", target=campaign, actor=actor,
               after=snapshot(campaign, ["fiscal_year", "title", "opens_on", "due_date"]))
-    transaction.on_commit(lambda: signals.campaign_opened.send_robust(
-        sender=UpdateCampaign, campaign=campaign))
+    signals.campaign_opened.send(sender=UpdateCampaign, campaign=campaign)
     return campaign
 
 
@@ -931,8 +927,7 @@ def outputs_store(*, owner: User, outputs, record_import: ExternalRecordImport |
     ], batch_size=1000)
     rows = [existing[o.external_key[:200]] for o in outputs]
     ids = [r.pk for r in rows]
-    transaction.on_commit(lambda: signals.outputs_imported.send_robust(
-        sender=ResearchOutput, owner=owner, output_ids=ids))
+    signals.outputs_imported.send(sender=ResearchOutput, owner=owner, output_ids=ids)
     return rows
 
 

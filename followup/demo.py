@@ -1,4 +1,5 @@
-"""Demo data of the follow-up survey: 令和5年度 and 令和6年度 cycles with answers.
+"""Demo data of the follow-up survey: 令和5年度 and 令和6年度 cycles with answers, then the
+current fiscal year's cycle opened by the annual turn (services.cycles_roll).
 
 The university registry comes from MEXT's real list (followup/data/); the answers of other
 institutions are invented (seeded, so loading twice gives the same data and changes nothing).
@@ -15,7 +16,7 @@ from django.db import transaction
 from portal.models import Institution, InstitutionCategory, User
 
 from . import mext, services
-from .models import RegulationDocument, SurveyResponse
+from .models import RegulationDocument, SurveyCycle, SurveyResponse
 
 EXTRA_INSTITUTIONS = [
     ("IUR01", "人間文化研究機構", "National Institutes for the Humanities", "inter_university"),
@@ -85,14 +86,22 @@ def load(stdout=None) -> None:
                     title=title, kind=kind, enacted_on=enacted, revised_on=None,
                     upload=SimpleUploadedFile("regulation.pdf", _minimal_pdf(), "application/pdf"),
                     actor=admin)
-        prev = services.home_response_start(cycle=cycles[2023], actor=admin)
-        if prev.status == SurveyResponse.Status.DRAFT:
-            services.answers_save(response=prev, actor=admin, answers={
-                n: services.AnswerInput(option_code=c, evidence="令和5年度 学内説明会・規程整備"
-                                        if c == 1 else "")
-                for n, c in {1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 6: 4, 7: 2}.items()})
-            services.response_approve(response=prev, actor=admin)
-            services.response_lock(response=prev, actor=admin)
-        services.home_response_start(cycle=cycles[2024], actor=admin)
+        # The home institution answered (and locked) the sample years; the annual turn then
+        # opens the current fiscal year's cycle and closes the locked ones, so the demo's
+        # newest cycle is the year it runs in (令和8年度 in December 2026).
+        for year, answers, evidence in (
+                (2023, {1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 6: 4, 7: 2}, "令和5年度 学内説明会・規程整備"),
+                (2024, {1: 1, 2: 1, 3: 1, 4: 2, 5: 3, 6: 4, 7: 1}, "令和6年度 研究インテグリティ研修")):
+            prev = services.home_response_start(cycle=cycles[year], actor=admin)
+            if prev.status == SurveyResponse.Status.DRAFT:
+                services.answers_save(response=prev, actor=admin, answers={
+                    n: services.AnswerInput(option_code=c, evidence=evidence if c == 1 else "")
+                    for n, c in answers.items()})
+                services.response_approve(response=prev, actor=admin)
+                services.response_lock(response=prev, actor=admin)
+        services.cycles_roll(actor=admin)
+        newest = SurveyCycle.objects.order_by("-fiscal_year").first()
+        services.home_response_start(cycle=newest, actor=admin)
     if stdout is not None:
-        stdout.write(f"  followup: cycles 令和5年度・令和6年度, {len(chosen)} institutions with answers")
+        labels = "・".join(c.label for c in SurveyCycle.objects.order_by("fiscal_year"))
+        stdout.write(f"  followup: cycles {labels}, {len(chosen)} institutions with answers")

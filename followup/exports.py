@@ -1,4 +1,4 @@
-"""Background exporters of the follow-up survey (run by portal.tasks.build_generated_file)."""
+"""Background exporters of the follow-up survey (built by the outbox job portal.build_file)."""
 
 from __future__ import annotations
 

@@ -50,7 +50,8 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
     total = max(selectors.institution_count(fiscal_year=cycle.fiscal_year), 1)
     for i, (code, name, category, year, answers) in enumerate(
             selectors.institution_rows(fiscal_year=cycle.fiscal_year)):
-        row = [code, name, category, year]
+        # 年度 as the ministry writes it (令和6年度); the import reads it back (parse_fiscal_year).
+        row = [code, name, category, reiwa_label(year)]
         for n in range(1, lay.questions + 1):
             opt = answers.get(n)
             row += [opt, labels.get(opt, "") if opt else ""]

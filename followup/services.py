@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,6 +30,8 @@ from .models import (
     SurveyResponse,
     question_set_titles,
 )
+
+logger = logging.getLogger(__name__)
 
 # --- Question sets and cycles ----------------------------------------------------------------
 
@@ -385,6 +389,18 @@ class LoadStats:
     skipped: list[str] = field(default_factory=list)
 
 
+def institutions_load_mext_request(*, actor: User):
+    """An administrator asks for the MEXT registry to be loaded: recorded in the outbox (with its
+    audit entry) and loaded by a worker after the commit. Returns the job."""
+    from portal import outbox
+
+    if not has_perm(actor, "followup.institution.load"):
+        raise NotAllowed(_("You are not allowed to load the institution registry."))
+    with transaction.atomic():
+        audit_log(action="followup.institutions.load_requested", actor=actor)
+        return outbox.enqueue("followup.load_mext", key="mext", actor=actor)
+
+
 def institutions_load_mext(*, records: list[dict], actor: User | None = None) -> LoadStats:
     """Create or update institutions from MEXT records.
 
@@ -427,3 +443,38 @@ def institutions_load_mext(*, records: list[dict], actor: User | None = None) ->
                       data={"created": stats.created, "updated": stats.updated,
                             "unchanged": stats.unchanged, "skipped": len(stats.skipped)})
     return stats
+
+
+@transaction.atomic
+def cycles_roll(*, today: dt.date | None = None, actor: User | None = None) -> dict[str, list[int]]:
+    """The annual turn of the survey: the current fiscal year's cycle is opened (from 1 April,
+    portal.fiscal) and every older open cycle whose home answers are locked is closed.
+
+    Run daily by the ``followup_cycles`` schedule (idempotent: a day with nothing to do changes
+    nothing); an older cycle whose answers are still being prepared stays open until they are
+    locked. Returns {"opened": [years], "closed": [years]}. Closing is audited like an
+    administrator's, with the schedule (no actor) as its author.
+    """
+    from portal.fiscal import fiscal_year_of
+
+    year = fiscal_year_of(today or timezone.localdate())
+    result = {"opened": [], "closed": []}
+    if not SurveyCycle.objects.filter(fiscal_year=year).exists():
+        if QuestionSet.objects.exists():
+            cycle_open(fiscal_year=year, actor=actor)
+            result["opened"].append(year)
+        else:  # a deployment without the reference fixtures yet: nothing to open a cycle with
+            logger.warning("No question set: the survey cycle of FY%s is not opened", year)
+    locked_home = SurveyResponse.objects.filter(
+        cycle=OuterRef("pk"), institution__is_home=True, is_current=True,
+        status=SurveyResponse.Status.LOCKED)
+    for cycle in (SurveyCycle.objects.select_for_update()
+                  .filter(status=SurveyCycle.Status.OPEN, fiscal_year__lt=year)
+                  .filter(Exists(locked_home)).order_by("fiscal_year")):
+        before = snapshot(cycle, ["status"])
+        cycle.status = SurveyCycle.Status.CLOSED
+        cycle.save(update_fields=["status", "updated_at"])
+        audit_log(action="followup.cycle.status_changed", target=cycle, actor=actor,
+                  before=before, after=snapshot(cycle, ["status"]))
+        result["closed"].append(cycle.fiscal_year)
+    return result

@@ -313,12 +313,7 @@ def institutions(request):
 @require_POST
 @permission_required("followup.institution.load")
 def institutions_load(request):
-    from django.db import transaction
-
-    from .tasks import load_mext_registry
-
-    user_id = request.user.pk
-    transaction.on_commit(lambda: load_mext_registry.delay(user_id))
+    services.institutions_load_mext_request(actor=request.user)
     messages.success(request, _("Loading MEXT's list of universities has started. Reload this "
                                 "page in a minute to see them."))
     return redirect("followup:institutions")

@@ -5,7 +5,7 @@ An exporter has an ``identifier``, a ``verbose_name``, a ``permission`` code and
 yields a header row and rows and gets xlsx and csv for free; a :class:`MultiSheetListExporter`
 yields several sheets. Every xlsx is written by :mod:`portal.xlsx` (the one writer: formula
 guard, typed cells, Tokyo time, frozen header, filters, widths). Exports run
-in a Celery task (:func:`portal.tasks.build_generated_file`) which checks
+in the outbox job ``portal.build_file`` (:mod:`portal.jobs`) which checks
 ``available_for(owner)`` again before rendering.
 """
 

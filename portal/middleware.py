@@ -125,3 +125,29 @@ class RejectNulMiddleware:
                 return False
             return any("\x00" in k or any("\x00" in v for v in vs) for k, vs in data.lists())
         return False
+
+
+class OwnNotFoundPageMiddleware:
+    """The portal's own 404 page in DEBUG too (the demo of ``make run``, development).
+
+    With DEBUG on, Django answers a missing page with its technical page, which lists every URL
+    of the portal; the demo is shown to people, so it gets the same page as production.
+    ``PORTAL_TECHNICAL_404 = True`` brings Django's page back for a developer who wants it.
+    Does nothing when DEBUG is off (handler404 serves the page then).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        response = self.get_response(request)
+        if (response.status_code == 404 and settings.DEBUG
+                and not getattr(settings, "PORTAL_TECHNICAL_404", False)
+                and not getattr(response, "portal_page", False)
+                and not getattr(response, "streaming", False)):
+            from portal.errorviews import page_not_found
+
+            return page_not_found(request)
+        return response

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -490,7 +490,7 @@ class ImportUpload(PublicModel):
         CHECKED = "checked", _("Checked: waiting for confirmation")
         INVALID = "invalid", _("Not importable")
         APPLYING = "applying", _("Being imported")
-        APPLIED = "applied", _("Imported")
+        APPLIED = "applied", pgettext_lazy("import status", "Imported")
         FAILED = "failed", _("Interrupted")
         DISCARDED = "discarded", _("Discarded")
 

@@ -8,6 +8,7 @@ portal_patterns = [
     path("files/", views.file_list, name="file_list"),
     path("files/<uuid:public_id>/", views.file_detail, name="file_detail"),
     path("files/<uuid:public_id>/download/", views.file_download, name="file_download"),
+    path("files/<uuid:public_id>/retry/", views.file_retry, name="file_retry"),
     path("audit/", views.audit_list, name="audit_list"),
     path("organisations/search/", views.organisation_search, name="organisation_search"),
     path("roster/", include("portal.roster_urls")),

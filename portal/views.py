@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors, services
 from portal.dashboard import widgets_for
+from portal.errors import ApplicationError
 from portal.permissions import permission_required
 
 
@@ -54,6 +56,18 @@ def file_detail(request, public_id):
     gf = _file_for(request, public_id)
     template = "portal/partials/_file_status.html" if request.htmx else "portal/file_detail.html"
     return render(request, template, {"file": gf})
+
+
+@require_POST
+@permission_required("portal.files.view_own")
+def file_retry(request, public_id):
+    """Build a file that failed again (the retry button of the progress page)."""
+    gf = _file_for(request, public_id)
+    try:
+        services.generated_file_retry(user=request.user, generated_file=gf)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:file_detail", public_id=gf.public_id)
 
 
 @require_GET

@@ -155,3 +155,40 @@ class InquiryResponseExporter(BaseExporter):
         progress(50, _("Rendering the PDF"))
         pdf = HTML(string=html).write_pdf()
         return f"fa-response-{inquiry.reference}.pdf", PDF, pdf
+
+
+@register
+class ScreeningHitsExporter(BaseExporter):
+    """Every screening hit with the kind of its list (export control, named research
+    organisation, military end user, sanctions…): what matched, where it came from (a registry
+    organisation, or a co-author's affiliation on a publication), the score and the review."""
+
+    identifier = "riskmgmt.hits"
+    verbose_name = gettext_lazy("Screening hits (Excel)")
+    permission = "riskmgmt.screening.view"
+
+    def render(self, params, *, user, progress):
+        from riskmgmt import selectors
+
+        if not has_perm(user, self.permission):
+            raise ApplicationError(_("You are not allowed to run this export."))
+        hits = selectors.screening_hits_for(user=user, status="").select_related(
+            "contributor__output__owner")
+        headers = [_("Name checked"), _("Organisation"), _("Research output"), _("Researcher"),
+                   _("List"), _("Kind of list"), _("List entry"), _("Matched name"), _("Score"),
+                   _("Why it matched"), _("Status"), _("Found")]
+
+        def rows():
+            for hit in hits.iterator(chunk_size=2000):
+                lst = hit.entry.release.screening_list
+                output = hit.contributor.output if hit.contributor_id else None
+                yield [hit.query_name, str(hit.organisation) if hit.organisation_id else "",
+                       output.title if output else "",
+                       output.owner.display_name if output else "", lst.name,
+                       lst.get_kind_display(), hit.entry.name, hit.matched_name,
+                       float(hit.score), hit.explanation, hit.get_status_display(),
+                       timezone.localtime(hit.created_at).strftime("%Y-%m-%d %H:%M")]
+
+        book = xlsx.Workbook()
+        book.list_sheet(_("Screening hits"), headers, rows())
+        return f"screening-hits-{self.timestamp()}.xlsx", XLSX, book.save()

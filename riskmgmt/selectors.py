@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     Exists,
@@ -13,6 +14,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department, User, localized
 from portal.permissions import department_subtree_ids, has_perm, scope_queryset
@@ -227,6 +229,20 @@ def screening_lists_for(*, user: User):
         Prefetch("releases", queryset=ScreeningListRelease.objects.select_related("imported_by")))
 
 
+def rescreen_jobs_for(*, user: User, releases) -> dict:
+    """release id → the newest re-screening job against it (one query), for the page."""
+    from portal.outbox.models import Job
+
+    if not has_perm(user, "riskmgmt.screening.view"):
+        return {}
+    keys = {f"release:{r.pk}": r.pk for r in releases}
+    jobs = {}
+    for job in (Job.objects.filter(kind="riskmgmt.rescreen_registry", key__in=list(keys))
+                .order_by("created_at", "pk")):
+        jobs[keys[job.key]] = job
+    return jobs
+
+
 def screening_runs_for(*, user: User):
     if not has_perm(user, "riskmgmt.screening.view"):
         return ScreeningRun.objects.none()
@@ -261,6 +277,37 @@ def my_information_requests(*, user: User) -> QuerySet[InformationRequest]:
                           ).order_by("answered_at", "-asked_at")
 
 
+def request_thread_for(*, user: User, req: InformationRequest) -> list[InformationRequest]:
+    """Every question of ``req``'s case to its researcher, oldest first, with answers and
+    attachments: the thread both sides re-read (the researcher sees only their own)."""
+    qs = (InformationRequest.objects.filter(case_id=req.case_id, researcher_id=req.researcher_id)
+          .select_related("asked_by").order_by("asked_at", "id"))
+    if req.researcher_id == user.pk:
+        return list(scope_queryset(user, "riskmgmt.request.answer_own", qs,
+                                   owner_field="researcher_id"))
+    return list(scope_queryset(user, "riskmgmt.case.view", qs,
+                               department_field="case__department_id"))
+
+
+def request_attachment_get_for(*, user: User, public_id):
+    """An answer's attachment, for its researcher or staff who may see the case; else 404."""
+    from django.http import Http404
+
+    from riskmgmt.models import RequestAttachment
+
+    qs = RequestAttachment.objects.select_related("request__case")
+    try:
+        attachment = qs.get(public_id=public_id)
+    except (RequestAttachment.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    req = attachment.request
+    if req.researcher_id == user.pk and has_perm(user, "riskmgmt.request.answer_own", req):
+        return attachment
+    if has_perm(user, "riskmgmt.case.view", req.case):
+        return attachment
+    raise Http404
+
+
 # --- Inquiries -------------------------------------------------------------------------------
 
 
@@ -284,3 +331,52 @@ def flags_of_version(*, user: User, version) -> list:
                       "flag__case__title", "flag__case__status", "flag__case__risk_level",
                       "flag__case__concern")
                 .order_by("flag__case__reference", "flag_id"))
+
+
+# --- Assessment scales --------------------------------------------------------------------
+
+SCALE_CACHE_KEY = "riskmgmt:scale-levels"
+SCALE_DEFAULTS = {
+    "likelihood": {1: _("Rare: not expected to happen"), 2: _("Unlikely: could happen, but not expected"),
+                   3: _("Possible: might happen"), 4: _("Likely: will probably happen"),
+                   5: _("Almost certain: expected to happen")},
+    "impact": {1: _("Negligible: no effect on the research or the university"),
+               2: _("Minor: small, easily corrected effects"),
+               3: _("Moderate: a project or a partnership is affected"),
+               4: _("Major: sanctions, loss of funding or of a partner"),
+               5: _("Severe: legal breach, leak of controlled technology, reputational damage")},
+}
+
+
+def scale_rows() -> dict:
+    """Administrators' wording of the scales {(axis, value): (ja, en)}, cached (forms on
+    every case page read it; :func:`riskmgmt.services.scale_levels_save` clears it)."""
+    from django.core.cache import cache
+
+    from riskmgmt.models import ScaleLevel
+
+    rows = cache.get(SCALE_CACHE_KEY)
+    if rows is None:
+        rows = {f"{r.axis}:{r.value}": [r.description_ja, r.description_en]
+                for r in ScaleLevel.objects.all()}
+        cache.set(SCALE_CACHE_KEY, rows, 3600)
+    return rows
+
+
+def scale_descriptions(axis: str) -> dict[int, str]:
+    """Point → description of ``axis`` in the active language (administrators' wording, else
+    the other language's, else the built-in one)."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "ja").startswith("en")
+    rows = scale_rows()
+    out = {}
+    for value, default in SCALE_DEFAULTS[axis].items():
+        ja, en = rows.get(f"{axis}:{value}", ["", ""])
+        out[value] = (en or ja) if english else (ja or en)
+        out[value] = out[value] or str(default)
+    return out
+
+
+def scale_choices(axis: str) -> list[tuple[int, str]]:
+    return [(v, f"{v} — {d}") for v, d in scale_descriptions(axis).items()]

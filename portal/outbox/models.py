@@ -7,13 +7,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Job(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", _("Waiting")
         RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("job status", "Done")
         FAILED = "failed", _("Failed")
 
     OPEN = (State.PENDING, State.RUNNING)

@@ -52,3 +52,25 @@ def select_options(choices, selected="", blank=None):
         "", '<option value="{}"{}>{}</option>',
         ((value, mark_safe(" selected") if str(value) == selected else "", label)
          for value, label in items))
+
+
+@register.filter
+def amount(value):
+    """A number as a reader reads it in a document: 13,000,000 (thousands separated, no
+    trailing zeros: 8.0 → 8, 2.5 → 2.5); anything that is not a number is shown as it is."""
+    import decimal
+
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    if isinstance(value, bool) or value is None or value == "":
+        return value
+    try:
+        number = decimal.Decimal(str(value).replace(",", ""))
+    except (decimal.InvalidOperation, ValueError):
+        return value
+    if not number.is_finite():
+        return value
+    if number == number.to_integral_value():
+        return intcomma(int(number), use_l10n=False)
+    whole, _, fraction = f"{number.normalize():f}".partition(".")
+    return f"{intcomma(int(whole), use_l10n=False)}.{fraction}" if whole not in ("-0",) else f"-0.{fraction}"

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TABLE, ANSWER, HANDWRITTEN = "table", "answer", "handwritten"
 
@@ -47,7 +48,8 @@ ITEMS: tuple[Item, ...] = (
          (Field("date", _("Year and month"), D), Field("content", _("Content")),
           Field("organisation", _("Institution"))), org_fields=("organisation",)),
     Item(2, "career", _("Research career and employment (especially abroad)"), TABLE,
-         (Field("start", _("From"), D), Field("end", _("To"), D),
+         (Field("start", pgettext_lazy("date", "From"), D),
+          Field("end", pgettext_lazy("date", "To"), D),
           Field("organisation", _("Organisation")), Field("position", _("Position"))),
          org_fields=("organisation",)),
     Item(3, "funding", _("Research funding received"), TABLE,

@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models import BilingualNameMixin, Organisation, PublicModel
 from riskmgmt.duediligence.items import ITEMS, empty_content
@@ -89,7 +90,7 @@ class Project(PublicModel):
     class Status(models.TextChoices):
         PREPARING = "preparing", _("Preparing")
         SUBMITTED = "submitted", _("Submitted to the funding agency")
-        CLOSED = "closed", _("Closed")
+        CLOSED = "closed", pgettext_lazy("project status", "Closed")
 
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="projects",
                                   verbose_name=_("programme"))
@@ -295,7 +296,7 @@ class Questionnaire(models.Model):
     """The institution's questionnaire for a project (別紙5 of the MoD programme)."""
 
     class Result(models.TextChoices):
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("due diligence result", "Done")
         NOT_DONE = "not_done", _("Not done")
         PARTLY = "partly", _("Done; some information could not be obtained")
 

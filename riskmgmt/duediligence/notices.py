@@ -85,9 +85,10 @@ def declaration_signed(declaration) -> int:
         exclude=[declaration.member.user_id])
 
 
-def plan_declarations(*, now, days_before=7, repeat_every_days=7, **_options) -> Iterator[Draft]:
+def plan_declarations(*, now, days_before=(7,), repeat_every_days=7, **_options) -> Iterator[Draft]:
     """Unsigned declarations of members with a portal account whose project's declarations are
-    due within ``days_before`` days (once) or overdue (weekly)."""
+    due within the largest of ``days_before`` days (once) or overdue (weekly).
+    ``days_before`` is a list, like every reminder schedule's (the engine shows and edits it)."""
     from riskmgmt.duediligence.models import Declaration, Project
 
     today = sources.today(now)
@@ -97,7 +98,7 @@ def plan_declarations(*, now, days_before=7, repeat_every_days=7, **_options) ->
     rows = Declaration.objects.filter(
         signed_version__isnull=True, member__user__in=holders,
         member__project__status=Project.Status.PREPARING,
-        member__project__declarations_due__lte=today + dt.timedelta(days=int(days_before)),
+        member__project__declarations_due__lte=today + dt.timedelta(days=max((int(n) for n in days_before), default=0)),
     ).values_list("pk", "public_id", "member__user_id", "member__user__language",
                   "member__project__title", "member__project__declarations_due")
     for pk, public_id, user_id, language, title, due in rows.iterator(chunk_size=2000):
@@ -115,7 +116,7 @@ schedules.register(
     _("Reminds team members of designated-programme projects to sign their self-declaration "
       "before it is due, and weekly once it is overdue."),
     {"minute": "40", "hour": "8"}, *schedules.planned(plan_declarations),
-    options={"days_before": 7, "repeat_every_days": 7},
+    options={"days_before": [7], "repeat_every_days": 7},
 )
 
 

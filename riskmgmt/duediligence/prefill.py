@@ -1,7 +1,8 @@
 """Prefill a member's self-declaration from what the portal already knows of them: their
 disclosure's current version (career, positions, funding, other support, talent programmes,
-specified-category relationships) and their imported records (researchmap / ORCID
-suggestions not rejected). External members have neither: their declaration starts empty.
+specified-category relationships), their imported records (researchmap / ORCID
+suggestions not rejected) and their imported publications and patents with the co-authors'
+and co-inventors' affiliations (``disclosures.ResearchOutput``). External members have neither: their declaration starts empty.
 
 Each prefilled row carries ``source`` (``disclosure`` or ``import:<source>``) so the member
 sees where it came from; they confirm or correct every row before signing. Funding before
@@ -73,7 +74,49 @@ def prefill_content(*, user, programme) -> tuple[dict, list[str]]:
                 "note": "\n".join(f"{s.get_relationship_display()} {s.description}".strip()
                                   for s in specified)}
     _imported(user, content, sources, since)
+    _outputs(user, content, sources)
     return content, sources
+
+
+def _join(values) -> str:
+    out = []
+    for v in values:
+        if v and v not in out:
+            out.append(v)
+    return "; ".join(out)
+
+
+def _outputs(user, content, sources) -> None:
+    """Publications and patents imported with their co-authors / co-inventors
+    (``disclosures.ResearchOutput``): the contributors' affiliations become the item's list of
+    affiliations, which the checks screen."""
+    from disclosures.models import OutputContributor, ResearchOutput
+
+    outputs = (ResearchOutput.objects.filter(owner=user)
+               .prefetch_related("contributors__organisation").order_by("-published_on", "-id"))
+    for out in outputs:
+        people = list(out.contributors.all())
+        authors = [c for c in people if c.role != OutputContributor.Role.APPLICANT]
+        affiliations = _join(n for c in people for n in c.screened_names()[:1])
+        date = _d(out.published_on) or out.published_text
+        src = f"import:{out.source}"
+        if out.kind == ResearchOutput.Kind.PATENT:
+            applicants = [c for c in people if c.role == OutputContributor.Role.APPLICANT]
+            content["patents"].append({
+                "date": date, "content": out.title,
+                "applicant": applicants[0].name if applicants else "",
+                "coinventors": _join(c.name for c in authors),
+                "coapplicants": _join(c.name for c in applicants[1:]),
+                "affiliations": affiliations, "source": src})
+        else:
+            title = f"{out.title} / {out.venue}" if out.venue else out.title
+            content["publications"].append({
+                "date": date, "title": title,
+                "first_author": authors[0].name if authors else "",
+                "corresponding_author": "", "coauthors": _join(c.name for c in authors),
+                "coauthor_affiliations": affiliations, "source": src})
+        if src not in sources:
+            sources.append(src)
 
 
 def _disclosure_version(user):

@@ -257,7 +257,7 @@ def test_submit_flow_and_diff_page(client_as, researcher, reviewer):
                             lock_version=v2.lock_version)
     page = client.get(reverse("disclosures:diff", args=[v2.disclosure.public_id]),
                       {"a": 1, "b": 2}).content.decode()
-    assert "2026-03-31" in page and 'data-testid="diff-changed"' in page
+    assert "2026年3月31日" in page and 'data-testid="diff-changed"' in page
 
 
 def test_disclosure_page_query_count_does_not_grow_with_history(

@@ -6,6 +6,7 @@ the real login form and answers the TOTP step for staff personas.
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -29,14 +30,60 @@ def browser():
         browser.close()
 
 
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+# Run on every page a journey loads: axe-core (vendored, MPL-2.0) checks the page once it has
+# loaded and reports back through a binding; the test fails at teardown on any serious or
+# critical violation. The run is kept on window.__axeRun so the last page is awaited, not raced.
+AXE_ON_LOAD = """
+window.addEventListener('load', () => {
+  if (window.top !== window || typeof axe === 'undefined') return;
+  window.__axeRun = axe.run(document, {resultTypes: ['violations'],
+      rules: {'label-content-name-mismatch': {enabled: true}}}).then((r) => {
+    const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    return window.__axeReport(location.pathname, bad.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help,
+      targets: v.nodes.slice(0, 5).map((n) => n.target.join(' '))})));
+  });
+});
+"""
+AXE_IMPACTS = ("serious", "critical")
+
+
+def axe_failures(found: dict) -> list[str]:
+    return [f"{path}: {v['id']} ({v['impact']}): {v['help']} at {', '.join(v['targets'])}"
+            for path, violations in found.items() for v in violations]
+
+
 @pytest.fixture
-def page(browser, live_server):
+def axe_found():
+    """{path: [serious/critical violations]} of the pages this test's browser loaded."""
+    return {}
+
+
+@pytest.fixture
+def page(browser, live_server, axe_found):
     context = browser.new_context(base_url=live_server.url, locale="ja-JP",
                                   viewport={"width": 1280, "height": 900})
     context.set_default_timeout(15000)
+    def report(source, path, violations):
+        # Only the portal's pages: a journey's stand-ins (the test SAML IdP) are not checked.
+        if violations and source["frame"].url.startswith(live_server.url):
+            axe_found[path] = violations
+
+    context.expose_binding("__axeReport", report)
+    context.add_init_script(path=str(AXE))
+    context.add_init_script(script=AXE_ON_LOAD)
     page = context.new_page()
     yield page
+    for open_page in context.pages:
+        try:
+            open_page.evaluate("() => window.__axeRun || null")
+        except Exception:  # noqa: BLE001 - a page closed or navigating: its run already reported
+            pass
     context.close()
+    if failures := axe_failures(axe_found):
+        pytest.fail("axe-core found serious/critical accessibility violations:\n"
+                    + "\n".join(failures), pytrace=False)
 
 
 @pytest.fixture

@@ -60,7 +60,7 @@ def test_researcher_files_gets_returned_resubmits_compares_and_is_accepted(
     page.fill("#id_funding-programme", "Frontier Research Grants")
     page.fill("#id_funding-project_title", "Soft actuators")
     page.fill("#id_funding-amount", "120000")
-    page.fill("#id_funding-currency", "USD")
+    page.select_option("#id_funding-currency", "USD")
     page.fill("#id_funding-effort_percent", "95")
     page.select_option("#id_funding-country", "US")
     page.click("[data-testid=save-funding]")
@@ -76,7 +76,7 @@ def test_researcher_files_gets_returned_resubmits_compares_and_is_accepted(
     page.select_option("#id_support-kind", "equipment")
     page.fill("#id_support-description", "High-speed camera")
     page.fill("#id_support-estimated_value", "2500000")
-    page.fill("#id_support-currency", "JPY")
+    page.select_option("#id_support-currency", "JPY")
     page.click("[data-testid=save-support]")
     expect(page.locator("#section-support [data-testid=item]")).to_have_count(1)
 

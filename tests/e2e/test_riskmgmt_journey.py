@@ -30,7 +30,7 @@ def test_flagged_funder_becomes_a_case_that_staff_assess_mitigate_ask_and_close(
     form.locator("[name='funding-programme']").fill("Overseas Partnership Grant")
     form.locator("[name='funding-project_title']").fill("Robust actuators")
     form.locator("[name='funding-amount']").fill("100000")
-    form.locator("[name='funding-currency']").fill("CNY")
+    form.locator("[name='funding-currency']").select_option("CNY")
     form.locator("[name='funding-effort_percent']").fill("10")
     form.locator("[name='funding-country']").select_option("CN")
     form.locator("[name='funding-start_date']").fill("2025-04-01")

@@ -32,7 +32,7 @@ def test_workbook_has_institution_rows_aggregates_and_a_chart_per_question(
     assert rows[0][:6] == ("機関コード", "機関名", "機関区分", "年度", "Q1", "Q1回答")
     assert len(rows) == 6  # header + 5 institutions
     p1 = next(r for r in rows if r[0] == "P1")
-    assert p1[1:6] == ("私立甲大学", "私立大学", 2024, 1, "実施している")
+    assert p1[1:6] == ("私立甲大学", "私立大学", "令和6年度", 1, "実施している")
     assert p1[12:14] == (4, "検討している（実施時期未定）")
     a2 = next(r for r in rows if r[0] == "A2")
     assert a2[5] == "検討している（令和6年度実施予定）"

@@ -57,8 +57,8 @@ SLUG_SAMPLES = {
     ("notifications:schedule_preview", "name"): None,  # filled from the schedules registry
     ("notifications:schedule_run", "name"): None,
     ("notifications:schedule_edit", "name"): None,
-    ("duediligence:declaration_link", "token"): None,
-    ("duediligence:project_action", "action"): None,  # filled from the view's actions  # a team member's link
+    ("duediligence:declaration_link", "token"): None,  # a team member's link
+    ("duediligence:project_action", "action"): None,  # filled from the view's actions
 }
 # URL prefixes not fuzzed, with the reason
 SKIPPED_PREFIXES = {
@@ -336,7 +336,8 @@ def _records_the_demo_lacks(personas):
         ChecklistResponse,
         ChecklistVersion,
     )
-    from portal.models import GeneratedFile
+    from portal import imports
+    from portal.models import GeneratedFile, ImportUpload
     from portal.notifications.models import Notification
     from riskmgmt.models import FundingAgencyInquiry
     from tests.disclosures.factories import add_item, draft_for, org, side_job
@@ -358,19 +359,14 @@ def _records_the_demo_lacks(personas):
     material = ActivityMaterial(activity=AwarenessActivity.objects.first(), filename="m.pdf",
                                 mimetype="application/pdf", size=len(pdf), uploaded_by=admin)
     material.file.save("m.pdf", ContentFile(pdf), save=True)
-    # an upload of every import kind waiting for confirmation, owned by each persona
-    import datetime as _dt
-
+    # an upload of every import kind, checked and waiting for confirmation, for each persona
     from django.utils import timezone
 
-    from portal.imports import KINDS
-    from portal.models import ImportUpload
-
     for owner in (admin, alice):
-        for code in KINDS:
-            ImportUpload.objects.create(owner=owner, kind=code,
-                                        status=ImportUpload.Status.CHECKED,
-                                        expires_at=timezone.now() + _dt.timedelta(days=1))
+        for code in imports.KINDS:
+            ImportUpload.objects.create(
+                owner=owner, kind=code, params={}, status=ImportUpload.Status.CHECKED,
+                step="check", expires_at=timezone.now() + imports.MAX_AGE, files=[])
     # a due-diligence project with a member (a declaration and its link)
     from tests.riskmgmt.duediligence import factories as dd
 

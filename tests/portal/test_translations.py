@@ -87,3 +87,11 @@ def test_sort_options_say_descending_in_japanese():
     with translation.override("ja"):
         labels = [str(label) for _, label in ReviewQueueFilter().filters["order"].field.choices]
     assert "提出日（降順）" in labels
+
+
+def test_sort_options_follow_the_readers_language_not_the_language_at_import():
+    from disclosures.filters import ReviewQueueFilter
+
+    with translation.override("en"):
+        labels = [str(label) for _, label in ReviewQueueFilter().filters["order"].field.choices]
+    assert "Submission date (descending)" in labels

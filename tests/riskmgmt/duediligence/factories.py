@@ -28,3 +28,19 @@ def project(actor, *, partners=(), **kw):
 def member(project, actor, *, user=None, name="", role="co_investigator", institution=None):
     return services.member_add(project=project, role=role, user=user, name=name,
                                institution=institution or project.lead_institution, actor=actor)
+
+
+def publication(user, title="Quantum sensing", affiliations=("Kyoto University",), kind="paper",
+                key=None):
+    from disclosures.models import OutputContributor, ResearchOutput
+
+    out = ResearchOutput.objects.create(
+        owner=user, source="researchmap", kind=kind, title=title, venue="Phys. Rev.",
+        published_on=dt.date(2024, 5, 1),
+        external_key=key or f"researchmap:published_papers:{title}")
+    OutputContributor.objects.bulk_create([
+        OutputContributor(output=out, position=i, name=f"Author {i}", affiliation=a,
+                          role=OutputContributor.Role.AUTHOR if kind == "paper"
+                          else OutputContributor.Role.INVENTOR)
+        for i, a in enumerate(affiliations)])
+    return out

@@ -52,3 +52,15 @@ def test_imported_records_are_added_with_their_source(researcher, staff):
 def test_an_external_members_declaration_starts_empty(staff):
     m = f.member(f.project(staff), staff, name="Jane Roe")
     assert m.declaration.current_version.prefilled_from == []
+
+
+def test_imported_publications_bring_their_coauthors_affiliations(researcher, staff):
+    f.publication(researcher, affiliations=("Kyoto University", "Harbin Institute of Technology"))
+    row = _content(f.member(f.project(staff), staff, user=researcher))["publications"][0]
+    assert row["coauthor_affiliations"] == "Kyoto University; Harbin Institute of Technology"
+
+
+def test_imported_patents_bring_their_coinventors(researcher, staff):
+    f.publication(researcher, title="Sensor", kind="patent", affiliations=("Tohoku University",))
+    row = _content(f.member(f.project(staff), staff, user=researcher))["patents"][0]
+    assert (row["coinventors"], row["affiliations"]) == ("Author 0", "Tohoku University")
