@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from portal.forms import BoundedModelMultipleChoiceField
+
 from .models import RegulationDocument
 
 
@@ -25,7 +27,7 @@ class AnswerForm(forms.Form):
                                widget=forms.Textarea(attrs={"rows": 3}))
     use_suggestions = forms.BooleanField(
         label=_("Add the suggested evidence to the evidence text"), required=False)
-    documents = forms.ModelMultipleChoiceField(
+    documents = BoundedModelMultipleChoiceField(
         label=_("Regulation documents"), required=False,
         queryset=RegulationDocument.objects.none(), widget=forms.CheckboxSelectMultiple)
 

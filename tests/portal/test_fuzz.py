@@ -56,6 +56,9 @@ SLUG_SAMPLES = {
     ("portal:roster_sample", "kind"): ["people", "departments"],
     ("notifications:schedule_preview", "name"): None,  # filled from the schedules registry
     ("notifications:schedule_run", "name"): None,
+    ("notifications:schedule_edit", "name"): None,
+    ("duediligence:declaration_link", "token"): None,  # a team member's link
+    ("duediligence:project_action", "action"): None,  # filled from the view's actions
 }
 # URL prefixes not fuzzed, with the reason
 SKIPPED_PREFIXES = {
@@ -70,13 +73,27 @@ PERSONAS = ["anonymous", "researcher", "reviewer", "staff", "admin"]
 IGNORED_WRITES = ("django_session", "axes_")
 
 
+#: Institutions of each MEXT type the demo loads here (the full list is ~820): what is fuzzed
+#: is every URL, form and filter with three objects each, which a few institutions per type
+#: fill as well as all of them; the ROR subset only feeds the organisation picker's choices.
+INSTITUTIONS_PER_TYPE = 8
+
+
 @pytest.fixture
-def departments(home_institution):
+def departments(home_institution, monkeypatch):
     """The personas live in the demo's departments, so that they see the demo's records."""
     from django.core.management import call_command
 
+    from disclosures import demo as disclosures_demo
+    from followup import mext
     from portal.models import Department
 
+    records, by_type = mext.default_records(), {}
+    for record in records:
+        by_type.setdefault(record.get("type"), []).append(record)
+    few = [r for same in by_type.values() for r in same[:INSTITUTIONS_PER_TYPE]]
+    monkeypatch.setattr(mext, "default_records", lambda: few)
+    monkeypatch.setattr(disclosures_demo, "_load_ror_subset", lambda stdout=None: None)
     call_command("demo_setup", stdout=_Null())
     by_code = {d.code: d for d in Department.objects.all()}
     return {"eng": by_code["ENG"], "mech": by_code["ENG-MECH"], "sci": by_code["SCI"],
@@ -252,6 +269,17 @@ def concrete_urls(world, clients):
     for key in ("notifications:schedule_preview", "notifications:schedule_run",
                 "notifications:schedule_edit"):
         SLUG_SAMPLES[(key, "name")] = [SCHEDULES[0].name]
+    from riskmgmt.duediligence.models import TeamMember
+    from riskmgmt.duediligence.views import EXPORTS
+
+    SLUG_SAMPLES[("duediligence:project_action", "action")] = [
+        "member", "check", "questionnaire", "sign_off", "pi_confirm", "measure", "inquiry",
+        *EXPORTS]
+
+    tokens = list(TeamMember.objects.values_list("access_token", flat=True)[:1])
+    for key in list(SLUG_SAMPLES):
+        if isinstance(key, tuple) and key[1] == "token" and key[0].endswith("declaration_link"):
+            SLUG_SAMPLES[key] = tokens
     out, missing = [], []
     # Files removed from storage are not rolled back with the database: removing views last.
     routes = sorted(walk(), key=lambda r: bool(DESTRUCTIVE.search(r[1])))
@@ -331,12 +359,19 @@ def _records_the_demo_lacks(personas):
     material = ActivityMaterial(activity=AwarenessActivity.objects.first(), filename="m.pdf",
                                 mimetype="application/pdf", size=len(pdf), uploaded_by=admin)
     material.file.save("m.pdf", ContentFile(pdf), save=True)
+    # an upload of every import kind, checked and waiting for confirmation, for each persona
     from django.utils import timezone
 
-    for owner in (admin, alice):  # an import upload checked and waiting for confirmation
-        ImportUpload.objects.create(
-            owner=owner, kind="roster", params={}, status=ImportUpload.Status.CHECKED,
-            step="check", expires_at=timezone.now() + imports.MAX_AGE, files=[])
+    for owner in (admin, alice):
+        for code in imports.KINDS:
+            ImportUpload.objects.create(
+                owner=owner, kind=code, params={}, status=ImportUpload.Status.CHECKED,
+                step="check", expires_at=timezone.now() + imports.MAX_AGE, files=[])
+    # a due-diligence project with a member (a declaration and its link)
+    from tests.riskmgmt.duediligence import factories as dd
+
+    project = dd.project(admin)
+    dd.member(project, admin, user=alice)
     version = ChecklistVersion.objects.select_related("checklist").first()
     ChecklistResponse.objects.create(checklist=version.checklist, version=version,
                                      fiscal_year=2025, respondent=alice, filled_by=alice)
