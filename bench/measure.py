@@ -14,10 +14,10 @@ import statistics
 import time
 from collections.abc import Callable
 
-OPS = {"<": lambda v, t: v < t, "<=": lambda v, t: v <= t}
+OPS = {"<": lambda v, t: v < t, "<=": lambda v, t: v <= t, ">=": lambda v, t: v >= t}
 LINE_RE = re.compile(
     r"^(?P<name>[a-z0-9_]+) (?:(?P<value>-?\d+(?:\.\d+)?) (?P<unit>\S+)"
-    r"(?: \(target (?P<op><=?) (?P<target>\d+(?:\.\d+)?) (?P<tunit>\S+)\) (?P<verdict>OK|MISS))?"
+    r"(?: \(target (?P<op>[<>]=?) (?P<target>\d+(?:\.\d+)?) (?P<tunit>\S+)\) (?P<verdict>OK|MISS))?"
     r"|n/a \((?P<reason>[^)]*)\))$"
 )
 

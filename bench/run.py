@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     # Time the request path as production would run it: no per-query logging. Query counts
     # are taken with CaptureQueriesContext, which turns the debug cursor on by itself.
     settings.DEBUG = False
-    from bench import benchmarks  # noqa: F401 - registers the benchmarks
+    from bench import benchmarks, imports_bench  # noqa: F401 - registers the benchmarks
 
     if args.child:
         try:

@@ -12,8 +12,30 @@ from disclosures.models import (
 from portal.admin_site import ReadOnlyModelAdmin
 
 
+class _ReadLogged:
+    """The admin's pages of one disclosure are reads of it: logged like the portal's pages
+    (the researcher's "who viewed my record")."""
+
+    def _disclosure_and_version(self, obj):
+        raise NotImplementedError
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        from disclosures import services
+
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_object(request, object_id) if response.status_code == 200 else None
+        if obj is not None:
+            disclosure, version = self._disclosure_and_version(obj)
+            services.disclosure_viewed(disclosure=disclosure, version=version,
+                                       actor=request.user, via="admin")
+        return response
+
+
 @admin.register(Disclosure)
-class DisclosureAdmin(ReadOnlyModelAdmin):
+class DisclosureAdmin(_ReadLogged, ReadOnlyModelAdmin):
+    def _disclosure_and_version(self, obj):
+        return obj, obj.last_accepted_version or obj.current_version
+
     list_display = ["owner", "department", "current_version", "last_accepted_version",
                     "updated_at"]
     search_fields = ["owner__email", "owner__family_name", "owner__family_name_en"]
@@ -21,7 +43,10 @@ class DisclosureAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(DisclosureVersion)
-class DisclosureVersionAdmin(ReadOnlyModelAdmin):
+class DisclosureVersionAdmin(_ReadLogged, ReadOnlyModelAdmin):
+    def _disclosure_and_version(self, obj):
+        return obj.disclosure, obj
+
     list_display = ["disclosure", "number", "status", "kind", "submitted_at", "accepted_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["disclosure__owner"]
@@ -40,5 +65,8 @@ class ExternalRecordImportAdmin(ReadOnlyModelAdmin):
 
 
 @admin.register(GrantPledge)
-class GrantPledgeAdmin(ReadOnlyModelAdmin):
+class GrantPledgeAdmin(_ReadLogged, ReadOnlyModelAdmin):
+    def _disclosure_and_version(self, obj):
+        return obj.disclosure, obj.version
+
     list_display = ["disclosure", "funder_name", "programme", "pledged_on"]

@@ -9,15 +9,13 @@ Excel (openpyxl) and PDF (WeasyPrint with Japanese fonts).
 
 from __future__ import annotations
 
-import io
-
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from disclosures.models import Disclosure
 from disclosures.sections import display_value, get_section, org_label
-from portal.exports import safe_cell
+from portal import xlsx
 
 
 def _period(values: dict) -> str:
@@ -43,7 +41,8 @@ def funding_rows(content: dict) -> tuple[list[str], list[list]]:
             v.get("programme") or "", v.get("project_title") or "",
             display_value(section, "role", v.get("role")),
             display_value(section, "status", v.get("status")), _period(v),
-            v.get("amount") or "", v.get("currency") or "", v.get("effort_percent") or "",
+            xlsx.number(v.get("amount")), v.get("currency") or "",
+            xlsx.number(v.get("effort_percent")),
             display_value(section, "managed_by_institution", v.get("managed_by_institution")),
             display_value(section, "under_confidentiality", v.get("under_confidentiality")),
         ])
@@ -63,7 +62,7 @@ def position_rows(content: dict) -> tuple[list[str], list[list]]:
         rows.append([
             _("Position / side job"), org_label(v.get("organisation")),
             display_value(position, "country", v.get("country")), v.get("role") or "",
-            display_value(position, "paid", v.get("paid")), v.get("effort_percent") or "",
+            display_value(position, "paid", v.get("paid")), xlsx.number(v.get("effort_percent")),
             display_value(position, "is_honorary", v.get("is_honorary")),
             display_value(position, "is_abroad", v.get("is_abroad")), _period(v),
         ])
@@ -80,7 +79,7 @@ def position_rows(content: dict) -> tuple[list[str], list[list]]:
 
 def pledge_rows(disclosure: Disclosure) -> tuple[list[str], list[list]]:
     headers = [_("Date of the pledge"), _("Funder"), _("Programme"), _("Application title")]
-    rows = [[p.pledged_on.isoformat(), p.funder_label, p.programme, p.application_title]
+    rows = [[p.pledged_on, p.funder_label, p.programme, p.application_title]
             for p in disclosure.pledges.select_related("funder")]
     return headers, rows
 
@@ -96,28 +95,19 @@ def _lists(disclosure: Disclosure):
 
 
 def application_lists_xlsx(*, disclosure: Disclosure) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    wb.remove(wb.active)
+    """One list sheet per list, under the researcher's name and the accepted version (its
+    acceptance time in Tokyo); amounts and effort are numbers, pledge dates are dates."""
     version = disclosure.last_accepted_version
+    preamble = [
+        [_("Researcher"), disclosure.owner.display_name],
+        [_("Accepted disclosure version"), version.number if version else None,
+         version.accepted_at if version else None],
+        [],
+    ]
+    book = xlsx.Workbook()
     for title, headers, rows in _lists(disclosure):
-        ws = wb.create_sheet(title=str(title)[:31])
-        ws.append([_("Researcher"), disclosure.owner.display_name])
-        ws.append([_("Accepted disclosure version"),
-                   version.number if version else "",
-                   version.accepted_at.date().isoformat() if version and version.accepted_at
-                   else ""])
-        ws.append([])
-        ws.append([safe_cell(h) for h in headers])
-        for cell in ws[4]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([safe_cell(c) for c in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+        book.list_sheet(title, headers, rows, preamble=preamble)
+    return book.save()
 
 
 def _with_separators(lists):

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from disclosures import services
 from disclosures.models import Disclosure, DisclosureVersion
 from disclosures.sections import SECTIONS, item_rows, item_title, org_label
+from portal import xlsx
 from portal.exports import ListExporter, register
 from portal.permissions import scope_queryset
 
@@ -37,6 +39,9 @@ class AllDisclosuresExporter(ListExporter):
         index = 0
         for chunk in batched(disclosures.iterator(chunk_size=self.chunk_size), self.chunk_size):
             latest = _latest_submitted({d.pk for d in chunk})
+            # the read log: every researcher sees that this export showed their disclosure
+            services.disclosures_exported(shown=[(d, latest.get(d.pk)) for d in chunk],
+                                          actor=user, via=self.identifier)
             for disclosure in chunk:
                 index += 1
                 if index % 200 == 0:
@@ -51,9 +56,8 @@ class AllDisclosuresExporter(ListExporter):
         if version is None:
             yield [*head, "", _("Not submitted"), "", "", "", "", "", "", "", "", ""]
             return
-        status = [version.number, version.get_status_display(),
-                  version.submitted_at.isoformat() if version.submitted_at else "",
-                  version.accepted_at.isoformat() if version.accepted_at else ""]
+        status = [version.number, version.get_status_display(), version.submitted_at,
+                  version.accepted_at]
         wrote = False
         for section in SECTIONS:
             for item in (version.content.get("sections") or {}).get(section.code, []):
@@ -65,7 +69,7 @@ class AllDisclosuresExporter(ListExporter):
                                                     "start_date", "end_date"))
                 yield [*head, *status, str(section.title), item_title(section, item),
                        org_label(values.get("organisation")), values.get("country") or "",
-                       values.get("start_date") or "", values.get("end_date") or "",
+                       xlsx.date(values.get("start_date")), xlsx.date(values.get("end_date")),
                        details]
         if not wrote:
             yield [*head, *status, "", _("Nothing to disclose"), "", "", "", "", ""]

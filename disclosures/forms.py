@@ -13,6 +13,7 @@ from disclosures.models import ItemComment, UpdateCampaign
 from disclosures.sections import Section
 from portal.currencies import currency_choices
 from portal.fiscal import fiscal_year_of
+from portal.forms import MAX_DB_INT, QueryParamsForm, int_param
 from portal.models import Organisation
 
 
@@ -157,3 +158,31 @@ class CampaignForm(forms.Form):
 class UpdateCampaignChoice(forms.Form):
     campaign = forms.ModelChoiceField(queryset=UpdateCampaign.objects.all(),
                                       to_field_name="public_id")
+
+
+def _version_number(**kwargs) -> forms.IntegerField:
+    return forms.IntegerField(required=False, min_value=1, max_value=MAX_DB_INT, **kwargs)
+
+
+class VersionParamsForm(QueryParamsForm):
+    """``?v=`` of a disclosure page: the version shown (the latest when absent)."""
+
+    v = _version_number()
+
+
+class DiffParamsForm(QueryParamsForm):
+    """``?a=&b=`` of the diff page: the two versions compared (the last two when absent)."""
+
+    a = _version_number()
+    b = _version_number()
+
+
+def lock_version_from(data) -> int | None:
+    """The ``lock_version`` a form posted (optimistic locking): None when absent (no check,
+    as for a form without one); a value that is not a lock version (hand-edited, overflowing)
+    is -1, which no draft has, so the service refuses the edit as stale."""
+    raw = data.get("lock_version")
+    if raw in (None, ""):
+        return None
+    value = int_param(raw, min_value=0)
+    return -1 if value is None else value

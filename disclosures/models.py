@@ -680,7 +680,7 @@ class ResearchOutput(PublicModel):
     external_key = models.CharField(max_length=200)
     title = models.CharField(_("title"), max_length=1000)
     venue = models.CharField(_("journal, publisher or office"), max_length=500, blank=True)
-    published_on = models.DateField(_("date"), null=True, blank=True)
+    published_on = models.DateField(_("date of publication or filing"), null=True, blank=True)
     published_text = models.CharField(max_length=20, blank=True)
     doi = models.CharField(_("DOI"), max_length=200, blank=True)
 
@@ -722,7 +722,7 @@ class OutputContributor(models.Model):
                                related_name="contributors", verbose_name=_("research output"))
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.AUTHOR)
-    name = models.CharField(pgettext_lazy("person", "name"), max_length=300, blank=True)
+    name = models.CharField(_("name (as given)"), max_length=300, blank=True)
     orcid = models.CharField(_("ORCID iD"), max_length=19, blank=True)
     affiliation = models.CharField(_("affiliation (as given)"), max_length=500, blank=True,
                                    db_index=True)

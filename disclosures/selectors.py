@@ -165,6 +165,18 @@ def comments_for(*, user: User, version: DisclosureVersion) -> list[ItemComment]
     return list(qs)
 
 
+def last_accepted_before(*, versions: list[DisclosureVersion], version: DisclosureVersion,
+                         ) -> DisclosureVersion | None:
+    """The newest accepted version older than ``version`` among ``versions`` (the page's list,
+    newest first), with its content read (one query): what the reviewer compares against."""
+    baseline = next((v for v in versions if v.number < version.number
+                     and v.status == DisclosureVersion.Status.ACCEPTED), None)
+    if baseline is not None:
+        baseline.content = (DisclosureVersion.objects.filter(pk=baseline.pk)
+                            .values_list("content", flat=True).first())
+    return baseline
+
+
 def earlier_comments_for(draft: DisclosureVersion) -> dict[str, list[ItemComment]]:
     """Comments addressed to the researcher on the version a draft continues, by item key."""
     if not draft.based_on_id:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -41,7 +42,7 @@ from disclosures.models import (
     ResearchOutput,
     UpdateCampaign,
 )
-from disclosures.sections import SECTIONS, content_for, get_section, item_values
+from disclosures.sections import SECTIONS, content_for, diff_contents, get_section, item_values
 from portal import uploads
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed, ValidationFailed
@@ -57,13 +58,11 @@ ATTESTATION_TEXT = gettext_noop(
 )
 
 
-def _send_on_commit(signal, **kwargs):
-    def send():
-        for receiver, result in signal.send_robust(sender=DisclosureVersion, **kwargs):
-            if isinstance(result, Exception):
-                logger.error("Receiver %r of %s failed: %r", receiver, signal, result)
-
-    transaction.on_commit(send)
+def _send_in_transaction(signal, **kwargs):
+    """Tell the other apps, inside the change's transaction: a receiver records the work it
+    needs in the outbox (riskmgmt: the rule evaluation), so the work commits with the change.
+    A receiver that fails undoes the change (nothing is submitted unscreened)."""
+    signal.send(sender=DisclosureVersion, **kwargs)
 
 
 # --- Validation rules ----------------------------------------------------------------------
@@ -317,14 +316,21 @@ def organisation_from_form(*, name_ja: str, name_en: str, country: str,
 
 @transaction.atomic
 def item_save(*, version: DisclosureVersion, section_code: str, item, actor: User,
-              lock_version: int | None) -> object:
-    """Create or update one item of a draft (``item`` is an unsaved or loaded model)."""
+              lock_version: int | None, new_organisation: dict | None = None) -> object:
+    """Create or update one item of a draft (``item`` is an unsaved or loaded model).
+
+    ``new_organisation`` (``name_ja``, ``name_en``, ``country``) is an organisation the
+    researcher typed: it is added to the shared registry in this transaction, so a refused
+    item (invalid, stale lock, over 100 % effort) leaves no organisation behind.
+    """
     section = get_section(section_code)
     if version.disclosure.owner_id != actor.pk:
         raise NotAllowed(_("Only the researcher edits their disclosure."))
     if not isinstance(item, section.model):
         raise ApplicationError(_("Unknown item."))
     _bump_lock(version, lock_version)
+    if new_organisation:
+        item.organisation = organisation_from_form(actor=actor, **new_organisation)
     creating = item.pk is None
     before = {} if creating else snapshot(section.model.objects.get(pk=item.pk))
     item.version = version
@@ -413,6 +419,8 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
     _check_effort(version)
     now = timezone.now()
     version.refresh_from_db()
+    version.content = content_for(version)
+    _check_changed(version)
     version.status = DisclosureVersion.Status.SUBMITTED
     version.submitted_at = now
     version.submitted_by = actor
@@ -424,7 +432,6 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
                                                  DisclosureVersion.Kind.CHANGE,
                                                  DisclosureVersion.Kind.INITIAL):
         version.campaign = campaign
-    version.content = content_for(version)
     version.full_clean()
     version.save()
     disclosure = version.disclosure
@@ -435,8 +442,39 @@ def version_submit(*, version: DisclosureVersion, actor: User, attest: bool,
     audit_log(action="disclosures.version.submitted", target=version.disclosure, actor=actor,
               data={"number": version.number, "kind": version.kind})
     notices.version_submitted(version)
-    _send_on_commit(signals.version_submitted, version=version)
+    _send_in_transaction(signals.version_submitted, version=version)
     return version
+
+
+def _attachment_marks(version_id) -> set[tuple]:
+    return set(Attachment.objects.filter(version_id=version_id).values_list(
+        "file", "item_key", "description"))
+
+
+def _check_changed(version: DisclosureVersion) -> None:
+    """Refuse a change or a resubmission that changes nothing.
+
+    An update follows the version it was started from (``based_on``): after a return, the
+    returned version; otherwise the accepted one. Submitting it with the same items and
+    attachments would only queue a second review of the same disclosure, so it is refused,
+    saying so. The annual update is the exception: "nothing changed" is a valid answer to it
+    (the reviewer's page says that nothing changed).
+    """
+    base = version.based_on
+    if base is None or version.kind == DisclosureVersion.Kind.ANNUAL_UPDATE:
+        return
+    changes = diff_contents(base.content, version.content)
+    if any(s["changes"] for s in changes):
+        return
+    if _attachment_marks(version.pk) != _attachment_marks(base.pk):
+        return
+    if base.status == DisclosureVersion.Status.RETURNED:
+        raise ValidationFailed(
+            _("Nothing has changed since version %(number)s was returned: change what the "
+              "reviewer asked for before submitting again.") % {"number": base.number})
+    raise ValidationFailed(
+        _("Nothing has changed since version %(number)s: change an item before submitting, "
+          "or discard this update.") % {"number": base.number})
 
 
 def _reviewable(version: DisclosureVersion, actor: User) -> None:
@@ -506,7 +544,7 @@ def version_accept(*, version: DisclosureVersion, actor: User, comment: str = ""
     audit_log(action="disclosures.version.accepted", target=disclosure, actor=actor,
               data={"number": version.number})
     notices.version_accepted(version)
-    _send_on_commit(signals.version_accepted, version=version)
+    _send_in_transaction(signals.version_accepted, version=version)
     return version
 
 
@@ -554,8 +592,8 @@ def no_change_confirm(*, disclosure: Disclosure, actor: User, attest: bool) -> D
     disclosure.save(update_fields=["current_version", "last_accepted_version", "updated_at"])
     audit_log(action="disclosures.version.no_change_confirmed", target=disclosure, actor=actor,
               data={"number": number, "campaign": campaign.title})
-    _send_on_commit(signals.version_submitted, version=version)
-    _send_on_commit(signals.version_accepted, version=version)
+    _send_in_transaction(signals.version_submitted, version=version)
+    _send_in_transaction(signals.version_accepted, version=version)
     return version
 
 
@@ -601,14 +639,47 @@ def comment_add(*, version: DisclosureVersion, actor: User, body: str, visibilit
 
 
 def disclosure_viewed(*, disclosure: Disclosure, version: DisclosureVersion | None,
-                      actor: User) -> None:
-    """Log a staff member's read of a submitted disclosure (the researcher sees who viewed)."""
+                      actor: User, via: str = "") -> None:
+    """Log a staff member's read of a submitted disclosure (the researcher sees who viewed).
+
+    The read log ("who viewed my record") is written by every page or export that shows a
+    disclosure's content: the disclosure and diff pages, a risk case showing disclosed items
+    (``via`` the case reference), the admin's disclosure pages (``via="admin"``) and the
+    all-disclosures export (:func:`disclosures_exported`).
+    """
     if actor.pk == disclosure.owner_id or version is None:
         return
     if version.status == DisclosureVersion.Status.DRAFT:
         return
-    audit_log(action="disclosures.disclosure.viewed", target=disclosure, actor=actor,
-              data={"number": version.number})
+    data = {"number": version.number}
+    if via:
+        data["via"] = via
+    audit_log(action="disclosures.disclosure.viewed", target=disclosure, actor=actor, data=data)
+
+
+def disclosures_exported(*, shown: Iterable[tuple[Disclosure, DisclosureVersion]], actor: User,
+                         via: str) -> None:
+    """The read log of an export: one ``disclosures.disclosure.viewed`` entry per disclosure
+    whose submitted content the file holds, written in one INSERT per call."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal import context
+    from portal.models import AuditEntry
+
+    content_type = ContentType.objects.get_for_model(Disclosure)
+    person = actor if getattr(actor, "pk", None) else None
+    entries = [
+        AuditEntry(action="disclosures.disclosure.viewed", actor=person,
+                   actor_kind=AuditEntry.ActorKind.USER if person else AuditEntry.ActorKind.TASK,
+                   actor_name=(person.display_name or "")[:200] if person else "",
+                   actor_email=(person.email or "")[:254] if person else "",
+                   content_type=content_type, object_id=str(d.pk), object_repr=str(d)[:300],
+                   data={"number": v.number, "via": via}, request_id=context.request_id.get())
+        for d, v in shown
+        if v is not None and v.status != DisclosureVersion.Status.DRAFT
+        and (person is None or d.owner_id != person.pk)
+    ]
+    AuditEntry.objects.bulk_create(entries)
 
 
 ATTACHMENT_TYPES = {uploads.PDF, uploads.PNG, uploads.JPEG}
@@ -717,8 +788,7 @@ def campaign_open(*, fiscal_year: int, due_date: dt.date, actor: User, title: st
                                field="fiscal_year") from None
     audit_log(action="disclosures.campaign.opened", target=campaign, actor=actor,
               after=snapshot(campaign, ["fiscal_year", "title", "opens_on", "due_date"]))
-    transaction.on_commit(lambda: signals.campaign_opened.send_robust(
-        sender=UpdateCampaign, campaign=campaign))
+    signals.campaign_opened.send(sender=UpdateCampaign, campaign=campaign)
     return campaign
 
 
@@ -738,25 +808,35 @@ def campaign_close(*, campaign: UpdateCampaign, actor: User) -> UpdateCampaign:
 # --- Imports (researchmap / ORCID) -----------------------------------------------------------
 
 
-@transaction.atomic
-def external_import_create(*, owner: User, uploaded_file, actor: User) -> ExternalRecordImport:
+def external_record_parse(data: bytes):
+    """The parsed export, or ValidationFailed (invalid UTF-8, binary, too deeply nested...)."""
     from disclosures import importers
+
+    try:
+        return importers.parse(data)
+    except importers.ImportFormatError as exc:
+        raise ValidationFailed(str(exc), field="file") from None
+
+
+@transaction.atomic
+def external_import_create(*, owner: User, uploaded_file=None, actor: User, data: bytes | None = None,
+                           filename: str = "") -> ExternalRecordImport:
+    """Store the entries of a researchmap / ORCID export as suggestions (the import pipeline's
+    apply step passes the stored ``data``; ``uploaded_file`` is for the management shell)."""
     from disclosures.selectors import organisation_match
 
     if owner.pk != actor.pk or not has_perm(actor, "disclosures.disclosure.file"):
         raise NotAllowed(_("Researchers import their own records."))
-    if not uploaded_file:
-        raise ValidationFailed(_("Choose a file."), field="file")
-    if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
-        raise ValidationFailed(_("The file is too large."), field="file")
-    data = uploaded_file.read()
-    try:
-        parsed = importers.parse(data)
-    except importers.ImportFormatError as exc:
-        raise ValidationFailed(str(exc), field="file") from None
+    if data is None:
+        if not uploaded_file:
+            raise ValidationFailed(_("Choose a file."), field="file")
+        if uploaded_file.size > settings.PORTAL_MAX_UPLOAD_BYTES:
+            raise ValidationFailed(_("The file is too large."), field="file")
+        data, filename = uploaded_file.read(), uploaded_file.name or ""
+    parsed = external_record_parse(data)
     record_import = ExternalRecordImport(
         owner=owner, source=parsed.source, format=parsed.format,
-        filename=(uploaded_file.name or "")[:200], external_id=parsed.external_id[:100],
+        filename=(filename or "")[:200], external_id=parsed.external_id[:100],
         item_count=len(parsed.entries), skipped_count=parsed.skipped,
     )
     record_import.full_clean()
@@ -847,8 +927,7 @@ def outputs_store(*, owner: User, outputs, record_import: ExternalRecordImport |
     ], batch_size=1000)
     rows = [existing[o.external_key[:200]] for o in outputs]
     ids = [r.pk for r in rows]
-    transaction.on_commit(lambda: signals.outputs_imported.send_robust(
-        sender=ResearchOutput, owner=owner, output_ids=ids))
+    signals.outputs_imported.send(sender=ResearchOutput, owner=owner, output_ids=ids)
     return rows
 
 

@@ -1,16 +1,18 @@
 """Events other apps listen to (riskmgmt evaluates rules; notifications tell people).
 
-``version_submitted`` is sent after the transaction that submitted a disclosure version has
-committed, with ``version`` (a ``DisclosureVersion``) as keyword argument. Receivers must not
-raise: a failing receiver never undoes a researcher's submission.
+``version_submitted`` is sent inside the transaction that submits a disclosure version, with
+``version`` (a ``DisclosureVersion``) as keyword argument. A receiver does no slow work there:
+it records the work in the outbox (``portal.outbox.enqueue``), which commits with the
+submission and runs after it. A receiver that raises undoes the submission — no submission is
+stored without the work it calls for.
 """
 
 from django.dispatch import Signal
 
 version_submitted = Signal()
-# Sent on commit when research outputs (publications, patents) were imported or re-imported,
+# Sent in the transaction in which research outputs (publications, patents) are (re-)imported,
 # with ``owner`` (the researcher) and ``output_ids``; riskmgmt screens their contributors.
 outputs_imported = Signal()
 version_accepted = Signal()
-# Sent on commit when an administrator opens a fiscal year's update campaign (``campaign``).
+# Sent in the transaction in which an administrator opens a fiscal year's update campaign (``campaign``).
 campaign_opened = Signal()

@@ -19,26 +19,27 @@ from disclosures.forms import (
     AttachmentForm,
     CampaignForm,
     CommentForm,
+    DiffParamsForm,
     ImportForm,
     NoChangeForm,
     PledgeForm,
     ReturnForm,
     SubmitForm,
+    VersionParamsForm,
     item_form_class,
+    lock_version_from,
 )
 from disclosures.models import DisclosureVersion, UpdateCampaign
 from disclosures.sections import diff_contents, get_section, sections_for_display
 from portal.errors import ApplicationError, ConcurrentEdit, NotAllowed
+from portal.panels import panels_for
 from portal.permissions import has_perm, permission_required
 from portal.services import generated_file_request
 from portal.uploads import serve_upload
 
 
 def _lock_from(request) -> int | None:
-    try:
-        return int(request.POST.get("lock_version", ""))
-    except ValueError:
-        return None
+    return lock_version_from(request.POST)
 
 
 def _fail(request, exc: ApplicationError):
@@ -86,10 +87,10 @@ def start(request):
 def detail(request, public_id):
     disclosure = selectors.disclosure_get_for(user=request.user, public_id=public_id)
     owner = selectors.is_owner(request.user, disclosure)
-    try:
-        number = int(request.GET.get("v", "")) if request.GET.get("v") else None
-    except ValueError:
-        raise Http404 from None
+    params = VersionParamsForm(request.GET)
+    if not params.is_valid():
+        raise Http404
+    number = params.cleaned_data["v"]
     versions, version = selectors.versions_and_shown(user=request.user, disclosure=disclosure,
                                                      number=number)
     comments, attachments = [], []
@@ -118,9 +119,23 @@ def detail(request, public_id):
     answered = campaign is not None and any(v.campaign_id == campaign.pk and
                                             v.status != DisclosureVersion.Status.DRAFT
                                             for v in versions)
+    # The reviewer's part: what changed since the last accepted version, and what other apps
+    # show about this version (risk management's flags and risk summary).
+    baseline = changes = None
+    panels = []
+    if can_review:
+        baseline = selectors.last_accepted_before(versions=versions, version=version)
+        if baseline is not None:
+            changes = diff_contents(baseline.content, version.content)
+        version.disclosure = disclosure
+        panels = panels_for("disclosures.review", request, version)
     context = {
         "disclosure": disclosure,
         "version": version,
+        "baseline": baseline,
+        "changes": changes,
+        "has_changes": bool(changes) and any(s["changes"] for s in changes),
+        "panels": panels,
         "versions": versions,
         "is_owner": owner,
         "sections": sections_for_display(version.content if version else {}, comments_by_key,
@@ -148,11 +163,11 @@ def diff(request, public_id):
     if len(versions) < 2:
         return render(request, "disclosures/diff.html",
                       {"disclosure": disclosure, "versions": versions, "changes": None})
-    try:
-        a = int(request.GET.get("a") or versions[1].number)
-        b = int(request.GET.get("b") or versions[0].number)
-    except ValueError:
-        raise Http404 from None
+    params = DiffParamsForm(request.GET)
+    if not params.is_valid():
+        raise Http404
+    a = params.cleaned_data["a"] or versions[1].number
+    b = params.cleaned_data["b"] or versions[0].number
     old = selectors.version_get_for(user=request.user, disclosure=disclosure, number=a)
     new = selectors.version_get_for(user=request.user, disclosure=disclosure, number=b)
     changes = diff_contents(old.content, new.content)
@@ -276,13 +291,14 @@ def item_edit(request, section, item_key=None):
         try:
             name_ja = form.cleaned_data.get("new_organisation_name_ja", "")
             name_en = form.cleaned_data.get("new_organisation_name_en", "")
+            new_organisation = None
             if not form.cleaned_data.get("organisation") and (name_ja or name_en):
-                item.organisation = services.organisation_from_form(
-                    name_ja=name_ja, name_en=name_en,
-                    country=form.cleaned_data.get("new_organisation_country") or "",
-                    actor=request.user)
+                new_organisation = {
+                    "name_ja": name_ja, "name_en": name_en,
+                    "country": form.cleaned_data.get("new_organisation_country") or ""}
             services.item_save(version=draft, section_code=sec.code, item=item,
-                               actor=request.user, lock_version=_lock_from(request))
+                               actor=request.user, lock_version=_lock_from(request),
+                               new_organisation=new_organisation)
         except ValidationError as exc:
             for field, errs in exc.message_dict.items():
                 target = field if field in form.fields else None
@@ -469,19 +485,22 @@ def attachment_delete(request, public_id):
 @require_http_methods(["GET", "POST"])
 @permission_required("disclosures.disclosure.file")
 def imports(request):
+    """Upload; the import pipeline reads the file and asks to confirm before the entries are
+    stored as suggestions."""
+    from disclosures.imports import IMPORT
+    from portal.imports import import_start
+
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            record_import = services.external_import_create(
-                owner=request.user, uploaded_file=form.cleaned_data["file"], actor=request.user)
+            upload = import_start(user=request.user, kind=IMPORT.code,
+                                  files={"file": form.cleaned_data["file"]})
         except ApplicationError as exc:
             if isinstance(exc, NotAllowed):
                 raise PermissionDenied(exc.message) from None
             form.add_error("file", exc.message)
         else:
-            messages.success(request, _("%(n)s entries were found. Accept or reject each one.")
-                             % {"n": record_import.item_count})
-            return redirect("disclosures:import_detail", public_id=record_import.public_id)
+            return redirect("portal:import_detail", public_id=upload.public_id)
     page = Paginator(selectors.imports_for(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "disclosures/imports.html", {"form": form, "page": page})
 

@@ -1,4 +1,4 @@
-"""Background exporters of the follow-up survey (run by portal.tasks.build_generated_file)."""
+"""Background exporters of the follow-up survey (built by the outbox job portal.build_file)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.errors import ApplicationError
 from portal.exports import PDF, XLSX, BaseExporter, register
+from portal.forms import int_param
 
 
 def _cycle(params):
     from .models import SurveyCycle
 
-    try:
-        year = int(params.get("fiscal_year"))
-    except (TypeError, ValueError):
-        raise ApplicationError(str(_("No fiscal year was given."))) from None
+    year = int_param(params.get("fiscal_year"), min_value=1900, max_value=2200)
+    if year is None:
+        raise ApplicationError(str(_("No fiscal year was given.")))
     cycle = SurveyCycle.objects.select_related("question_set").filter(fiscal_year=year).first()
     if cycle is None:
         raise ApplicationError(str(_("There is no survey cycle for that fiscal year.")))

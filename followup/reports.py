@@ -7,14 +7,13 @@ openpyxl's write-only mode so memory stays flat with thousands of institutions.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal.exports import safe_cell
+from portal import xlsx
 from portal.fiscal import reiwa_label
 from portal.models import Institution
 
@@ -34,43 +33,36 @@ def _options_by_code(cycle: SurveyCycle) -> dict[int, str]:
 
 
 def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
     from openpyxl.chart import BarChart, Reference
-    from openpyxl.styles import Font
 
     lay = layout.current()
     labels = _options_by_code(cycle)
-    bold = Font(bold=True)
-    wb = Workbook(write_only=True)
+    # The layout is the ministry's (EXCEL_LAYOUT.md); only the cells go through the writer
+    # (formula guard, typed values).
+    wb = xlsx.Workbook()
 
     def header(ws, values):
-        cells = []
-        for v in values:
-            c = WriteOnlyCell(ws, value=safe_cell(str(v)))
-            c.font = bold
-            cells.append(c)
-        ws.append(cells)
+        wb.append(ws, [str(v) for v in values], xlsx.BOLD)
 
     # 1. One row per institution, in the import layout (first sheet, so it imports back).
-    ws = wb.create_sheet(title="機関別データ")
+    ws = wb.new_sheet("機関別データ")
     header(ws, lay.headers())
     total = max(selectors.institution_count(fiscal_year=cycle.fiscal_year), 1)
     for i, (code, name, category, year, answers) in enumerate(
             selectors.institution_rows(fiscal_year=cycle.fiscal_year)):
         # 年度 as the ministry writes it (令和6年度); the import reads it back (parse_fiscal_year).
-        row = [safe_cell(code), safe_cell(name), safe_cell(category), reiwa_label(year)]
+        row = [code, name, category, reiwa_label(year)]
         for n in range(1, lay.questions + 1):
             opt = answers.get(n)
             row += [opt, labels.get(opt, "") if opt else ""]
-        ws.append(row)
+        wb.append(ws, row)
         if i % 500 == 0:
             progress(5 + int(45 * i / total), _("Writing institutions"))
     progress(50, _("Aggregating"))
 
     # 2. Aggregates per category × question × option.
     results = selectors.results_for(cycle=cycle)
-    ws = wb.create_sheet(title="集計")
+    ws = wb.new_sheet("集計")
     header(ws, ["年度", "機関区分", "設問", "設問（略称）", "選択肢コード", "選択肢", "件数",
                 "割合(%)", "回答機関数", "年度末までに実施(%)", "前年度比(pt)"])
     for cat in results.categories:
@@ -79,7 +71,7 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
             res = cat.results[q.number]
             change = res.done_change
             for opt in results.options:
-                ws.append([
+                wb.append(ws, [
                     reiwa_label(cycle.fiscal_year), cat_label, f"Q{q.number}", q.short_label_ja,
                     opt.code, opt.label_ja, res.count(opt.code), float(res.percent(opt.code)),
                     res.total, float(res.done_percent),
@@ -89,14 +81,14 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
 
     # 3. A sheet per question: percentages per category with a native stacked bar chart.
     for q in results.questions:
-        ws = wb.create_sheet(title=f"Q{q.number}")
-        ws.append([safe_cell(f"Q{q.number} {q.text_ja}")])
+        ws = wb.new_sheet(f"Q{q.number}")
+        wb.append(ws, [f"Q{q.number} {q.text_ja}"])
         header(ws, ["機関区分"] + [o.label_ja for o in results.options]
                + ["年度末までに実施(%)", "前年度比(pt)", "回答機関数"])
         for cat in results.categories:
             res = cat.results[q.number]
             change = res.done_change
-            ws.append([cat.name_ja]
+            wb.append(ws, [cat.name_ja]
                       + [float(res.percent(o.code)) for o in results.options]
                       + [float(res.done_percent), float(change) if change is not None else None,
                          res.total])
@@ -120,18 +112,18 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
         ws.add_chart(chart, f"A{n_rows + 5}")
 
     # 4. What the columns mean (the layout is versioned).
-    ws = wb.create_sheet(title="説明")
-    ws.append(["layout", lay.version])
-    ws.append(["年度", reiwa_label(cycle.fiscal_year), cycle.fiscal_year])
-    ws.append(["作成日時", timezone.localtime().strftime("%Y-%m-%d %H:%M")])
+    ws = wb.new_sheet("説明")
+    wb.append(ws, ["layout", lay.version])
+    wb.append(ws, ["年度", reiwa_label(cycle.fiscal_year), cycle.fiscal_year])
+    wb.append(ws, ["作成日時", timezone.localtime().strftime("%Y-%m-%d %H:%M")])
     for opt in results.options:
-        ws.append(["選択肢", opt.code, opt.label_ja, "年度末までに実施" if opt.done_by_year_end else ""])
+        wb.append(ws, ["選択肢", opt.code, opt.label_ja,
+                       "年度末までに実施" if opt.done_by_year_end else ""])
     for q in results.questions:
-        ws.append([f"Q{q.number}", q.text_ja, q.short_label_ja])
-    buf = io.BytesIO()
-    wb.save(buf)
+        wb.append(ws, [f"Q{q.number}", q.text_ja, q.short_label_ja])
+    data = wb.save()
     progress(95, _("Saving"))
-    return buf.getvalue()
+    return data
 
 
 def report_context(*, cycle: SurveyCycle) -> dict:

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 import tablib
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext as _
 from import_export import resources
-from import_export.formats.base_formats import CSV, XLSX
 from import_export.results import RowResult
 
+from portal import tabular
 from portal.audit import audit_log
 from portal.errors import ApplicationError
 from portal.exports import unguard_cell
@@ -283,34 +283,25 @@ class SurveyRowResource(resources.ModelResource):
 
 
 def dataset_from_bytes(content: bytes, filename: str = "") -> tablib.Dataset:
-    """A dataset from an uploaded .xlsx or .csv (sniffed by content, not only the name)."""
-    if content[:4] == b"PK\x03\x04":
-        try:
-            dataset = XLSX().create_dataset(content)
-        except Exception:
-            raise ApplicationError(_("The Excel file could not be read."), field="file")
-    else:
-        if b"\x00" in content[:2048]:
-            raise ApplicationError(_("Upload an Excel (.xlsx) or CSV file."), field="file")
-        for encoding in ("utf-8-sig", "cp932"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ApplicationError(_("The CSV file is not in UTF-8 or Shift_JIS."), field="file")
-        try:
-            dataset = CSV().create_dataset(text)
-        except Exception:
-            raise ApplicationError(_("The CSV file could not be read."), field="file")
-    headers = [_text(h) for h in (dataset.headers or [])]
-    dataset.headers = headers
-    # Drop blank lines (trailing rows of a spreadsheet).
-    kept = tablib.Dataset(headers=headers)
-    for row in dataset:
-        if any(_text(v) for v in row):
-            kept.append(row)
+    """A dataset from an uploaded .xlsx, .csv or .tsv, read by the core's tabular reader
+    (format from the content, encodings detected, limits checked while streaming).
+
+    ``dataset.lines`` holds the line of the file of each row, for the row errors.
+    """
+    try:
+        table = tabular.read_table(content, name=filename, max_rows=MAX_ROWS,
+                                   normalise=lambda h: h)
+        headers = [_text(h) for h in table.header]
+        kept = tablib.Dataset(headers=headers)
+        lines = []
+        width = len(headers)
+        for row in table.rows:
+            cells = list(row.cells)[:width]
+            kept.append(cells + [""] * (width - len(cells)))
+            lines.append(row.line)
+    except tabular.TabularError as exc:
+        raise ApplicationError(exc.message, field="file") from None
+    kept.lines = lines
     return kept
 
 
@@ -358,9 +349,10 @@ def answers_import(*, content: bytes, filename: str = "", actor=None,
     if not len(dataset):
         outcome.base_errors.append(_("The file has no rows."))
         return outcome
-    if len(dataset) > MAX_ROWS:
-        outcome.base_errors.append(_("The file has more than %(n)s rows.") % {"n": MAX_ROWS})
-        return outcome
+    lines = dataset.lines
+
+    def line_of(number: int) -> int:  # import-export numbers the data rows from 1
+        return lines[number - 1] if 0 < number <= len(lines) else number
     resource = SurveyRowResource(actor=actor, layout=layout)
     with transaction.atomic():
         result = resource.import_data(dataset, dry_run=dry_run, raise_errors=False,
@@ -376,7 +368,7 @@ def answers_import(*, content: bytes, filename: str = "", actor=None,
             if len(outcome.preview) < 50 and row.import_type in (
                     RowResult.IMPORT_TYPE_NEW, RowResult.IMPORT_TYPE_UPDATE,
                     RowResult.IMPORT_TYPE_SKIP):
-                outcome.preview.append({"number": number, "type": row.import_type,
+                outcome.preview.append({"number": line_of(number), "type": row.import_type,
                                         "values": _row_values(row.row_values)})
         for invalid in result.invalid_rows:
             messages = []
@@ -384,10 +376,13 @@ def answers_import(*, content: bytes, filename: str = "", actor=None,
                 for e in errs:
                     text = e if isinstance(e, str) else " ".join(getattr(e, "messages", [str(e)]))
                     messages.append(f"{column}: {text}")
-            outcome.errors.append(RowError(invalid.number, messages, _row_values(invalid.values
+            outcome.errors.append(RowError(line_of(invalid.number), messages, _row_values(invalid.values
                                            if isinstance(invalid.values, dict) else {})))
         for number, errs in result.row_errors():
-            outcome.errors.append(RowError(number, [str(e.error) for e in errs]))
+            for e in errs:
+                if isinstance(e.error, DatabaseError):
+                    raise e.error  # the server's problem, not the file's: "try again"
+            outcome.errors.append(RowError(line_of(number), [str(e.error) for e in errs]))
         for err in result.base_errors:
             outcome.base_errors.append(str(err.error))
         outcome.errors.sort(key=lambda e: e.number)

@@ -389,6 +389,18 @@ class LoadStats:
     skipped: list[str] = field(default_factory=list)
 
 
+def institutions_load_mext_request(*, actor: User):
+    """An administrator asks for the MEXT registry to be loaded: recorded in the outbox (with its
+    audit entry) and loaded by a worker after the commit. Returns the job."""
+    from portal import outbox
+
+    if not has_perm(actor, "followup.institution.load"):
+        raise NotAllowed(_("You are not allowed to load the institution registry."))
+    with transaction.atomic():
+        audit_log(action="followup.institutions.load_requested", actor=actor)
+        return outbox.enqueue("followup.load_mext", key="mext", actor=actor)
+
+
 def institutions_load_mext(*, records: list[dict], actor: User | None = None) -> LoadStats:
     """Create or update institutions from MEXT records.
 

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
-from django.core.files.base import ContentFile
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal import uploads
+from portal import imports, uploads
 from portal.errors import ApplicationError
 from portal.permissions import has_perm, permission_required, require
 from portal.services import generated_file_request
-from portal.storage import private_storage
 from portal.uploads import serve_upload
 
 from . import charts, selectors, services
@@ -23,7 +19,6 @@ from .evidence import suggestions_for
 from .forms import AmendForm, AnswerForm, CycleOpenForm, ImportForm, RegulationForm
 from .models import RegulationDocument
 from .reports import answer_needs_warning
-from .resources import answers_import
 
 
 @require_GET
@@ -208,68 +203,23 @@ def export(request, fiscal_year, fmt):
 
 # --- Import ----------------------------------------------------------------------------------
 
-SESSION_KEY = "followup_import"
-
-
 @require_http_methods(["GET", "POST"])
 @permission_required("followup.import")
 def import_answers(request):
-    form = ImportForm()
-    outcome = None
-    token = None
-    if request.method == "POST" and "confirm" in request.POST:
-        pending = request.session.get(SESSION_KEY) or {}
-        if not pending or request.POST.get("token") != pending.get("token"):
-            messages.error(request, _("The checked file has expired. Upload it again."))
-            return redirect("followup:import")
-        storage = private_storage()
+    """Upload; the import pipeline checks the file (row errors shown) and asks to confirm."""
+    from followup.imports import IMPORT
+
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            with storage.open(pending["path"], "rb") as fh:
-                content = fh.read()
-        except FileNotFoundError:
-            messages.error(request, _("The checked file has expired. Upload it again."))
-            return redirect("followup:import")
-        try:
-            outcome = answers_import(content=content, filename=pending["filename"],
-                                     actor=request.user, dry_run=False)
+            upload = imports.import_start(user=request.user, kind=IMPORT.code,
+                                          files={"file": form.cleaned_data["file"]})
         except ApplicationError as exc:
-            outcome = None
-            messages.error(request, exc.message)
-        storage.delete(pending["path"])
-        request.session.pop(SESSION_KEY, None)
-        if outcome is not None and outcome.imported:
-            messages.success(request, _("Imported %(n)s rows (new %(new)s, updated %(updated)s, "
-                                        "unchanged %(skipped)s).")
-                             % {"n": outcome.total, "new": outcome.new,
-                                "updated": outcome.updated, "skipped": outcome.skipped})
-            return redirect("followup:import")
-        status = 400
-    elif request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        status = 400
-        if form.is_valid():
-            upload = form.cleaned_data["file"]
-            if upload.size > _max_bytes():
-                form.add_error("file", _("The file is too large."))
-            else:
-                content = upload.read()
-                try:
-                    outcome = answers_import(content=content, filename=upload.name,
-                                             actor=request.user, dry_run=True)
-                except ApplicationError as exc:
-                    form.add_error("file", exc.message)
-                else:
-                    if outcome.ok:
-                        token = uuid.uuid4().hex
-                        path = private_storage().save(f"followup/imports/{token}.bin",
-                                                      ContentFile(content))
-                        request.session[SESSION_KEY] = {"token": token, "path": path,
-                                                        "filename": upload.name[:200]}
-                        status = 200
-    else:
-        status = 200
-    return render(request, "followup/import.html",
-                  {"form": form, "outcome": outcome, "token": token}, status=status)
+            form.add_error("file", exc.message)
+        else:
+            return redirect("portal:import_detail", public_id=upload.public_id)
+    return render(request, "followup/import.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)
 
 
 @require_GET
@@ -283,12 +233,6 @@ def import_template(request):
     response = HttpResponse(csv_bytes([]), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="followup-import-template.csv"'
     return response
-
-
-def _max_bytes() -> int:
-    from django.conf import settings
-
-    return settings.PORTAL_MAX_UPLOAD_BYTES
 
 
 # --- Regulation documents --------------------------------------------------------------------
@@ -369,12 +313,7 @@ def institutions(request):
 @require_POST
 @permission_required("followup.institution.load")
 def institutions_load(request):
-    from django.db import transaction
-
-    from .tasks import load_mext_registry
-
-    user_id = request.user.pk
-    transaction.on_commit(lambda: load_mext_registry.delay(user_id))
+    services.institutions_load_mext_request(actor=request.user)
     messages.success(request, _("Loading MEXT's list of universities has started. Reload this "
                                 "page in a minute to see them."))
     return redirect("followup:institutions")

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from portal import services
-from portal.admin_site import PortalModelAdmin, ReadOnlyModelAdmin
+from portal.admin_site import PortalModelAdmin, PortalTabularInline, ReadOnlyModelAdmin
 from portal.models import (
     AuditEntry,
     Department,
@@ -36,19 +36,46 @@ class DepartmentAdmin(PortalModelAdmin):
     save_service = services.department_save
 
 
-class RoleAssignmentInline(admin.TabularInline):
+class RoleAssignmentInline(PortalTabularInline):
     model = RoleAssignment
     extra = 0
 
 
 @admin.register(User)
 class UserAdmin(PortalModelAdmin):
+    """People and their roles. Decision: the superuser and staff flags are in no form (they
+    would escape MFA and the audit trail); ``manage.py portal_admin_flags`` changes them,
+    audited. Role rows added, changed or removed in the inline go through the role services,
+    each audited with what changed."""
+
     list_display = ["email", "family_name", "given_name", "department", "is_active"]
     list_filter = ["is_active", "role_assignments__role"]
     search_fields = ["email", "family_name", "given_name", "employee_number", "researcher_number"]
-    exclude = ["password", "groups", "user_permissions", "last_login", "date_joined"]
+    exclude = ["password", "groups", "user_permissions", "last_login", "date_joined",
+               *services.ACCOUNT_FLAGS]
     inlines = [RoleAssignmentInline]
     save_service = services.user_save
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not RoleAssignment:
+            return super().save_formset(request, form, formset, change)
+        user = form.instance
+        originals = {a.pk: a for a in RoleAssignment.objects.filter(user=user)
+                     .select_related("department")}
+        formset.save(commit=False)  # fills deleted_objects / new_objects / changed_objects
+        for obj in formset.deleted_objects:
+            old = originals.get(obj.pk, obj)
+            services.role_revoke(user=user, role=old.role, department=old.department,
+                                 actor=request.user)
+        for obj, _fields in formset.changed_objects:
+            original = originals.get(obj.pk)
+            if original is not None:
+                services.role_change(assignment=original, role=obj.role,
+                                     department=obj.department, actor=request.user)
+        for obj in formset.new_objects:
+            services.role_assign(user=user, role=obj.role, department=obj.department,
+                                 actor=request.user)
+        return None
 
 
 class AliasInline(admin.TabularInline):
@@ -69,9 +96,9 @@ class OrganisationAdmin(PortalModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyModelAdmin):
-    list_display = ["created_at", "action", "actor", "object_repr", "request_id"]
+    list_display = ["created_at", "action", "actor_label", "object_repr", "request_id"]
     list_filter = ["action"]
-    search_fields = ["action", "object_repr", "actor__email", "request_id"]
+    search_fields = ["action", "object_repr", "actor_email", "actor_name", "request_id"]
 
 
 @admin.register(GeneratedFile)

@@ -60,6 +60,47 @@ class PortalModelAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
+    def delete_model(self, request, obj):
+        """Every delete from the admin is audited (what was deleted, its values) with it."""
+        from django.db import transaction
+
+        from portal.services import admin_deleted
+
+        with transaction.atomic():
+            admin_deleted(instance=obj, actor=request.user)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        from django.db import transaction
+
+        from portal.services import admin_deleted
+
+        with transaction.atomic():
+            for obj in queryset:
+                admin_deleted(instance=obj, actor=request.user)
+            super().delete_queryset(request, queryset)
+
+
+class PortalTabularInline(admin.TabularInline):
+    """An inline writable by the admin role (Django's model permissions are not used)."""
+
+    def _allowed(self, request):
+        from portal.permissions import has_perm
+
+        return request.user.is_superuser or has_perm(request.user, "portal.institution.manage")
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_add_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request)
+
 
 class ReadOnlyModelAdmin(PortalModelAdmin):
     def has_add_permission(self, request):

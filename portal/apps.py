@@ -10,12 +10,13 @@ class PortalConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        # Each app declares its permissions, audit renderers and dashboard widgets in modules
-        # of these names; importing them registers them.
+        # Each app declares its permissions, audit renderers, dashboard widgets, exporters and
+        # panels on other apps' pages in modules of these names; importing them registers them.
         autodiscover_modules("permissions")
         autodiscover_modules("audit_renderers")
         autodiscover_modules("dashboard")
         autodiscover_modules("exports")
+        autodiscover_modules("panels")
         autodiscover_modules("imports")  # each app's import kinds (portal/imports.py: pipeline)
         # purge: the purge_files schedule and the core's purgers.
         from portal import (

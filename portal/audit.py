@@ -148,10 +148,13 @@ def audit_log(
     kind = context.actor_kind.get()
     if actor is None and kind == "user":
         kind = "system"
+    person = actor if getattr(actor, "pk", None) else None
     entry = AuditEntry(
         action=action,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=person,
         actor_kind=kind,
+        actor_name=(person.display_name or "")[:200] if person else "",
+        actor_email=(person.email or "")[:254] if person else "",
         data=mask_secrets(to_jsonable(payload)),
         request_id=context.request_id.get(),
     )

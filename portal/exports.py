@@ -2,19 +2,23 @@
 
 An exporter has an ``identifier``, a ``verbose_name``, a ``permission`` code and
 ``render(params, *, user, progress) -> (filename, mimetype, bytes)``. A :class:`ListExporter`
-yields a header row and rows and gets xlsx (openpyxl write-only) and csv for free. Exports run
-in a Celery task (:func:`portal.tasks.build_generated_file`) which checks
+yields a header row and rows and gets xlsx and csv for free; a :class:`MultiSheetListExporter`
+yields several sheets. Every xlsx is written by :mod:`portal.xlsx` (the one writer: formula
+guard, typed cells, Tokyo time, frozen header, filters, widths). Exports run
+in the outbox job ``portal.build_file`` (:mod:`portal.jobs`) which checks
 ``available_for(owner)`` again before rendering.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator
 
 from django.utils import timezone
 
+from portal import xlsx
 from portal.permissions import has_perm
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,20 +48,24 @@ def exporters_for(user) -> list[BaseExporter]:
     return [cls() for cls in _EXPORTERS.values() if cls().available_for(user)]
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def safe_cell(value):
-    """Guard a spreadsheet cell against formula injection (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """Guard a text cell against formula injection (OWASP CSV injection); see portal.xlsx."""
+    return xlsx.guard_text(value) if isinstance(value, str) else value
 
 
-def unguard_cell(value):
-    """Undo :func:`safe_cell` when reading our own export back in (round trip)."""
-    if isinstance(value, str) and value.startswith("'") and value[1:2] in _FORMULA_START:
-        return value[1:]
+unguard_cell = xlsx.unguard_text
+
+
+def csv_value(value):
+    """A cell of a CSV export: typed values written the way the xlsx writer shows them (dates
+    ISO, datetimes in the portal's time zone to the minute), texts guarded."""
+    value = xlsx.cell_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
     return value
 
 
@@ -74,6 +82,48 @@ class BaseExporter:
 
     def timestamp(self) -> str:
         return timezone.localtime().strftime("%Y%m%d-%H%M")
+
+
+class MultiSheetListExporter(BaseExporter):
+    """Several list sheets in one workbook (pretix ``MultiSheetListExporter``).
+
+    ``sheets`` lists ``(name, verbose title)``; each sheet is ``iterate_<name>(params, *, user,
+    progress)`` yielding the header row first, then the rows. The xlsx has one list sheet each
+    (:meth:`portal.xlsx.Workbook.list_sheet`: typed cells, formula guard, frozen header,
+    auto-filter, widths); csv writes the sheet named by ``params["sheet"]`` (the first one by
+    default). ``preamble_<name>`` may return rows written above a sheet's header.
+    """
+
+    formats = ("xlsx", "csv")
+    sheets: tuple[tuple[str, str], ...] = ()
+    filename_stem = "export"
+
+    def iterate_sheet(self, name: str, params: dict, *, user, progress: Progress) -> Iterator:
+        return getattr(self, f"iterate_{name}")(params, user=user, progress=progress)
+
+    def preamble(self, name: str, params: dict, *, user) -> list:
+        method = getattr(self, f"preamble_{name}", None)
+        return list(method(params, user=user)) if method else []
+
+    def filename(self, params: dict) -> str:
+        return f"{self.filename_stem}-{self.timestamp()}"
+
+    def render(self, params, *, user, progress):
+        fmt = params.get("format", "xlsx")
+        if fmt not in self.formats:
+            raise ValueError(f"Unknown format {fmt}")
+        stem = self.filename(params)
+        if fmt == "csv":
+            names = [name for name, _title in self.sheets]
+            name = params.get("sheet") if params.get("sheet") in names else names[0]
+            rows = iter(self.iterate_sheet(name, params, user=user, progress=progress))
+            return f"{stem}.csv", CSV, rows_to_csv(next(rows, []), rows)
+        book = xlsx.Workbook()
+        for name, title in self.sheets:
+            rows = iter(self.iterate_sheet(name, params, user=user, progress=progress))
+            book.list_sheet(title, next(rows, []), rows,
+                            preamble=self.preamble(name, params, user=user))
+        return f"{stem}.xlsx", XLSX, book.save()
 
 
 class ListExporter(BaseExporter):
@@ -104,29 +154,12 @@ class ListExporter(BaseExporter):
 def rows_to_csv(headers: list[str], rows: Iterable[Iterable]) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow([safe_cell(h) for h in headers])
+    writer.writerow([csv_value(str(h)) for h in headers])
     for row in rows:
-        writer.writerow([safe_cell("" if v is None else v) for v in row])
+        writer.writerow([csv_value(v) for v in row])
     # UTF-8 with BOM so that Excel in Japanese locales opens it correctly.
     return buf.getvalue().encode("utf-8-sig")
 
 
 def rows_to_xlsx(sheet_title: str, headers: list[str], rows: Iterable[Iterable]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=sheet_title[:31])
-    bold = Font(bold=True)
-    header_cells = []
-    for h in headers:
-        cell = WriteOnlyCell(ws, value=safe_cell(h))
-        cell.font = bold
-        header_cells.append(cell)
-    ws.append(header_cells)
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.rows_to_xlsx(sheet_title, headers, rows)

@@ -21,15 +21,15 @@ A database error is never shown (no SQL): the upload is *interrupted* with "try 
 :func:`import_retry` runs the same step again. Anything else is logged and reported the same way.
 
 Where a step runs is decided in one place, :func:`dispatch`: a small upload (at most
-``INLINE_MAX_BYTES``) runs in the request, anything larger in a Celery task queued on commit
-(``portal/jobs``, the outbox, replaces that one function when it lands). Progress of a running
+``INLINE_MAX_BYTES``) runs in the request, anything larger is a job of the outbox
+(:mod:`portal.outbox`, kind ``portal.import_step``) recorded with the state change. Progress of a running
 step is kept in the cache (the step's own writes are inside its transaction, invisible to the
 page that polls); with Redis every worker and web process sees the same figure.
 
 **Expiry and purge** (one policy for every import): an upload expires ``MAX_AGE`` after it was
 made; its files are deleted as soon as it is applied, refused, discarded or expired, and the
-record itself (with its report) ``KEEP_RECORD`` after expiry. :func:`imports_purge_expired`
-runs hourly (declared below with its cron line).
+record itself (with its report) ``KEEP_RECORD`` after expiry. :func:`imports_purge_expired` is
+one of the core's purgers (:mod:`portal.purge`, the ``purge_files`` schedule).
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ KEEP_RECORD = dt.timedelta(days=7)
 #: Uploads up to this size are checked and applied in the request itself.
 INLINE_MAX_BYTES = 64 * 1024
 CHECK, APPLY = "check", "apply"
+JOB_KIND = "portal.import_step"  # declared in portal/jobs.py
 
 register_renderer("portal.import.applied",
                   gettext_lazy("Imported %(label)s from %(files)s"))
@@ -155,9 +156,10 @@ def import_start(*, user: User, kind: str, files: dict, params: dict | None = No
         stored.append({"role": role, "name": (upload.name or role)[:200], "path": path,
                        "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
     record.files = stored
-    record.save()
-    if dispatch_now:
-        dispatch(record, CHECK)
+    with transaction.atomic():
+        record.save()
+        after = dispatch(record, CHECK) if dispatch_now else (lambda: None)
+    after()
     return record
 
 
@@ -173,7 +175,8 @@ def import_confirm(*, user: User, upload: ImportUpload) -> ImportUpload:
                 _("This import has expired or was already done. Upload the file again."))
         locked.status, locked.step, locked.message = Status.APPLYING, APPLY, ""
         locked.save(update_fields=["status", "step", "message", "updated_at"])
-    dispatch(locked, APPLY)
+        after = dispatch(locked, APPLY)
+    after()
     return locked
 
 
@@ -190,7 +193,8 @@ def import_retry(*, user: User, upload: ImportUpload) -> ImportUpload:
         locked.status = Status.CHECKING if locked.step == CHECK else Status.APPLYING
         locked.message = ""
         locked.save(update_fields=["status", "message", "updated_at"])
-    dispatch(locked, locked.step)
+        after = dispatch(locked, locked.step)
+    after()
     return locked
 
 
@@ -207,15 +211,22 @@ def import_discard(*, user: User, upload: ImportUpload) -> None:
 # --- Running a step --------------------------------------------------------------------------
 
 
-def dispatch(upload: ImportUpload, step: str) -> None:
-    """Where a step runs — the one place to switch to ``portal.jobs``."""
-    if sum(f["size"] for f in upload.files) <= INLINE_MAX_BYTES:
-        import_step_run(upload_id=upload.pk, step=step)
-        return
-    from portal.tasks import run_import_step
+def dispatch(upload: ImportUpload, step: str) -> Callable[[], None]:
+    """Where a step runs — the one place that decides. Call it inside the transaction that set
+    the upload's state; run what it returns after that transaction.
 
+    A small upload runs in the request (the returned callable); a larger one is a job of the
+    outbox (``portal.outbox``), recorded in the same transaction and run by a worker after the
+    commit (retried and swept like every job).
+    """
     upload_id = upload.pk
-    transaction.on_commit(lambda: run_import_step.delay(upload_id=upload_id, step=step))
+    if sum(f["size"] for f in upload.files) <= INLINE_MAX_BYTES:
+        return lambda: import_step_run(upload_id=upload_id, step=step)
+    from portal import outbox
+
+    outbox.enqueue(JOB_KIND, key=f"import:{upload_id}:{step}", actor=upload.owner,
+                   upload_id=upload_id, step=step)
+    return lambda: None
 
 
 def progress_of(upload: ImportUpload) -> int:

@@ -11,7 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -382,6 +382,10 @@ class AuditEntry(models.Model):
         related_name="+", verbose_name=_("actor"),
     )
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices, default=ActorKind.USER)
+    # Who the actor was when the entry was written: kept when the user is deleted (the FK is
+    # then NULL), so the history of who read or changed a record never loses a person.
+    actor_name = models.CharField(_("actor's name"), max_length=200, blank=True)
+    actor_email = models.CharField(_("actor's e-mail"), max_length=254, blank=True)
     action = models.CharField(_("action"), max_length=120, db_index=True)
     content_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -408,6 +412,22 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit entries cannot be deleted.")
+
+    @property
+    def actor_label(self) -> str:
+        """The actor as a person reads it: the user's name now, else the name kept on the
+        entry (a deleted user), else the kind (system, background task)."""
+        if self.actor_id is not None and self.actor is not None:
+            return self.actor.display_name
+        if self.actor_name or self.actor_email:
+            return self.actor_name or self.actor_email
+        return str(self.get_actor_kind_display())
+
+    @property
+    def actor_address(self) -> str:
+        if self.actor_id is not None and self.actor is not None:
+            return self.actor.email
+        return self.actor_email or str(self.get_actor_kind_display())
 
 
 class GeneratedFile(PublicModel):
@@ -470,7 +490,7 @@ class ImportUpload(PublicModel):
         CHECKED = "checked", _("Checked: waiting for confirmation")
         INVALID = "invalid", _("Not importable")
         APPLYING = "applying", _("Being imported")
-        APPLIED = "applied", _("Imported")
+        APPLIED = "applied", pgettext_lazy("import status", "Imported")
         FAILED = "failed", _("Interrupted")
         DISCARDED = "discarded", _("Discarded")
 

@@ -173,7 +173,22 @@ JA_TERMS = [
     ("貿易会社", "trading company"), ("会社", "company"), ("銀行", "bank"),
     ("技術", "technology"), ("工業", "industries"), ("電子", "electronics"),
 ]
-_JA_TERMS_N = [(fold_han(ja), en) for ja, en in JA_TERMS]
+# Katakana loanwords of company and institution names with the English word they render
+# (マブルーカ・トレーディング → mabruka trading): romanising them as Japanese gives
+# ``toreedingu``, too far from the Latin name for the scorer. Longest first where one contains
+# another.
+KATAKANA_TERMS = [
+    ("エンジニアリング", "engineering"), ("インダストリーズ", "industries"),
+    ("インダストリー", "industry"), ("トレーディング", "trading"), ("ジェネラル", "general"),
+    ("コンサーン", "concern"), ("カンパニー", "company"), ("インターナショナル", "international"),
+    ("テクノロジーズ", "technologies"), ("テクノロジー", "technology"), ("システムズ", "systems"),
+    ("エレクトロニクス", "electronics"), ("ユニバーシティ", "university"), ("グループ", "group"),
+    ("コーポレーション", "corporation"), ("ホールディングス", "holdings"),
+    ("リミテッド", "limited"), ("インスティテュート", "institute"), ("アカデミー", "academy"),
+    ("サイエンス", "science"), ("リサーチ", "research"), ("ナショナル", "national"),
+    ("エミレーツ", "emirates"), ("アロイズ", "alloys"), ("ミドルイースト", "middle east"),
+]
+_JA_TERMS_N = [(fold_han(ja), en) for ja, en in JA_TERMS] + KATAKANA_TERMS
 
 
 def _gloss(value: str) -> str:

@@ -1,6 +1,6 @@
 """The purge: files the portal no longer needs are deleted on a schedule.
 
-One core job, the ``purge_files`` schedule (daily 03:30, declared below through the schedules
+One core job, the ``purge_files`` schedule (hourly at :30, declared below through the schedules
 registry, so ``sync_schedules``/``bin/portal init`` installs it and administrators can preview
 and run it at /notifications/schedules/), runs every registered *purger* in turn.
 
@@ -16,11 +16,12 @@ Hooking in
   deleted, then any directory it leaves empty.
 
 Apps register in their ``AppConfig.ready`` (the core never imports an app). The core registers
-expired exports (``GeneratedFile.expires_at``, ``PORTAL_GENERATED_FILE_DAYS``) and the roster
-import's staged files below. Registering the same name again replaces the entry.
+expired exports (``GeneratedFile.expires_at``, ``PORTAL_GENERATED_FILE_DAYS``) below; the import
+pipeline (``portal/imports.py``) registers its uploads never confirmed (``ImportUpload.expires_at``).
+Registering the same name again replaces the entry.
 
-Decision: staged uploads are kept for a day (``STAGING_MAX_AGE``): far longer than any upload
-session (the roster's is an hour), short enough that personal data does not linger. A purger that
+Decision: files staged outside the import pipeline are kept for a day (``STAGING_MAX_AGE``), far
+longer than any upload session, short enough that personal data does not linger. A purger that
 fails is logged and skipped; the others still run, and the failure makes the run fail afterwards
 so it shows in the worker's log and the schedule's record.
 """

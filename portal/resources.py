@@ -74,9 +74,10 @@ class RosterResource(resources.ModelResource):
     save_service = None
 
     def __init__(self, *, actor: User | None = None, institution: Institution | None = None,
-                 on_row=None):
+                 on_row=None, dry_run: bool = False):
         super().__init__()
         self.actor = actor
+        self.dry_run = dry_run
         self.on_row = on_row  # called after each row (progress of background imports)
         self.institution = institution or Institution.home()
         self._departments: dict[str, Department | None] = {}
@@ -98,13 +99,21 @@ class RosterResource(resources.ModelResource):
     def tracked_attributes(self) -> list[str]:
         return list(self.columns)
 
+    def after_init_instance(self, instance, new, row, **kwargs):
+        # The values before the row, for the change list: a snapshot of the tracked attributes
+        # (import-export's own diff deep-copies every instance, a quarter of a dry run's time;
+        # the resources set skip_diff).
+        instance._roster_before = None if new else {
+            attribute: getattr(instance, attribute, None) for attribute in self.tracked_attributes()}
+
     def compute_changes(self, instance, original, row) -> list[tuple[str, str, str]]:
         changes = []
+        before_values = getattr(instance, "_roster_before", None)
         for attribute in self.tracked_attributes():
             column = self.columns[attribute]
             if column not in row:
                 continue
-            before = _display(getattr(original, attribute, None)) if original.pk else ""
+            before = _display(before_values.get(attribute)) if before_values is not None else ""
             after = _display(getattr(instance, attribute, None))
             if before != after:
                 changes.append((column, before, after))
@@ -131,7 +140,8 @@ class RosterResource(resources.ModelResource):
         if import_validation_errors:
             return False
         instance._roster_changes = self.compute_changes(instance, original, row)
-        return bool(original.pk) and not instance._roster_changes and not self.has_extra_changes(instance)
+        existed = getattr(instance, "_roster_before", None) is not None
+        return existed and not instance._roster_changes and not self.has_extra_changes(instance)
 
     def has_extra_changes(self, instance) -> bool:
         return False
@@ -164,7 +174,16 @@ class RosterResource(resources.ModelResource):
         row_result.changes = getattr(instance, "_roster_changes", []) if instance is not None else []
         row_result.new_roles = getattr(instance, "_roster_new_roles", []) if instance is not None else []
 
+    #: whether a dry run validates a row without saving it (see PersonResource)
+    validate_only_in_dry_run = False
+
+    def validate_for_dry_run(self, instance) -> None:
+        pass
+
     def save_instance(self, instance, is_create, row, **kwargs):
+        if self.dry_run and self.validate_only_in_dry_run:
+            self.validate_for_dry_run(instance)
+            return
         try:
             self.save_through_service(instance)
         except ApplicationError as exc:
@@ -207,6 +226,7 @@ class DepartmentResource(RosterResource):
         instance_loader_class = CachedInstanceLoader
         fields = ["code", "name_ja", "name_en", "parent"]
         skip_html_diff = True
+        skip_diff = True
         store_instance = True
         store_row_values = True
         report_skipped = True
@@ -333,6 +353,7 @@ class PersonResource(RosterResource):
         fields = ["email", "family_name", "given_name", "family_name_en", "given_name_en",
                   "employee_number", "researcher_number", "department"]
         skip_html_diff = True
+        skip_diff = True
         store_instance = True
         store_row_values = True
         report_skipped = True
@@ -383,6 +404,18 @@ class PersonResource(RosterResource):
         return bool(getattr(instance, "_roster_new_roles", []))
 
     save_service = services.user_save
+
+    #: A dry run of people checks each row as the service would (the fields, the department, the
+    #: roles) without saving it, its roles or its audit entry: saving 50,000 people through the
+    #: audited services only to roll them back took six minutes. Nothing refers to a person of
+    #: the same upload, and the only unique column (the e-mail address) is the row's key, so the
+    #: check is the same; the import itself saves through the services and validates again.
+    validate_only_in_dry_run = True
+
+    def validate_for_dry_run(self, instance) -> None:
+        instance.email = (instance.email or "").strip().lower()
+        instance.full_clean(exclude=["password", "department"], validate_unique=False,
+                            validate_constraints=False)
 
     def after_service_save(self, instance, row) -> None:
         for code, dept in getattr(instance, "_roster_new_roles", []):

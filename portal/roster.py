@@ -236,7 +236,7 @@ def roster_run(*, user: User, files: dict[str, bytes], names: dict[str, str], dr
     report = RosterReport(files=[], dry_run=dry_run)
     for kind, dataset in datasets:
         resource_class = DepartmentResource if kind == "departments" else PersonResource
-        resource = resource_class(actor=user, on_row=on_row)
+        resource = resource_class(actor=user, on_row=on_row, dry_run=dry_run)
         result = resource.import_data(
             dataset, dry_run=False, use_transactions=True, raise_errors=False,
             rollback_on_validation_errors=False, retain_instance_in_row_result=True,

@@ -32,8 +32,9 @@ logger = logging.getLogger(__name__)
 
 
 def generated_file_request(*, user: User, exporter: str, params: dict | None = None) -> GeneratedFile:
-    """Queue an export for ``user``; the file is built by a Celery task after commit."""
-    from portal.tasks import build_generated_file
+    """Ask for an export for ``user``: the file row and its ``portal.build_file`` outbox job
+    commit together; a worker builds it after the commit (later if Redis is down)."""
+    from portal import outbox
 
     try:
         exp = get_exporter(exporter)
@@ -53,7 +54,34 @@ def generated_file_request(*, user: User, exporter: str, params: dict | None = N
         gf.save()
         audit_log(action="portal.generated_file.requested", target=gf, actor=user,
                   data={"exporter": exporter, "params": params or {}})
-        transaction.on_commit(lambda: build_generated_file.delay(gf.pk))
+        outbox.enqueue("portal.build_file", key=f"file:{gf.pk}", actor=user, file_id=gf.pk)
+    return gf
+
+
+def generated_file_retry(*, user: User, generated_file: GeneratedFile) -> GeneratedFile:
+    """Build a failed file again (its owner's retry button): same export, same parameters."""
+    from portal import outbox
+
+    if generated_file.owner_id != user.pk:
+        raise NotAllowed(_("You are not allowed to run this export."))
+    if generated_file.status != GeneratedFile.Status.FAILED:
+        raise ApplicationError(_("Only a file that failed can be built again."))
+    try:
+        exp = get_exporter(generated_file.exporter)
+    except LookupError:
+        raise ApplicationError(_("Unknown export."))
+    if not exp.available_for(user):
+        raise NotAllowed(_("You are not allowed to run this export."))
+    with transaction.atomic():
+        gf = GeneratedFile.objects.select_for_update().get(pk=generated_file.pk)
+        if gf.status != GeneratedFile.Status.FAILED:
+            return gf
+        gf.status, gf.progress, gf.message, gf.finished_at = GeneratedFile.Status.PENDING, 0, "", None
+        gf.expires_at = timezone.now() + dt.timedelta(days=settings.PORTAL_GENERATED_FILE_DAYS)
+        gf.save(update_fields=["status", "progress", "message", "finished_at", "expires_at",
+                               "updated_at"])
+        audit_log(action="portal.generated_file.retried", target=gf, actor=user)
+        outbox.enqueue("portal.build_file", key=f"file:{gf.pk}", actor=user, file_id=gf.pk)
     return gf
 
 
@@ -65,7 +93,11 @@ def generated_file_progress(*, file_id: int, progress: int, message: str = "") -
 
 
 def generated_file_build(*, file_id: int) -> GeneratedFile:
-    """Render the export (called by the task). Re-checks the owner's permission first."""
+    """Render the export (the ``portal.build_file`` job). Re-checks the owner's permission first.
+
+    An export's own refusal (``ApplicationError``) fails the file with its message. Anything
+    else (a database or disk fault, a killed worker) propagates: the outbox tries again, and
+    after its last attempt marks the file failed ("try again", with a retry button)."""
     gf = GeneratedFile.objects.select_related("owner").get(pk=file_id)
     if gf.is_finished:
         return gf
@@ -88,10 +120,6 @@ def generated_file_build(*, file_id: int) -> GeneratedFile:
         except ApplicationError as exc:
             _finish_failed(gf, exc.message)
             return gf
-        except Exception:
-            logger.exception("Export %s (file %s) failed", gf.exporter, gf.pk)
-            _finish_failed(gf, _("The export failed. Please try again or contact the administrator."))
-            return gf
         with transaction.atomic():
             gf.refresh_from_db()
             gf.file.save(filename, ContentFile(content), save=False)
@@ -109,6 +137,13 @@ def generated_file_build(*, file_id: int) -> GeneratedFile:
 
             notices.export_ready(gf)
     return gf
+
+
+def generated_file_fail(*, file_id: int) -> None:
+    """The build job failed for good: the file says so (the page offers to try again)."""
+    gf = GeneratedFile.objects.filter(pk=file_id).first()
+    if gf is not None and not gf.is_finished:
+        _finish_failed(gf, _("The export failed. Please try again or contact the administrator."))
 
 
 def _finish_failed(gf: GeneratedFile, message: str) -> None:
@@ -194,11 +229,69 @@ def role_revoke(*, user: User, role: str, department: Department | None = None,
 
 
 @transaction.atomic
+def role_change(*, assignment: RoleAssignment, role: str, department: Department | None = None,
+                actor: User | None = None) -> RoleAssignment:
+    """Change one role assignment in place (the admin's role inline), audited with what
+    changed (role and department scope, before and after)."""
+    before = {"role": assignment.role,
+              "department": str(assignment.department) if assignment.department_id else ""}
+    assignment.role = role
+    assignment.department = department
+    assignment.full_clean()
+    assignment.save()
+    after = {"role": role, "department": str(department) if department else ""}
+    if before != after:
+        audit_log(action="portal.role.changed", target=assignment.user, actor=actor,
+                  before=before, after=after)
+    clear_cache(assignment.user)
+    return assignment
+
+
+#: The account flags that open the Django admin and every permission. Decision: they are not
+#: in any form of the admin UI; ``manage.py portal_admin_flags`` (:func:`user_flags_set`) is
+#: the one way to change them, audited with the values. A superuser or staff account is also
+#: held to MFA like the admin role (portal.middleware.MFARequiredMiddleware).
+ACCOUNT_FLAGS = ("is_superuser", "is_staff")
+
+
+@transaction.atomic
+def user_flags_set(*, user: User, actor: User | None = None, reason: str = "",
+                   **flags: bool) -> User:
+    unknown = set(flags) - set(ACCOUNT_FLAGS)
+    if unknown:
+        raise ApplicationError(_("Unknown account flag: %(flags)s") % {"flags": ", ".join(unknown)})
+    before = {f: getattr(user, f) for f in flags}
+    for flag, value in flags.items():
+        setattr(user, flag, bool(value))
+    if before == flags:
+        return user
+    User.objects.filter(pk=user.pk).update(**{f: bool(v) for f, v in flags.items()})
+    audit_log(action="portal.user.flags_changed", target=user, actor=actor,
+              before=before, after={f: bool(v) for f, v in flags.items()},
+              data={"reason": reason})
+    clear_cache(user)
+    return user
+
+
+@transaction.atomic
+def admin_deleted(*, instance, actor: User | None = None) -> None:
+    """Audit a delete made in the Django admin (before the row goes): what it was, its values."""
+    audit_log(action="portal.admin.deleted", target=instance, actor=actor,
+              data={"model": instance._meta.label, "pk": str(instance.pk),
+                    "object": str(instance)[:300], "values": snapshot(instance)})
+
+
+@transaction.atomic
 def user_save(*, instance: User, actor: User | None = None) -> User:
     fields = ["email", "family_name", "given_name", "family_name_en", "given_name_en",
               "employee_number", "researcher_number", "department_id", "job_title", "is_active",
               "language"]
-    before = snapshot(User.objects.get(pk=instance.pk), fields) if instance.pk else {}
+    stored = User.objects.get(pk=instance.pk) if instance.pk else None
+    for flag in ACCOUNT_FLAGS:
+        if getattr(instance, flag) != (getattr(stored, flag) if stored else False):
+            raise NotAllowed(_("The superuser and staff flags are changed with "
+                               "manage.py portal_admin_flags only."))
+    before = snapshot(stored, fields) if stored else {}
     instance.email = (instance.email or "").strip().lower()
     instance.full_clean(exclude=["password"])
     if not instance.pk and not instance.password:

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "portal.outbox",
     "disclosures",
     "riskmgmt",
+    "riskmgmt.duediligence",
     "followup",
     "followup.awareness",
     "portal.admin_apps.PortalAdminConfig",
@@ -170,7 +171,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis: broker and cache when REDIS_URL is set; otherwise an embedded default.
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # A cache that degrades to local memory when Redis is down (portal/cache.py): logins and
+    # pages keep working; short timeouts so a dead Redis costs a second, not a hanging request.
+    CACHES = {"default": {"BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -336,6 +340,8 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # Seconds a worker holds a job without renewing it (a heartbeat renews it every third of it)
 # before the sweep takes the job back.
 PORTAL_JOB_LEASE_SECONDS = env_int("PORTAL_JOB_LEASE_SECONDS", 120)
+# The first wait before a failed job is tried again (then ×4 each time, at most an hour).
+PORTAL_JOB_BACKOFF_SECONDS = env_int("PORTAL_JOB_BACKOFF_SECONDS", 30)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

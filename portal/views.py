@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
 
 from portal import selectors, services
 from portal.dashboard import widgets_for
+from portal.errors import ApplicationError
 from portal.permissions import permission_required
 
 
@@ -56,6 +58,18 @@ def file_detail(request, public_id):
     return render(request, template, {"file": gf})
 
 
+@require_POST
+@permission_required("portal.files.view_own")
+def file_retry(request, public_id):
+    """Build a file that failed again (the retry button of the progress page)."""
+    gf = _file_for(request, public_id)
+    try:
+        services.generated_file_retry(user=request.user, generated_file=gf)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("portal:file_detail", public_id=gf.public_id)
+
+
 @require_GET
 @permission_required("portal.files.view_own")
 def file_download(request, public_id):
@@ -76,7 +90,7 @@ def audit_list(request):
         entries = entries.filter(action__startswith=action)
     actor = request.GET.get("actor", "").strip()
     if actor:
-        entries = entries.filter(actor__email__icontains=actor)
+        entries = entries.filter(actor_email__icontains=actor)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     return render(request, "portal/audit_list.html", {"page": page, "action": action, "actor": actor})
 

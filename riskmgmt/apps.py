@@ -7,30 +7,18 @@ logger = logging.getLogger(__name__)
 
 
 def on_version_submitted(sender, version, **kwargs):
-    """Evaluate the rules in a task after commit; a failure never undoes the submission."""
-    from django.db import transaction
+    """Record the rule evaluation in the submission's transaction (the outbox runs it after
+    commit, and again later if Redis or a worker is down): a submission is never unscreened."""
+    from riskmgmt.services import version_evaluate_enqueue
 
-    from riskmgmt.tasks import evaluate_version
-
-    version_id = version.pk
-
-    def enqueue():
-        try:
-            evaluate_version.delay(version_id)
-        except Exception:
-            logger.exception("Could not evaluate the rules for disclosure version %s", version_id)
-
-    transaction.on_commit(enqueue)
+    version_evaluate_enqueue(version=version)
 
 
 def on_outputs_imported(sender, owner, output_ids, **kwargs):
-    """Screen imported co-authors in a task after commit; a failure never undoes the import."""
-    from riskmgmt.tasks import screen_outputs
+    """Record the co-author screening in the import's transaction (the outbox runs it)."""
+    from portal import outbox
 
-    try:
-        screen_outputs.delay(list(output_ids))
-    except Exception:
-        logger.exception("Could not screen the co-authors of outputs %s", output_ids)
+    outbox.enqueue("riskmgmt.screen_outputs", output_ids=list(output_ids))
 
 
 class RiskmgmtConfig(AppConfig):

@@ -16,6 +16,8 @@ for code, text in {
     "riskmgmt.contingency.saved": _("Contingency plan saved"),
     "riskmgmt.request.asked": _("Question to the researcher: %(question)s"),
     "riskmgmt.request.answered": _("The researcher answered: %(answer)s"),
+    "riskmgmt.scale.changed": _("Assessment scales reworded: %(points)s"),
+    "riskmgmt.request.attachment_downloaded": _("Attachment to an answer downloaded: %(name)s"),
     "riskmgmt.version.evaluated": _("Flagging rules evaluated: %(flags)s flag(s)"),
     "riskmgmt.list.created": _("Screening list created: %(name)s"),
     "riskmgmt.release.imported": _("List release #%(number)s imported: %(entries)s entries"),

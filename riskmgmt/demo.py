@@ -66,8 +66,27 @@ def load(stdout=None) -> None:
         services.measure_add(case=case, kind=MeasureKind.TRAINING, owner=researcher,
                              due_date=timezone.localdate() + dt.timedelta(days=30),
                              description="研究セキュリティ研修の受講", actor=staff)
+        answered = services.information_request_ask(
+            case=case, actor=staff, question="プログラムへの参加期間を教えてください。")
+        services.information_request_answer(
+            request=answered, actor=researcher, answer="2024年4月から2年間です。契約書の表紙を添付します。",
+            files=[_demo_pdf("契約書表紙.pdf")])
         services.information_request_ask(case=case, actor=staff,
                                          question="プログラムの契約書の写しを添付してください。")
     if stdout is not None:
         stdout.write(f"  riskmgmt: screening list ({lst.releases.count()} release), "
                      f"{Case.objects.count()} cases")
+
+
+def _demo_pdf(name: str):
+    """A one-page blank PDF to attach to the demo's answered question."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="application/pdf")

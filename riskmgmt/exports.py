@@ -1,79 +1,18 @@
 """Exports of risk management: the risk register (Excel) and an FA inquiry response (PDF)."""
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Iterable
-
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from portal import xlsx
 from portal.errors import ApplicationError
-from portal.exports import PDF, XLSX, BaseExporter, register, safe_cell
+from portal.exports import PDF, XLSX, BaseExporter, register
 from portal.permissions import has_perm
+from portal.xlsx import BOLD, PLAIN, RED
 
 PERSON = ("email", "family_name", "given_name", "family_name_en", "given_name_en")
-
-
-def _fmt_date(value):
-    return value.strftime("%Y-%m-%d") if value else ""
-
-
-# --- Styled sheets through openpyxl's write-only workbook ------------------------------------
-
-PLAIN, BOLD, RED = 0, 1, 2  # the cell styles of :class:`_Sheets`
-_NOT_IN_SHEET_NAMES = re.compile(r"[\x00-\x1f\[\]:*?/\\]")
-
-
-class _Sheets:
-    """Sheets of ``(values, style)`` or ``(values, style, style of the first cell)`` rows in an
-    openpyxl write-only workbook (rows streamed to a temporary file, not kept as cells).
-
-    Texts are guarded by :func:`safe_cell` and cleared of characters XML cannot hold; only the
-    styled cells (headers, red overdue marks) become ``WriteOnlyCell`` objects, the others are
-    appended as plain values — openpyxl's fast path.
-    """
-
-    def __init__(self):
-        from openpyxl import Workbook
-        from openpyxl.styles import Font, PatternFill
-
-        self._book = Workbook(write_only=True)
-        self._font = Font(bold=True)
-        self._fill = PatternFill("solid", fgColor="FFF8D7DA")
-
-    def _value(self, value):
-        if isinstance(value, str):
-            return safe_cell(ILLEGAL_CHARACTERS_RE.sub("", value))
-        return value
-
-    def _styled(self, sheet, value, style):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=value)
-        if style == BOLD:
-            cell.font = self._font
-        elif style == RED:
-            cell.fill = self._fill
-        return cell
-
-    def sheet(self, title: str, rows: Iterable[tuple]) -> None:
-        sheet = self._book.create_sheet(title=_NOT_IN_SHEET_NAMES.sub("", title)[:31] or None)
-        for values, style, *first in rows:
-            values = [self._value(v) for v in values]
-            if style != PLAIN:
-                values = [self._styled(sheet, v, style) for v in values]
-            elif first and first[0] != PLAIN and values:
-                values[0] = self._styled(sheet, values[0], first[0])
-            sheet.append(values)
-
-    def close(self) -> bytes:
-        buffer = io.BytesIO()
-        self._book.save(buffer)
-        return buffer.getvalue()
 
 
 @register
@@ -82,7 +21,8 @@ class RiskRegisterExporter(BaseExporter):
 
     Streams: the cases are read in chunks with only the columns shown (department and assignee
     names worked out once each), the measures in one query, and the sheets written by
-    :class:`_Sheets`; the measures sheet is kept as rows (small tuples) until the register
+    the one xlsx writer (:mod:`portal.xlsx`: list sheets with frozen header and filters,
+    overdue rows marked red, dates typed); the measures sheet is kept as rows (small tuples) until the register
     sheet is written, one sheet after the other.
     """
 
@@ -129,15 +69,17 @@ class RiskRegisterExporter(BaseExporter):
                 owners[m.owner_id] = m.owner.display_name
             return owners[m.owner_id]
 
-        measure_rows: list[tuple] = [([
-            _("Case"), _("Measure"), _("Description"), _("Owner"), _("Due date"), _("Status"),
-            _("Overdue")], BOLD)]
+        measure_headers = [_("Case"), _("Measure"), _("Description"), _("Owner"), _("Due date"),
+                           _("Status"), _("Overdue")]
+        measure_rows: list[tuple] = []
+
+        register_headers = [
+            _("Reference"), _("Researcher"), _("Department"), _("Concern"), pgettext("subject", "Title"),
+            _("Status"), _("Likelihood"), _("Impact"), _("Risk level"), _("Decision"),
+            _("Assignee"), _("Opened"), _("Age (days)"), _("Open measures"),
+            _("Overdue measures"), _("Contingency plan")]
 
         def register_rows():
-            yield [_("Reference"), _("Researcher"), _("Department"), _("Concern"), pgettext("subject", "Title"),
-                   _("Status"), _("Likelihood"), _("Impact"), _("Risk level"), _("Decision"),
-                   _("Assignee"), _("Opened"), _("Age (days)"), _("Open measures"),
-                   _("Overdue measures"), _("Contingency plan")], BOLD
             for n, case in enumerate(cases.iterator(chunk_size=2000), start=1):
                 measures = measures_of.get(case.pk, ())
                 open_count = overdue_count = 0
@@ -147,7 +89,7 @@ class RiskRegisterExporter(BaseExporter):
                     overdue_count += late
                     measure_rows.append(([
                         case.reference, labels["kind"].get(m.kind, m.kind), m.description,
-                        owner_name(m), _fmt_date(m.due_date),
+                        owner_name(m), m.due_date,
                         labels["mstatus"].get(m.status, m.status), yes if late else None,
                     ], PLAIN, RED if late else PLAIN))
                 plan = getattr(case, "contingency_plan", None)
@@ -159,7 +101,7 @@ class RiskRegisterExporter(BaseExporter):
                     case.impact, labels["level"].get(case.risk_level, ""),
                     labels["decision"].get(case.decision, "") if case.decision else None,
                     assignees.get(case.assignee_id),
-                    _fmt_date(timezone.localtime(case.opened_at)), (now - case.opened_at).days,
+                    timezone.localdate(case.opened_at), (now - case.opened_at).days,
                     open_count, overdue_count, plan.actions if plan else None,
                 ], PLAIN, RED if overdue_count else PLAIN
                 if n % 2000 == 0:
@@ -178,12 +120,12 @@ class RiskRegisterExporter(BaseExporter):
             for r in summary.get("by_rule", []):
                 yield [_(r["rule__name"]) if r["rule__name"] else _("(no rule)"), r["n"]], PLAIN
 
-        book = _Sheets()
-        book.sheet(_("Register"), register_rows())
-        book.sheet(_("Measures"), measure_rows)
-        book.sheet(_("Heat map"), heat_rows())
+        book = xlsx.Workbook()
+        book.list_sheet(_("Register"), register_headers, register_rows(), row_styles=True)
+        book.list_sheet(_("Measures"), measure_headers, measure_rows, row_styles=True)
+        book.sheet(_("Heat map"), heat_rows(), styled=True)
         progress(95, _("Writing the file"))
-        return f"risk-register-{self.timestamp()}.xlsx", XLSX, book.close()
+        return f"risk-register-{self.timestamp()}.xlsx", XLSX, book.save()
 
 
 @register
@@ -213,3 +155,40 @@ class InquiryResponseExporter(BaseExporter):
         progress(50, _("Rendering the PDF"))
         pdf = HTML(string=html).write_pdf()
         return f"fa-response-{inquiry.reference}.pdf", PDF, pdf
+
+
+@register
+class ScreeningHitsExporter(BaseExporter):
+    """Every screening hit with the kind of its list (export control, named research
+    organisation, military end user, sanctions…): what matched, where it came from (a registry
+    organisation, or a co-author's affiliation on a publication), the score and the review."""
+
+    identifier = "riskmgmt.hits"
+    verbose_name = gettext_lazy("Screening hits (Excel)")
+    permission = "riskmgmt.screening.view"
+
+    def render(self, params, *, user, progress):
+        from riskmgmt import selectors
+
+        if not has_perm(user, self.permission):
+            raise ApplicationError(_("You are not allowed to run this export."))
+        hits = selectors.screening_hits_for(user=user, status="").select_related(
+            "contributor__output__owner")
+        headers = [_("Name checked"), _("Organisation"), _("Research output"), _("Researcher"),
+                   _("List"), _("Kind of list"), _("List entry"), _("Matched name"), _("Score"),
+                   _("Why it matched"), _("Status"), _("Found")]
+
+        def rows():
+            for hit in hits.iterator(chunk_size=2000):
+                lst = hit.entry.release.screening_list
+                output = hit.contributor.output if hit.contributor_id else None
+                yield [hit.query_name, str(hit.organisation) if hit.organisation_id else "",
+                       output.title if output else "",
+                       output.owner.display_name if output else "", lst.name,
+                       lst.get_kind_display(), hit.entry.name, hit.matched_name,
+                       float(hit.score), hit.explanation, hit.get_status_display(),
+                       timezone.localtime(hit.created_at).strftime("%Y-%m-%d %H:%M")]
+
+        book = xlsx.Workbook()
+        book.list_sheet(_("Screening hits"), headers, rows())
+        return f"screening-hits-{self.timestamp()}.xlsx", XLSX, book.save()

@@ -14,13 +14,13 @@ from riskmgmt.models import (
     Flag,
     FundingAgencyInquiry,
     ListFormat,
+    ListKind,
     MeasureKind,
     MitigationMeasure,
     ScreeningList,
 )
 from riskmgmt.rules import RULE_TYPES
 
-SCALE = [(i, str(i)) for i in range(1, 6)]
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
@@ -50,17 +50,53 @@ def owner_choices(case: Case | None = None):
     return User.objects.filter(cond, is_active=True).distinct().order_by("family_name", "email")
 
 
-class AssessmentForm(forms.Form):
-    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), choices=SCALE, coerce=int)
-    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE, coerce=int)
+def _likelihood_choices():
+    from riskmgmt.selectors import scale_choices
+
+    return scale_choices("likelihood")
+
+
+def _impact_choices():
+    from riskmgmt.selectors import scale_choices
+
+    return scale_choices("impact")
+
+
+class ScaledForm(forms.Form):
+    """Likelihood and impact, each point shown with what it means (administrators word the
+    scales at /risk/scales/); an unassessed case starts with nothing chosen."""
+
+    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), coerce=int,
+                                        choices=_likelihood_choices)
+    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), coerce=int, choices=_impact_choices)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("likelihood", "impact"):
+            field = self.fields[name]
+            field.choices = [("", _("(choose)")), *field.choices]
+
+
+class AssessmentForm(ScaledForm):
     rationale = forms.CharField(label=_("Rationale"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    @classmethod
+    def for_case(cls, case, data=None):
+        """The form showing the case's current assessment (what was saved last)."""
+        return cls(data, initial={"likelihood": case.likelihood, "impact": case.impact,
+                                  "rationale": case.rationale})
 
 
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(label=_("Decision"),
-                                 choices=[c for c in Case.Decision.choices if c[0]])
+                                 choices=[("", _("(choose)")),
+                                          *[c for c in Case.Decision.choices if c[0]]])
     note = forms.CharField(label=_("Reasons"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+    @classmethod
+    def for_case(cls, case, data=None):
+        return cls(data, initial={"decision": case.decision, "note": case.decision_note})
 
 
 class MeasureForm(forms.Form):
@@ -132,8 +168,30 @@ class SplitForm(forms.Form):
         self.fields["concern"].choices = [c for c in Concern.choices if c[0] != case.concern]
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); each is checked by the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
 class AnswerForm(forms.Form):
     answer = forms.CharField(label=_("Your answer"), widget=forms.Textarea(attrs={"rows": 5}))
+    attachment = MultipleFileField(
+        label=_("Attach files (optional)"), required=False,
+        help_text=_("PDF, PNG, JPEG, Word (.docx) or Excel (.xlsx), for example a copy of a "
+                    "contract."))
 
 
 class BulkAssignForm(forms.Form):
@@ -160,10 +218,16 @@ class ImportForm(forms.Form):
                                             required=False, empty_label=_("(a new list)"))
     new_name = forms.CharField(label=_("Name of a new list"), required=False, max_length=200)
     format = forms.ChoiceField(label=_("Format"), choices=ListFormat.choices)
+    kind = forms.ChoiceField(label=_("Kind of a new list"), required=False,
+                             choices=[("", _("(the format's usual kind)")), *ListKind.choices],
+                             help_text=_("Shown on every hit: export control, named research "
+                                         "organisation, military end user, sanctions…"))
     label = forms.CharField(label=_("Release label"), required=False, max_length=100,
                             help_text=_("For example the revision date, 2025-09-29."))
     file = forms.FileField(label=_("File"), help_text=_(
-        "METI: the Excel workbook as published (.xlsx) or its cells as CSV. CSL and generic: CSV."))
+        "METI: the Excel workbook as published (.xlsx) or its cells as CSV. CSL and generic: "
+        "CSV. CSL JSON: the JSON file trade.gov publishes. OpenSanctions: a dataset's "
+        "entities.ftm.json."))
 
     def clean(self):
         data = super().clean()
@@ -263,9 +327,7 @@ class InquiryForm(forms.ModelForm):
         return cases
 
 
-class InquiryAssessForm(forms.Form):
-    likelihood = forms.TypedChoiceField(label=_("Likelihood (1–5)"), choices=SCALE, coerce=int)
-    impact = forms.TypedChoiceField(label=_("Impact (1–5)"), choices=SCALE, coerce=int)
+class InquiryAssessForm(ScaledForm):
     assessment = forms.CharField(label=_("Project-level assessment"),
                                  widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -273,3 +335,37 @@ class InquiryAssessForm(forms.Form):
 class InquiryRespondForm(forms.Form):
     response_text = forms.CharField(label=_("Response to the funding agency"),
                                     widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ScaleLevelsForm(forms.Form):
+    """The wording of every point of both scales, in Japanese and English."""
+
+    def __init__(self, *args, current: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.utils import translation
+
+        from riskmgmt.models import ScaleAxis
+        from riskmgmt.selectors import SCALE_DEFAULTS
+
+        self.rows = []
+        for axis in ScaleAxis:
+            for value in range(1, 6):
+                ja, en = current.get(f"{axis.value}:{value}", ["", ""])
+                names = (f"{axis.value}_{value}_ja", f"{axis.value}_{value}_en")
+                for name, language, text in ((names[0], "ja", ja), (names[1], "en", en)):
+                    with translation.override(language):
+                        default = str(SCALE_DEFAULTS[axis.value][value])
+                    label = (_("%(scale)s %(point)s (Japanese)") if language == "ja" else
+                             _("%(scale)s %(point)s (English)")) % {"scale": axis.label,
+                                                                    "point": value}
+                    self.fields[name] = forms.CharField(
+                        label=label, required=False, max_length=200, initial=text,
+                        widget=forms.TextInput(attrs={"placeholder": default,
+                                                      "aria-label": label}))
+                self.rows.append((axis, value, self[names[0]], self[names[1]]))
+
+    def levels(self) -> dict[tuple[str, int], tuple[str, str]]:
+        d = self.cleaned_data
+        return {(axis.value, value): (d[f"{axis.value}_{value}_ja"].strip(),
+                                      d[f"{axis.value}_{value}_en"].strip())
+                for axis, value, _ja, _en in self.rows}

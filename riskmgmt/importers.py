@@ -1,5 +1,7 @@
 """Parsers of screening lists: METI End User List (Excel as published, or its cells as CSV),
-the US Consolidated Screening List CSV, and a generic CSV.
+the US Consolidated Screening List CSV, and a generic CSV; the JSON formats (CSL JSON,
+OpenSanctions' FollowTheMoney entities) are in :mod:`riskmgmt.listformats`, called from
+:func:`parse`.
 
 A parser never writes: it returns the entries and the row errors. The import service saves a
 release only when there is no row error (all-or-nothing). Files are read by the core's tabular
@@ -345,9 +347,29 @@ def sniff(data: bytes, fmt: str, filename: str = "") -> str | None:
     return None
 
 
+JSON_FORMATS = ("csl_json", "ftm")  # parsed by riskmgmt.listformats
+
+
+def _parse_json_format(data: bytes, fmt: str, filename: str, list_code: str) -> ParseResult:
+    from riskmgmt import listformats
+
+    if not data or not data.strip():
+        return ParseResult(errors=[(0, _("The file is empty."))])
+    if b"\x00" in data[:4096] or data[:2] == b"PK":
+        return ParseResult(errors=[(0, _("The file is not JSON text."))])
+    try:
+        return listformats.PARSERS[fmt](data, filename, list_code or fmt)
+    except (ValueError, RecursionError) as exc:
+        return ParseResult(errors=[(0, str(exc) if isinstance(exc, ValueError)
+                                    else _("The file is nested too deeply."))])
+
+
 def parse(data: bytes, fmt: str, *, filename: str = "", list_code: str = "") -> ParseResult:
     """Entries and row errors of a list file; a file that cannot be read is one error with the
-    line of the file where reading stopped (0: the whole file)."""
+    line of the file where reading stopped (0: the whole file). The JSON formats (CSL JSON,
+    FollowTheMoney entities) are parsed by :mod:`riskmgmt.listformats`."""
+    if fmt in JSON_FORMATS:
+        return _parse_json_format(data, fmt, filename, list_code)
     problem = sniff(data, fmt, filename)
     if problem:
         return ParseResult(errors=[(0, problem)])

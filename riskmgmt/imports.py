@@ -57,6 +57,7 @@ def _apply(ctx: imports.ImportContext) -> dict:
         code = f"{params['format']}-{uuid.uuid4().hex[:6]}"
         lst = services.screening_list_get_or_create(code=code, fmt=params["format"],
                                                     name=params.get("new_name", ""),
+                                                    kind=params.get("kind", ""),
                                                     actor=ctx.user)
     try:
         release, result = services.screening_release_import(

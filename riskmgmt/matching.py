@@ -70,6 +70,20 @@ def tokens(key: str) -> set[str]:
     return result
 
 
+def kind_label(kind: str) -> str:
+    """The translated label of a list kind (riskmgmt.models.ListKind); "" if unknown."""
+    from riskmgmt.models import ListKind
+
+    return str(ListKind(kind).label) if kind in ListKind.values else ""
+
+
+def list_label(list_name: str, kind: str) -> str:
+    """A list's name with its kind, as hits and flags say it: "METI End User List (Export
+    control)"."""
+    label = kind_label(kind)
+    return f"{list_name} ({label})" if label else list_name
+
+
 @dataclass(frozen=True)
 class Match:
     entry_id: int
@@ -84,10 +98,20 @@ class Match:
     explanation: str
     query_key: str = ""
     matched_key: str = ""
+    list_kind: str = ""  # riskmgmt.models.ListKind
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.list_kind)
+
+    @property
+    def list_label(self) -> str:
+        return list_label(self.list_name, self.list_kind)
 
     def as_dict(self) -> dict:
         return {
-            "list": self.list_name, "entry": self.entry_name, "matched_name": self.matched_name,
+            "list": self.list_name, "kind": self.list_kind, "kind_label": self.kind_label,
+            "entry": self.entry_name, "matched_name": self.matched_name,
             "query": self.query_name, "score": round(self.score, 1),
             "explanation": self.explanation, "entry_key": self.entry_key,
             "query_key": self.query_key, "matched_key": self.matched_key,
@@ -105,8 +129,9 @@ class Match:
 class Index:
     def __init__(self, rows):
         """``rows``: iterables of (entry_id, entry_key, fingerprint, release_id, list_name,
-        entry_name, keys) with ``keys`` as stored by :func:`entry_keys`."""
+        entry_name, keys[, list_kind]) with ``keys`` as stored by :func:`entry_keys`."""
         self.entries = []
+        self.kinds: list[str] = []
         self.var_entry: list[int] = []
         self.var_original: list[str] = []
         self.var_key: list[str] = []
@@ -116,6 +141,7 @@ class Index:
         for row in rows:
             entry_idx = len(self.entries)
             self.entries.append(row[:6])
+            self.kinds.append(row[7] if len(row) > 7 else "")
             for original, key in row[6]:
                 vid = len(self.var_key)
                 self.var_entry.append(entry_idx)
@@ -221,7 +247,7 @@ class Index:
                 query_name=name, score=round(float(score), 1),
                 explanation=explain(name, self.var_original[vid], entry_name, score, how,
                                     qkey, self.var_key[vid]),
-                query_key=qkey, matched_key=self.var_key[vid],
+                query_key=qkey, matched_key=self.var_key[vid], list_kind=self.kinds[entry_idx],
             ))
         matches.sort(key=lambda m: (-m.score, m.entry_name))
         return matches if limit is None else matches[:limit]
@@ -291,12 +317,9 @@ def current_index() -> Index:
         index = _cache.get(key)
     if index is not None:
         return index
-    rows = (
-        (e[0], e[1], e[2], e[3], e[4], e[5], e[6])
-        for e in ScreeningEntry.objects.filter(release_id__in=release_ids).values_list(
-            "pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name",
-            "name", "keys").iterator(chunk_size=5000)
-    )
+    rows = ScreeningEntry.objects.filter(release_id__in=release_ids).values_list(
+        "pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name",
+        "name", "keys", "release__screening_list__kind").iterator(chunk_size=5000)
     index = Index(rows)
     with _cache_lock:
         if len(_cache) > 8:
@@ -317,7 +340,9 @@ def screen_names(names: list[str], *, threshold: float = DEFAULT_THRESHOLD,
     free names against the current release of every active list.
 
     Returns one dict per hit, best first within each name, in the order of ``names``:
-    ``query`` (the name given), ``list``, ``entry`` (the listed name), ``matched_name`` (which
+    ``query`` (the name given), ``list``, ``kind`` and ``kind_label`` (what the list is:
+    export control, named research organisation, military end user, sanctions…), ``entry``
+    (the listed name), ``matched_name`` (which
     of the entry's names matched), ``score`` (0–100), ``explanation`` (a translated sentence
     saying which key matched which and how) and ``entry_key`` (stable across releases). Names
     without a hit give nothing. Read-only: records no hit and opens no case.

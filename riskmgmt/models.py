@@ -9,6 +9,7 @@ contracts and dates. A rule's parameters are validated against its rule type's d
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -22,6 +23,7 @@ from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 from portal.models import Organisation, PublicModel, TimeStampedModel
+from portal.storage import private_storage
 
 
 class Concern(models.TextChoices):
@@ -111,13 +113,33 @@ class RuleChange(models.Model):
 class ListFormat(models.TextChoices):
     METI = "meti", _("METI End User List (Excel)")
     CSL = "csl", _("US Consolidated Screening List (CSV)")
+    CSL_JSON = "csl_json", _("US Consolidated Screening List (JSON)")
+    FTM = "ftm", _("OpenSanctions entities (FollowTheMoney JSON lines)")
     GENERIC = "generic", _("Generic CSV (name, aliases, country, source, note)")
+
+
+class ListKind(models.TextChoices):
+    """What being on a list means; shown on every hit (page, check, flags, exports)."""
+
+    EXPORT_CONTROL = "export_control", _("Export control")
+    NAMED_RESEARCH_ORGANISATION = "named_research_org", _("Named research organisation")
+    MILITARY_END_USER = "military_end_user", _("Military end user")
+    SANCTIONS = "sanctions", _("Sanctions")
+    OTHER = "other", _("Other")
+
+
+# The kind a new list of each format gets unless one is chosen.
+DEFAULT_KIND = {"meti": ListKind.EXPORT_CONTROL, "csl": ListKind.EXPORT_CONTROL,
+                "csl_json": ListKind.EXPORT_CONTROL, "ftm": ListKind.SANCTIONS,
+                "generic": ListKind.OTHER}
 
 
 class ScreeningList(TimeStampedModel):
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
     format = models.CharField(_("format"), max_length=10, choices=ListFormat.choices)
+    kind = models.CharField(_("kind of list"), max_length=20, choices=ListKind.choices,
+                            default=ListKind.OTHER)
     description = models.TextField(_("description"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -356,6 +378,33 @@ def risk_level_for(likelihood: int, impact: int) -> str:
     if score <= 15:
         return RiskLevel.HIGH
     return RiskLevel.CRITICAL
+
+
+class ScaleAxis(models.TextChoices):
+    LIKELIHOOD = "likelihood", _("Likelihood")
+    IMPACT = "impact", _("Impact")
+
+
+class ScaleLevel(TimeStampedModel):
+    """What one point of a 1–5 assessment scale means, as administrators word it (in both
+    languages); a point without a row reads as the built-in wording
+    (``riskmgmt.selectors.SCALE_DEFAULTS``)."""
+
+    axis = models.CharField(_("scale"), max_length=12, choices=ScaleAxis.choices)
+    value = models.PositiveSmallIntegerField(
+        _("point"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    description_ja = models.CharField(_("description (Japanese)"), max_length=200, blank=True)
+    description_en = models.CharField(_("description (English)"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["axis", "value"]
+        verbose_name = _("assessment scale point")
+        verbose_name_plural = _("assessment scale points")
+        constraints = [models.UniqueConstraint(fields=["axis", "value"],
+                                               name="one_description_per_scale_point")]
+
+    def __str__(self) -> str:
+        return f"{self.axis} {self.value}"
 
 
 class Case(PublicModel):
@@ -599,7 +648,9 @@ class MeasureKind(models.TextChoices):
 
 
 class MitigationMeasure(TimeStampedModel):
-    """One measure of a case's mitigation plan (or one agreed with an FA for a project)."""
+    """One measure of a case's mitigation plan, one agreed with an FA for a project, or one of a
+    project under due diligence (its checklist area and cost line:
+    ``riskmgmt.duediligence.ProjectMeasure``)."""
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
@@ -613,6 +664,9 @@ class MitigationMeasure(TimeStampedModel):
                              related_name="measures")
     inquiry = models.ForeignKey("FundingAgencyInquiry", null=True, blank=True,
                                 on_delete=models.CASCADE, related_name="measures")
+    project = models.ForeignKey("duediligence.Project", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="measures",
+                                verbose_name=_("project under due diligence"))
     kind = models.CharField(_("measure"), max_length=30, choices=MeasureKind.choices)
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -627,7 +681,8 @@ class MitigationMeasure(TimeStampedModel):
         verbose_name = _("mitigation measure")
         verbose_name_plural = _("mitigation measures")
         constraints = [
-            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False),
+            models.CheckConstraint(condition=Q(case__isnull=False) | Q(inquiry__isnull=False)
+                                   | Q(project__isnull=False),
                                    name="measure_belongs_somewhere"),
         ]
         indexes = [
@@ -646,7 +701,7 @@ class MitigationMeasure(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         """The page of the case (or inquiry) the measure belongs to."""
-        target = self.case if self.case_id else self.inquiry
+        target = self.case if self.case_id else (self.inquiry if self.inquiry_id else self.project)
         return target.get_absolute_url()
 
 
@@ -701,6 +756,10 @@ class InformationRequest(PublicModel):
     due_date = models.DateField(_("answer by"), null=True, blank=True)
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
+    # The files sent with the answer ({"id": public_id, "name", "size"} each), written once
+    # with it (an answer never changes): the case page and the thread list them without a
+    # query of their own. :class:`RequestAttachment` rows hold the files.
+    attachment_list = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["asked_at"]
@@ -731,6 +790,36 @@ class InformationRequest(PublicModel):
 
 
 # --- Funding-agency inquiries ----------------------------------------------------------------
+
+
+def request_attachment_path(instance, filename):
+    return f"riskmgmt/requests/{uuid.uuid4().hex}"
+
+
+class RequestAttachment(PublicModel):
+    """A file the researcher sent with an answer (a copy of a contract, an approval): checked by
+    :func:`portal.uploads.check_upload`, stored privately, downloaded by the researcher and by
+    staff who may see the case."""
+
+    SCOPE_OWNER_FIELD = "request__researcher_id"
+    SCOPE_DEPARTMENT_FIELD = "request__case__department_id"
+
+    request = models.ForeignKey(InformationRequest, on_delete=models.CASCADE,
+                                related_name="attachments", verbose_name=_("question"))
+    file = models.FileField(storage=private_storage, upload_to=request_attachment_path)
+    original_name = models.CharField(_("file name"), max_length=200)
+    mimetype = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment to an answer")
+        verbose_name_plural = _("attachments to answers")
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class FundingAgencyInquiry(PublicModel):

@@ -202,10 +202,13 @@ def plan_mitigation_measures(*, now, due_within_days=7, repeat_every_days=7, **_
         status__in=MitigationMeasure.OPEN_STATUSES, owner__is_active=True,
         due_date__lte=today + dt.timedelta(days=int(due_within_days)),
     ).values_list("pk", "kind", "due_date", "owner_id", "owner__language", "case__public_id",
-                  "inquiry__public_id")
-    for pk, kind, due, owner_id, language, case_id, inquiry_id in rows.iterator(chunk_size=5000):
+                  "inquiry__public_id", "project__public_id")
+    for (pk, kind, due, owner_id, language, case_id, inquiry_id,
+         project_id) in rows.iterator(chunk_size=5000):
         link = (sources.url("riskmgmt:case_detail", case_id) if case_id else
-                sources.url("riskmgmt:inquiry_detail", inquiry_id)) or sources.url("riskmgmt:index")
+                sources.url("riskmgmt:inquiry_detail", inquiry_id) if inquiry_id else
+                sources.url("duediligence:project_detail", project_id)
+                ) or sources.url("riskmgmt:index")
         label = MeasureKind(kind).label if kind in MeasureKind.values else kind
         params = {"measure": str(label), "measure_kind": kind, "due_date": due.isoformat()}
         target = Target(ct.pk, str(pk), str(label)[:300])

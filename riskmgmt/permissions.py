@@ -14,9 +14,11 @@ declare("riskmgmt.register.export", _("Export the risk register"), OFFICE)
 declare("riskmgmt.screening.view", _("See screening lists, runs and hits; check names"), OFFICE)
 declare("riskmgmt.screening.review", _("Confirm or clear screening hits"), OFFICE)
 declare("riskmgmt.screening.import", _("Import screening list releases"), ADMIN)
+declare("riskmgmt.screening.rescreen", _("Re-screen the registry against a list release"), OFFICE)
 # Rules.
 declare("riskmgmt.rule.view", _("See flagging rules and their history"), OFFICE)
 declare("riskmgmt.rule.manage", _("Switch and tune flagging rules"), ADMIN)
+declare("riskmgmt.scale.manage", _("Word the likelihood and impact scales"), ADMIN)
 # Funding-agency inquiries.
 declare("riskmgmt.inquiry.manage", _("Record and answer funding-agency inquiries"), OFFICE)
 # Researchers: their own requests for information.

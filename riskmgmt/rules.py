@@ -243,7 +243,7 @@ def eval_screening_match(facts, p):
         best = matches[0]
         findings.append(Finding(
             _("%(org)s matches %(entry)s on %(list)s (score %(score).0f): %(why)s")
-            % {"org": orgs[oid], "entry": best.entry_name, "list": best.list_name,
+            % {"org": orgs[oid], "entry": best.entry_name, "list": best.list_label,
                "score": best.score, "why": best.explanation},
             by_org[oid], hits=[(oid, m) for m in matches]))
     return findings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     Exists,
@@ -13,6 +14,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import Department, User, localized
 from portal.permissions import department_subtree_ids, has_perm, scope_queryset
@@ -96,7 +98,29 @@ def case_queue_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
         "assignee__given_name_en", "assignee__email")
 
 
+def flag_reason_hidden(*, user: User, flag: Flag) -> bool:
+    """Whether ``user`` may not read the reason of ``flag``: its source model declares the
+    permission its content needs (``flag_reason_permission``, e.g. a checklist answer is
+    office-only) and the user lacks it."""
+    if not flag.source_type_id:
+        return False
+    from django.contrib.contenttypes.models import ContentType
+
+    model = ContentType.objects.get_for_id(flag.source_type_id).model_class()
+    permission = getattr(model, "flag_reason_permission", None)
+    return bool(permission) and not has_perm(user, permission)
+
+
 def case_detail_for(*, user: User, public_id) -> Case:
+    """A case in ``user``'s scope with its flags; a flag whose reason ``user`` may not read
+    (:func:`flag_reason_hidden`) has ``reason_hidden`` set: pages show a placeholder."""
+    case = _case_detail(user=user, public_id=public_id)
+    for flag in case.flags.all():
+        flag.reason_hidden = flag_reason_hidden(user=user, flag=flag)
+    return case
+
+
+def _case_detail(*, user: User, public_id) -> Case:
     from portal.permissions import get_object_in_scope
 
     qs = Case.objects.select_related(
@@ -205,6 +229,20 @@ def screening_lists_for(*, user: User):
         Prefetch("releases", queryset=ScreeningListRelease.objects.select_related("imported_by")))
 
 
+def rescreen_jobs_for(*, user: User, releases) -> dict:
+    """release id → the newest re-screening job against it (one query), for the page."""
+    from portal.outbox.models import Job
+
+    if not has_perm(user, "riskmgmt.screening.view"):
+        return {}
+    keys = {f"release:{r.pk}": r.pk for r in releases}
+    jobs = {}
+    for job in (Job.objects.filter(kind="riskmgmt.rescreen_registry", key__in=list(keys))
+                .order_by("created_at", "pk")):
+        jobs[keys[job.key]] = job
+    return jobs
+
+
 def screening_runs_for(*, user: User):
     if not has_perm(user, "riskmgmt.screening.view"):
         return ScreeningRun.objects.none()
@@ -239,6 +277,37 @@ def my_information_requests(*, user: User) -> QuerySet[InformationRequest]:
                           ).order_by("answered_at", "-asked_at")
 
 
+def request_thread_for(*, user: User, req: InformationRequest) -> list[InformationRequest]:
+    """Every question of ``req``'s case to its researcher, oldest first, with answers and
+    attachments: the thread both sides re-read (the researcher sees only their own)."""
+    qs = (InformationRequest.objects.filter(case_id=req.case_id, researcher_id=req.researcher_id)
+          .select_related("asked_by").order_by("asked_at", "id"))
+    if req.researcher_id == user.pk:
+        return list(scope_queryset(user, "riskmgmt.request.answer_own", qs,
+                                   owner_field="researcher_id"))
+    return list(scope_queryset(user, "riskmgmt.case.view", qs,
+                               department_field="case__department_id"))
+
+
+def request_attachment_get_for(*, user: User, public_id):
+    """An answer's attachment, for its researcher or staff who may see the case; else 404."""
+    from django.http import Http404
+
+    from riskmgmt.models import RequestAttachment
+
+    qs = RequestAttachment.objects.select_related("request__case")
+    try:
+        attachment = qs.get(public_id=public_id)
+    except (RequestAttachment.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+    req = attachment.request
+    if req.researcher_id == user.pk and has_perm(user, "riskmgmt.request.answer_own", req):
+        return attachment
+    if has_perm(user, "riskmgmt.case.view", req.case):
+        return attachment
+    raise Http404
+
+
 # --- Inquiries -------------------------------------------------------------------------------
 
 
@@ -246,3 +315,68 @@ def inquiries_for(*, user: User):
     if not has_perm(user, "riskmgmt.inquiry.manage"):
         return FundingAgencyInquiry.objects.none()
     return FundingAgencyInquiry.objects.select_related("agency", "handled_by")
+
+
+def flags_of_version(*, user: User, version) -> list:
+    """The flags a disclosure version raised, carried or resolved, with their cases (for the
+    reviewer's page), in one query; empty when ``user`` may not see the disclosure's cases."""
+    from riskmgmt.models import FlagVersion
+
+    if not has_perm(user, "riskmgmt.case.view", version.disclosure):
+        return []
+    return list(FlagVersion.objects.filter(version=version)
+                .select_related("flag__case", "flag__rule")
+                .only("state", "flag__reason", "flag__item_labels", "flag__item_keys",
+                      "flag__rule__name", "flag__case__public_id", "flag__case__reference",
+                      "flag__case__title", "flag__case__status", "flag__case__risk_level",
+                      "flag__case__concern")
+                .order_by("flag__case__reference", "flag_id"))
+
+
+# --- Assessment scales --------------------------------------------------------------------
+
+SCALE_CACHE_KEY = "riskmgmt:scale-levels"
+SCALE_DEFAULTS = {
+    "likelihood": {1: _("Rare: not expected to happen"), 2: _("Unlikely: could happen, but not expected"),
+                   3: _("Possible: might happen"), 4: _("Likely: will probably happen"),
+                   5: _("Almost certain: expected to happen")},
+    "impact": {1: _("Negligible: no effect on the research or the university"),
+               2: _("Minor: small, easily corrected effects"),
+               3: _("Moderate: a project or a partnership is affected"),
+               4: _("Major: sanctions, loss of funding or of a partner"),
+               5: _("Severe: legal breach, leak of controlled technology, reputational damage")},
+}
+
+
+def scale_rows() -> dict:
+    """Administrators' wording of the scales {(axis, value): (ja, en)}, cached (forms on
+    every case page read it; :func:`riskmgmt.services.scale_levels_save` clears it)."""
+    from django.core.cache import cache
+
+    from riskmgmt.models import ScaleLevel
+
+    rows = cache.get(SCALE_CACHE_KEY)
+    if rows is None:
+        rows = {f"{r.axis}:{r.value}": [r.description_ja, r.description_en]
+                for r in ScaleLevel.objects.all()}
+        cache.set(SCALE_CACHE_KEY, rows, 3600)
+    return rows
+
+
+def scale_descriptions(axis: str) -> dict[int, str]:
+    """Point → description of ``axis`` in the active language (administrators' wording, else
+    the other language's, else the built-in one)."""
+    from django.utils.translation import get_language
+
+    english = (get_language() or "ja").startswith("en")
+    rows = scale_rows()
+    out = {}
+    for value, default in SCALE_DEFAULTS[axis].items():
+        ja, en = rows.get(f"{axis}:{value}", ["", ""])
+        out[value] = (en or ja) if english else (ja or en)
+        out[value] = out[value] or str(default)
+    return out
+
+
+def scale_choices(axis: str) -> list[tuple[int, str]]:
+    return [(v, f"{v} — {d}") for v, d in scale_descriptions(axis).items()]

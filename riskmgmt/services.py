@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, NotAllowed
 from portal.models import Organisation, OrganisationAlias, User
@@ -50,6 +51,7 @@ from riskmgmt.models import (
     MitigationMeasure,
     MonitoringReview,
     RegistrySnapshot,
+    RequestAttachment,
     RiskAssessment,
     Rule,
     RuleChange,
@@ -480,9 +482,16 @@ def information_request_ask(*, case: Case, question: str, actor: User,
     return req
 
 
+# What a researcher may send with an answer: documents and scans (a copy of a contract, an
+# approval letter), decided from the content by the one upload check (portal.uploads).
+ANSWER_ATTACHMENT_TYPES = {uploads.PDF, uploads.PNG, uploads.JPEG, uploads.DOCX, uploads.XLSX}
+
+
 @transaction.atomic
-def information_request_answer(*, request: InformationRequest, answer: str,
-                               actor: User) -> InformationRequest:
+def information_request_answer(*, request: InformationRequest, answer: str, actor: User,
+                               files: Iterable = ()) -> InformationRequest:
+    """The researcher's answer, with the files they attach; answered once, then read-only
+    (it stays in the thread for both sides)."""
     req = InformationRequest.objects.select_for_update().select_related("case").get(pk=request.pk)
     if req.researcher_id != actor.pk:
         raise NotAllowed(_("Only the researcher asked can answer."))
@@ -490,12 +499,31 @@ def information_request_answer(*, request: InformationRequest, answer: str,
         raise ApplicationError(_("This question has already been answered."))
     if not (answer or "").strip():
         raise ApplicationError(_("Write your answer."), field="answer")
+    files = [f for f in files if f]
+    checked = [uploads.check_upload(
+        f, allowed=ANSWER_ATTACHMENT_TYPES, field="attachment", default_name="attachment",
+        message=_("Only PDF, PNG, JPEG, Word (.docx) and Excel (.xlsx) files can be attached."))
+        for f in files]
     req.answer, req.answered_at = answer.strip(), timezone.now()
+    for upload, check in zip(files, checked, strict=True):
+        attachment = RequestAttachment(request=req, original_name=check.name,
+                                       mimetype=check.mimetype, size=check.size,
+                                       uploaded_by=actor)
+        attachment.file.save(check.name, upload, save=False)
+        attachment.save()
+        req.attachment_list.append({"id": str(attachment.public_id), "name": check.name,
+                                    "size": check.size})
     req.save()
     audit_log(action="riskmgmt.request.answered", target=req.case, actor=actor,
-              data={"question": req.question, "answer": req.answer})
+              data={"question": req.question, "answer": req.answer,
+                    "files": [c.name for c in checked]})
     notices.request_answered(req, actor=actor)
     return req
+
+
+def request_attachment_downloaded(*, attachment: RequestAttachment, actor: User) -> None:
+    audit_log(action="riskmgmt.request.attachment_downloaded", target=attachment.request.case,
+              actor=actor, data={"name": attachment.original_name})
 
 
 # --- Evaluation of a submitted disclosure version --------------------------------------------
@@ -514,6 +542,14 @@ def _concern_key(version, rule: Rule, finding: Finding) -> str:
     return key
 
 
+def version_evaluate_enqueue(*, version) -> None:
+    """Ask the outbox for the rule evaluation of ``version``, in the caller's transaction."""
+    from portal import outbox
+
+    outbox.enqueue("riskmgmt.evaluate_version", key=f"version:{version.pk}", version_id=version.pk)
+
+
+@transaction.atomic
 def version_evaluate(*, version_id: int) -> list[Flag]:
     """Run every enabled rule over a submitted version; a concern is one flag carried forward.
 
@@ -523,6 +559,10 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
     as a *new* flag; an unresolved flag of a rule that ran and no longer fires is *resolved*.
     So resubmitting the same disclosure adds no flags and no cases. A carried-forward flag
     stays on its case even when that case was closed (the office closed it knowing the concern).
+
+    One transaction: every flag, case and state of the version, or none (a database fault
+    half-way leaves nothing, and the outbox runs it again). A rule that raises anything but a
+    database error is broken, not failing: it is logged and skipped, and the others still run.
 
     Idempotent: a rule that already recorded a state for this version is not run again.
     Returns the flags new in this version.
@@ -551,6 +591,8 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
             continue
         try:
             findings = rt.evaluate(facts, rule.params)
+        except DatabaseError:
+            raise
         except Exception:  # a broken rule must not stop the others (nor resolve its flags)
             logger.exception("Rule %s failed on version %s", rule.code, version_id)
             continue
@@ -672,20 +714,28 @@ def _record_disclosure_hits(pairs) -> ScreeningHit | None:
 LIST_DEFAULTS = {
     "meti": ("METI End User List (外国ユーザーリスト)", "meti"),
     "csl": ("US Consolidated Screening List", "csl"),
+    "csl_json": ("US Consolidated Screening List", "csl_json"),
+    "ftm": ("OpenSanctions dataset", "ftm"),
     "generic": ("Screening list", "generic"),
 }
 
 
 @transaction.atomic
-def screening_list_get_or_create(*, code: str, fmt: str, name: str = "",
+def screening_list_get_or_create(*, code: str, fmt: str, name: str = "", kind: str = "",
                                  actor: User | None = None) -> ScreeningList:
+    """The list ``code``, created with ``fmt``, ``name`` and ``kind`` (export control, named
+    research organisation…; default: the format's usual kind, ``models.DEFAULT_KIND``) when it
+    does not exist. An existing list keeps its kind."""
+    from riskmgmt.models import DEFAULT_KIND
+
     lst = ScreeningList.objects.filter(code=code).first()
     if lst is None:
-        lst = ScreeningList(code=code, format=fmt, name=name or LIST_DEFAULTS[fmt][0])
+        lst = ScreeningList(code=code, format=fmt, name=name or LIST_DEFAULTS[fmt][0],
+                            kind=kind or DEFAULT_KIND.get(fmt, "other"))
         _validate(lst)
         lst.save()
         audit_log(action="riskmgmt.list.created", target=lst, actor=actor,
-                  data={"name": lst.name, "format": fmt})
+                  data={"name": lst.name, "format": fmt, "kind": lst.kind})
     return lst
 
 
@@ -728,13 +778,36 @@ def screening_release_import(*, screening_list: ScreeningList, data: bytes, file
         audit_log(action="riskmgmt.release.imported", target=release, actor=actor,
                   data={"list": lst.name, "number": release.number, "entries": release.entry_count,
                         "filename": filename, "skipped": result.skipped})
-        if rescreen:
-            from riskmgmt.tasks import rescreen_outputs, rescreen_registry
+        from riskmgmt.duediligence.tasks import check_open_projects
 
-            release_id, actor_id = release.pk, getattr(actor, "pk", None)
-            transaction.on_commit(lambda: rescreen_registry.delay(release_id, actor_id))
-            transaction.on_commit(lambda: rescreen_outputs.delay(release_id, actor_id))
+        transaction.on_commit(lambda: check_open_projects.delay())
+        if rescreen:
+            screening_rescreen_enqueue(release=release, actor=actor)
     return release, result
+
+
+def screening_rescreen_enqueue(*, release: ScreeningListRelease, actor: User | None = None,
+                               full: bool = False):
+    """Record the re-screening against ``release`` in the caller's transaction (the outbox runs
+    it after commit). Returns the job; an open one for the same release is reused."""
+    from portal import outbox
+
+    key = f"release:{release.pk}" + (":full" if full else "")
+    outbox.enqueue("riskmgmt.rescreen_outputs", key=key, actor=actor, release_id=release.pk,
+                   full=full)
+    return outbox.enqueue("riskmgmt.rescreen_registry", key=key, actor=actor,
+                          release_id=release.pk, full=full)
+
+
+def screening_rescreen_request(*, release: ScreeningListRelease, actor: User, full: bool = False):
+    """Staff start the re-screening against a release again (after a failure, or to be sure)."""
+    if not has_perm(actor, "riskmgmt.screening.rescreen"):
+        raise NotAllowed(_("You are not allowed to re-screen the registry."))
+    with transaction.atomic():
+        job = screening_rescreen_enqueue(release=release, actor=actor, full=full)
+        audit_log(action="riskmgmt.release.rescreen_requested", target=release, actor=actor,
+                  data={"full": full})
+    return job
 
 
 def _registry_names():
@@ -800,7 +873,7 @@ def _rescreen_baseline(*, release: ScreeningListRelease, threshold: float,
 
 
 ENTRY_ROW = ("pk", "entry_key", "fingerprint", "release_id", "release__screening_list__name",
-             "name", "keys")  # what matching.Index is built from
+             "name", "keys", "release__screening_list__kind")  # what matching.Index is built from
 
 
 def _entry_rows(release_id: int) -> list[tuple]:
@@ -970,9 +1043,11 @@ def _flag_researchers_for_hits(hits, *, actor: User | None = None,
                             "version__change_note", "version__review_comment")
                      .order_by("pk"))
             found += [(item, best[item.organisation_id]) for item in items]
-    entries = {pk: (name, list_name) for pk, name, list_name in ScreeningEntry.objects.filter(
-        pk__in={hit.entry_id for _item, hit in found}).values_list(
-            "pk", "name", "release__screening_list__name")} if found else {}
+    entries = {pk: (name, matching.list_label(list_name, kind))
+               for pk, name, list_name, kind in ScreeningEntry.objects.filter(
+            pk__in={hit.entry_id for _item, hit in found}).values_list(
+                "pk", "name", "release__screening_list__name",
+                "release__screening_list__kind")} if found else {}
     specs: dict[int, list[FlagSpec]] = {}
     for item, hit in found:
         entry_name, list_name = entries[hit.entry_id]
@@ -1181,7 +1256,7 @@ def _record_output_hits(found: dict[str, list], contributors, *, run: ScreeningR
         reason = _("%(role)s %(person)s of “%(title)s” is affiliated with %(affiliation)s, which "
                    "matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
             "role": c.get_role_display(), "person": c.name or "—", "title": output.title[:200],
-            "affiliation": m.query_name, "entry": m.entry_name, "list": m.list_name,
+            "affiliation": m.query_name, "entry": m.entry_name, "list": m.list_label,
             "score": m.score, "why": m.explanation}
         specs.append(FlagSpec(researcher=output.owner, reason=reason, source_obj=output,
                               hit=hit))
@@ -1281,3 +1356,60 @@ def inquiry_respond(*, inquiry: FundingAgencyInquiry, response_text: str,
     audit_log(action="riskmgmt.inquiry.responded", target=inquiry, actor=actor,
               data={"response": inquiry.response_text})
     return inquiry
+
+
+def case_page_viewed(*, case: Case, actor: User) -> None:
+    """The read log of a case page: it shows the disclosed items that raised its flags, so
+    each disclosure version it quotes is logged as read (via the case's reference)."""
+    from disclosures.services import disclosure_viewed
+
+    shown = {}
+    for flag in case.flags.all():
+        version = flag.last_version or flag.version
+        if flag.version_id and version is not None:
+            shown[flag.version.disclosure_id] = (flag.version.disclosure, version)
+    for disclosure, version in shown.values():
+        disclosure_viewed(disclosure=disclosure, version=version, actor=actor,
+                          via=case.reference)
+
+
+# --- Assessment scales ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def scale_levels_save(*, levels: dict[tuple[str, int], tuple[str, str]],
+                      actor: User) -> int:
+    """Store administrators' wording of the 1–5 scales ({(axis, point): (ja, en)}); a point
+    left empty in both languages goes back to the built-in wording. Returns the points
+    changed."""
+    from django.core.cache import cache
+
+    from riskmgmt.models import ScaleAxis, ScaleLevel
+    from riskmgmt.selectors import SCALE_CACHE_KEY
+
+    if not has_perm(actor, "riskmgmt.scale.manage"):
+        raise NotAllowed(_("Only administrators word the assessment scales."))
+    current = {(r.axis, r.value): r for r in ScaleLevel.objects.select_for_update()}
+    changed = []
+    for (axis, value), (ja, en) in levels.items():
+        if axis not in ScaleAxis.values or not 1 <= int(value) <= 5:
+            raise ApplicationError(_("Unknown point of a scale."))
+        row = current.get((axis, value))
+        if row is None and not (ja or en):
+            continue
+        if row is not None and (row.description_ja, row.description_en) == (ja, en):
+            continue
+        if not (ja or en):
+            row.delete()
+        else:
+            row = row or ScaleLevel(axis=axis, value=value)
+            row.description_ja, row.description_en = ja, en
+            row.full_clean()
+            row.save()
+        changed.append(f"{ScaleAxis(axis).label} {value}")
+    if changed:
+        audit_log(action="riskmgmt.scale.changed", actor=actor,
+                  data={"points": ", ".join(str(c) for c in changed)})
+        cache.delete(SCALE_CACHE_KEY)
+        transaction.on_commit(lambda: cache.delete(SCALE_CACHE_KEY))
+    return len(changed)

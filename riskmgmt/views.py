@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,7 @@ from portal.models import Department, localized
 from portal.pagination import SliceThenJoinPaginator
 from portal.permissions import get_object_in_scope, has_perm, permission_required, require
 from portal.services import generated_file_request
+from portal.uploads import serve_upload
 from riskmgmt import forms, matching, selectors, services
 from riskmgmt.models import (
     Case,
@@ -33,6 +35,7 @@ from riskmgmt.models import (
     Rule,
     RuleChange,
     ScreeningHit,
+    ScreeningListRelease,
 )
 
 PAGE_SIZE = 50
@@ -121,6 +124,23 @@ def bulk_assign(request):
 
 # --- Case ------------------------------------------------------------------------------------
 
+
+def _case_history(case):
+    """The case's history; an entry quoting the reason of a flag the reader may not read (a
+    checklist answer) shows a placeholder instead (in memory: entries are never changed)."""
+    hidden = [f.reason for f in case.flags.all() if getattr(f, "reason_hidden", False)]
+    lines = {line for reason in hidden for line in reason.splitlines() if line.strip()}
+    entries = list(history_for(case)[:100])
+    if hidden:
+        placeholder = _("(a checklist answer: shown to the research office only)")
+        for entry in entries:
+            # an entry's reason joins the reasons of the flags it added (cut at 500 characters)
+            reason = (entry.data or {}).get("reason")
+            if isinstance(reason, str) and reason and (
+                    any(line in reason for line in lines) or any(reason in h for h in hidden)):
+                entry.data = {**entry.data, "reason": str(placeholder)}
+    return entries
+
 CASE_FORMS = {
     "assess": forms.AssessmentForm, "decide": forms.DecisionForm, "measure": forms.MeasureForm,
     "contingency": forms.ContingencyForm, "review": forms.ReviewForm, "ask": forms.AskForm,
@@ -137,7 +157,10 @@ def _case_forms(case, bound=None, name=None):
         if key in ("merge", "split"):
             continue  # on their own page (case_regroup)
         kwargs = {"case": case, "users": users} if key in ("measure", "contingency") else {}
-        if key == name and bound is not None:
+        if key in ("assess", "decide"):
+            # What was saved last, or what was just typed when it was refused.
+            out[key] = cls.for_case(case, bound if key == name else None)
+        elif key == name and bound is not None:
             out[key] = cls(bound, **kwargs)
         else:
             initial = {}
@@ -150,8 +173,9 @@ def _case_forms(case, bound=None, name=None):
 
 
 def _render_case(request, case, case_forms, status=200):
+    services.case_page_viewed(case=case, actor=request.user)
     return render(request, "riskmgmt/case_detail.html", {
-        "case": case, "forms": case_forms, "history": history_for(case)[:100],
+        "case": case, "forms": case_forms, "history": _case_history(case),
         "can_manage": has_perm(request.user, "riskmgmt.case.manage"),
         "measure_statuses": MitigationMeasure.Status.choices,
     }, status=status)
@@ -275,17 +299,48 @@ def register_export(request):
     return redirect("portal:file_detail", public_id=gf.public_id)
 
 
+@require_POST
+@permission_required("riskmgmt.screening.view")
+def hits_export(request):
+    gf = generated_file_request(user=request.user, exporter="riskmgmt.hits", params={})
+    return redirect("portal:file_detail", public_id=gf.public_id)
+
+
 # --- Screening -------------------------------------------------------------------------------
 
 
 @require_GET
 @permission_required("riskmgmt.screening.view")
 def screening(request):
+    lists = list(selectors.screening_lists_for(user=request.user))
+    current = [r for lst in lists for r in lst.releases.all() if r.is_current]
+    jobs = selectors.rescreen_jobs_for(user=request.user, releases=current)
+    for lst in lists:
+        lst.screened_release = next((r for r in lst.releases.all() if r.is_current), None)
+        lst.rescreen_job = jobs.get(getattr(lst.screened_release, "pk", None))
     return render(request, "riskmgmt/screening.html", {
-        "lists": selectors.screening_lists_for(user=request.user),
+        "lists": lists,
         "runs": selectors.screening_runs_for(user=request.user)[:20],
         "open_hits": selectors.screening_hits_for(user=request.user).count(),
+        "can_rescreen": has_perm(request.user, "riskmgmt.screening.rescreen"),
     })
+
+
+@require_POST
+@permission_required("riskmgmt.screening.rescreen")
+def screening_rescreen(request, public_id):
+    """Staff start the re-screening of the registry against a release again."""
+    release = get_object_or_404(ScreeningListRelease, public_id=public_id)
+    try:
+        services.screening_rescreen_request(release=release, actor=request.user,
+                                            full=request.POST.get("full") == "1")
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The registry is being re-screened against release "
+                                    "#%(n)s of %(list)s.")
+                         % {"n": release.number, "list": release.screening_list.name})
+    return redirect("riskmgmt:screening")
 
 
 @require_http_methods(["GET", "POST"])
@@ -303,6 +358,7 @@ def screening_import(request):
                 params={"list_id": lst.pk if lst else None,
                         "new_name": form.cleaned_data["new_name"],
                         "format": form.cleaned_data["format"],
+                        "kind": form.cleaned_data["kind"],
                         "label": form.cleaned_data["label"]})
         except ApplicationError as exc:
             form.add_error("file", exc.message)
@@ -362,6 +418,24 @@ def screening_check(request):
 
 
 # --- Rules -----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("riskmgmt.scale.manage")
+def scales(request):
+    """Administrators word each point of the likelihood and impact scales (shown on every
+    assessment form)."""
+    form = forms.ScaleLevelsForm(request.POST or None, current=selectors.scale_rows())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.scale_levels_save(levels=form.levels(), actor=request.user)
+            messages.success(request, _("The scales were saved."))
+            return redirect("riskmgmt:scales")
+        except ApplicationError as exc:
+            _error(request, form, exc)
+    return render(request, "riskmgmt/scales.html", {
+        "form": form, "defaults": selectors.SCALE_DEFAULTS},
+        status=400 if request.method == "POST" else 200)
 
 
 @require_GET
@@ -524,15 +598,29 @@ def my_request_detail(request, public_id):
     req = get_object_in_scope(request.user, "riskmgmt.request.answer_own",
                               InformationRequest.objects.select_related("asked_by", "case"),
                               public_id=public_id)
-    form = forms.AnswerForm(request.POST or None)
+    form = forms.AnswerForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.information_request_answer(request=req, answer=form.cleaned_data["answer"],
+                                                files=form.cleaned_data["attachment"],
                                                 actor=request.user)
             messages.success(request, _("Thank you: your answer was sent to the research office."))
-            return redirect("riskmgmt:my_requests")
+            # Back to the thread: the answered question stays readable.
+            return redirect("riskmgmt:my_request_detail", public_id=req.public_id)
         except ApplicationError as exc:
             _error(request, form, exc)
-    return render(request, "riskmgmt/my_request_detail.html", {"req": req, "form": form},
+    thread = selectors.request_thread_for(user=request.user, req=req)
+    return render(request, "riskmgmt/my_request_detail.html",
+                  {"req": req, "form": form, "thread": thread},
                   status=400 if request.method == "POST" else 200)
+
+
+@require_GET
+@login_required
+def request_attachment(request, public_id):
+    """A file sent with an answer: its researcher, or staff who may see the case."""
+    attachment = selectors.request_attachment_get_for(user=request.user, public_id=public_id)
+    services.request_attachment_downloaded(attachment=attachment, actor=request.user)
+    return serve_upload(attachment.file, filename=attachment.original_name,
+                        mimetype=attachment.mimetype)
 

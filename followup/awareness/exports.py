@@ -46,7 +46,7 @@ class ActivityExporter(ListExporter):
         if fy:
             qs = qs.filter(fiscal_year=fy)
         for a in qs:
-            yield [a.date.isoformat(), fiscal_year_label(a.fiscal_year), a.get_kind_display(),
+            yield [a.date, fiscal_year_label(a.fiscal_year), a.get_kind_display(),
                    a.title, a.get_audience_display(), _yes(a.is_required), a.organiser,
                    a.participants_count if a.participants_count is not None else a.attended,
                    a.attended, a.material_count,
@@ -77,11 +77,10 @@ class AttendanceExporter(ListExporter):
         if fy:
             qs = qs.filter(activity__fiscal_year=fy)
         for a in qs.iterator(chunk_size=2000):
-            yield [a.activity.date.isoformat(), a.activity.title, a.activity.get_kind_display(),
+            yield [a.activity.date, a.activity.title, a.activity.get_kind_display(),
                    a.user.display_name, a.user.email, a.user.employee_number,
                    str(a.user.department or ""), _yes(a.attended),
-                   a.completed_at.strftime("%Y-%m-%d %H:%M") if a.completed_at else "",
-                   a.get_source_display(), a.quiz_score if a.quiz_score is not None else ""]
+                   a.completed_at, a.get_source_display(), a.quiz_score]
 
 
 @register

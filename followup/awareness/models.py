@@ -421,6 +421,10 @@ ANSWER_VALUES = [("yes", _("Yes")), ("no", _("No")), ("na", _("Not applicable"))
 
 
 class ChecklistAnswer(models.Model):
+    #: A risk flag raised by an answer carries the answer in its reason: only those who may
+    #: read checklist answers (the research office) see it on a case (riskmgmt.selectors).
+    flag_reason_permission = "awareness.checklist.view_responses"
+
     response = models.ForeignKey(ChecklistResponse, on_delete=models.CASCADE, related_name="answers")
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="answers")
     value = models.CharField(_("answer"), max_length=10, blank=True, choices=ANSWER_VALUES)

@@ -13,9 +13,11 @@ How it works
   inside its own atomic block; that calls ``services.notice_send`` → ``notifications_create``,
   so the notification rows and their e-mail ``Delivery`` rows are written in the transaction
   of the change they report: if the change rolls back, so does the notice, and a failing
-  notice fails the change rather than being lost. After the commit, ``send_due_deliveries``
-  is queued; if the broker is unreachable nothing fails, the rows stay ``pending`` and the
-  ``send_due`` schedule (every minute) sends them once a worker runs.
+  notice fails the change rather than being lost. In the same transaction a
+  ``notifications.send_due`` job is recorded in the outbox (:mod:`portal.outbox`), which sends
+  them after the commit; if the broker is unreachable nothing fails, the rows stay ``pending``
+  and the outbox's sweep and the ``send_due`` schedule (every minute) send them once a worker
+  runs.
 * A notification stores its kind and parameters; its title and body are rendered in the
   reader's language when read (the request's language) and when e-mailed (the recipient's
   ``User.language``). Rows stored before that keep their stored text.
@@ -31,8 +33,9 @@ How it works
 * Exactly once: a unique ``dedupe_key`` (kind, object, recipient, period) with
   ``bulk_create(ignore_conflicts=True)`` means a schedule run twice, or on two workers at once,
   stores each reminder once; sending claims rows with ``select_for_update(skip_locked=True)``.
-* Failed e-mails are retried with exponential back-off (1, 4, 16, 64 minutes) by
-  ``send_delivery``; after 5 attempts the delivery is ``failed`` and shown in the log.
+* Failed e-mails are retried with exponential back-off (1, 4, 16, 64 minutes): each delivery
+  keeps its attempts and next attempt time, and the every-minute ``send_due`` schedule sends
+  what is due; after 5 attempts the delivery is ``failed`` and shown in the log.
 
 Running it
 ----------

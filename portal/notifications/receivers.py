@@ -2,9 +2,9 @@
 
 An app declares one with :func:`fan_out` in its ``notices.py`` (the annual update campaign's
 opening notice to every researcher is the one today). :func:`fan_out_enqueue` is what the app
-calls after its change commits; the worker task (``tasks.fan_out_campaign``) runs
-:func:`campaign_fan_out`. If the broker is down the fan-out runs in-process instead; the app's
-daily reminder schedule also catches anybody missed.
+calls inside its change's transaction: it records a ``notifications.fan_out`` job in the outbox,
+which commits with the change and stores the notices after it (later, if Redis or the worker is
+down). The app's daily reminder schedule also catches anybody who joined since.
 """
 
 from __future__ import annotations
@@ -32,24 +32,15 @@ def fan_out_run(name: str, *, object_id: int) -> int:
 
 
 def campaign_fan_out(*, campaign_id: int) -> int:
-    """The ``campaign_opened`` fan-out (the entry point of ``tasks.fan_out_campaign``)."""
+    """The ``campaign_opened`` fan-out."""
     return fan_out_run("campaign_opened", object_id=campaign_id)
 
 
 def fan_out_enqueue(name: str, *, object_id: int) -> None:
-    """Queue the fan-out in a worker; with the broker down, run it here. Never raises."""
-    from portal.notifications import tasks
+    """Record the fan-out in the outbox, in the caller's transaction."""
+    from portal import outbox
 
-    try:
-        if name == "campaign_opened":  # the one fan-out with its worker task today
-            tasks.fan_out_campaign.delay(object_id)
-        else:
-            fan_out_run(name, object_id=object_id)
-    except Exception as exc:  # broker down: store the notifications now
-        logger.warning("Broker unavailable, running fan-out %s of %s in-process: %s",
-                       name, object_id, exc)
-        try:
-            fan_out_run(name, object_id=object_id)
-        except Exception:  # the change has committed already; the schedule catches up
-            logger.exception("Fan-out %s of %s failed; the daily schedule will retry",
-                             name, object_id)
+    if name not in FAN_OUTS:
+        raise KeyError(f"Undeclared fan-out: {name}")
+    outbox.enqueue("notifications.fan_out", key=f"{name}:{object_id}", name=name,
+                   object_id=object_id)

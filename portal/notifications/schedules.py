@@ -104,6 +104,8 @@ def describe_options(options: dict) -> str:
     days = options.get("days_before")
     if not days:
         return ""
+    if isinstance(days, int | str):  # one threshold (e.g. the self-declaration reminder's 7)
+        days = [days]
     items = [npgettext("days before", "%(n)s day", "%(n)s days", int(n)) % {"n": int(n)}
              for n in days]
     return gettext("%(days)s before the due date") % {"days": gettext(", ").join(items)}

@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_log
+from portal.bulk import insert_ignoring_conflicts
 from portal.errors import ApplicationError
 from portal.notifications import kinds
 from portal.notifications.models import Delivery, EmailMode, Notification, NotificationPreference
@@ -101,7 +102,8 @@ def _modes_for(drafts: list[Draft]) -> dict[tuple[int, str], str]:
 def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZE) -> int:
     """Store notifications (skipping ones already stored) and queue their e-mails on commit.
 
-    Returns how many new notifications were stored. Runs in the caller's transaction when there
+    Returns how many new notifications were stored — rows this call inserted, not rows it tried
+    (a concurrent run's rows are not counted twice). Runs in the caller's transaction when there
     is one, so a notification exists exactly when the change it reports does.
     """
     created = 0
@@ -145,12 +147,12 @@ def notifications_create(drafts: Iterable[Draft], *, batch_size: int = BATCH_SIZ
                         object_id=d.target.object_id, object_repr=d.target.repr,
                         subject=title,
                     ))
-            Notification.objects.bulk_create(rows, ignore_conflicts=True)
-            Delivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-            created += len(rows)
+            # counted as inserted: a row another worker stored meanwhile is not ours
+            created += len(insert_ignoring_conflicts(Notification, rows))
+            insert_ignoring_conflicts(Delivery, deliveries)
             emails = emails or bool(deliveries)
         if emails:
-            transaction.on_commit(enqueue_sending)  # one task; it re-queues itself per batch
+            enqueue_sending()  # one job; it sends batch after batch
     return created
 
 
@@ -242,16 +244,14 @@ def notifications_resolve_done(*, now=None, recipient=None) -> int:
     return total
 
 
-def enqueue_sending() -> bool:
-    """Ask a worker to send what is due. Never raises: if the broker is down, rows wait."""
-    from portal.notifications import tasks
+def enqueue_sending() -> None:
+    """Record in the caller's transaction that e-mails are waiting: the outbox sends them after
+    the commit (``notifications.send_due``; if the broker is down, the job and the e-mails wait
+    and the outbox's sweep and the ``send_due`` schedule send them later)."""
+    from portal import outbox
 
-    try:
-        tasks.send_due_deliveries.delay()
-    except Exception as exc:  # kombu.exceptions.OperationalError, connection errors, ...
-        logger.warning("Broker unavailable, notifications stay pending for the sweep: %s", exc)
-        return False
-    return True
+    with transaction.atomic():
+        outbox.enqueue("notifications.send_due")
 
 
 # --- Sending ---------------------------------------------------------------------------------
@@ -408,7 +408,7 @@ def digests_prepare(*, now=None) -> int:
         pending = Delivery.objects.filter(dedupe_key=key, status=Delivery.Status.PENDING)
         waiting.update(digest=Subquery(pending.values("pk")[:1]))
         gathered = before - waiting.count()
-        transaction.on_commit(enqueue_sending)
+        enqueue_sending()
     return gathered
 
 
@@ -476,21 +476,19 @@ def schedule_run(*, name: str, actor=None, options: dict | None = None, now=None
 
 
 def schedule_run_request(*, name: str, actor) -> bool:
-    """An administrator's "run now": queue the run on commit (audited). False if the broker is
-    down — the run then happens in this request instead, so the button always works."""
-    from portal.notifications import schedules, tasks
+    """An administrator's "run now": recorded in the outbox with its audit entry, run by a
+    worker after the commit (later, if the broker is down: the job waits for the sweep)."""
+    from portal import outbox
+    from portal.notifications import schedules
 
     try:
         schedules.get_schedule(name)
     except KeyError:
         raise ApplicationError(_("Unknown schedule."))
-    audit_log(action="notifications.schedule.run_requested", actor=actor, data={"schedule": name})
-    try:
-        tasks.run_schedule.apply_async(kwargs={"name": name, "actor_id": actor.pk})
-    except Exception as exc:  # broker down
-        logger.warning("Broker unavailable, running schedule %s in the request: %s", name, exc)
-        schedule_run(name=name, actor=actor)
-        return False
+    with transaction.atomic():
+        audit_log(action="notifications.schedule.run_requested", actor=actor,
+                  data={"schedule": name})
+        outbox.enqueue("notifications.run_schedule", key=name, actor=actor, name=name)
     return True
 
 

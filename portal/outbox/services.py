@@ -46,8 +46,9 @@ def lease_seconds(kind: Kind | None = None) -> int:
 
 
 def backoff_seconds(attempts: int) -> int:
-    """Wait before the next try after ``attempts`` failed ones: 30 s, 2 min, 8 min, 32 min, 1 h."""
-    return min(30 * 4 ** max(attempts - 1, 0), 3600)
+    """Wait before the next try after ``attempts`` failed ones: 30 s, 2 min, 8 min, 32 min, 1 h
+    (``PORTAL_JOB_BACKOFF_SECONDS`` is the first wait)."""
+    return min(settings.PORTAL_JOB_BACKOFF_SECONDS * 4 ** max(attempts - 1, 0), 3600)
 
 
 # --- Enqueue and ring -------------------------------------------------------------------------
@@ -69,13 +70,14 @@ def enqueue(kind: str, *, key: str = "", actor=None, run_after=None, **params) -
     job = Job(kind=kind, key=key, params=to_jsonable(params), max_attempts=spec.max_attempts,
               actor=actor if getattr(actor, "pk", None) else None,
               run_after=run_after or timezone.now())
-    try:
-        with transaction.atomic():
-            job.save()
-    except IntegrityError:
-        if not key:
-            raise
-        return Job.objects.get(kind=kind, key=key, state__in=Job.OPEN)
+    if not key:
+        job.save()
+    else:
+        try:
+            with transaction.atomic():  # a concurrent enqueue of the same key: take theirs
+                job.save()
+        except IntegrityError:
+            return Job.objects.get(kind=kind, key=key, state__in=Job.OPEN)
     if run_after is None:
         transaction.on_commit(lambda: ring(job.pk, kind=kind))
     return job

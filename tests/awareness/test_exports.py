@@ -35,7 +35,7 @@ def test_activity_export_is_the_q1_evidence_of_a_fiscal_year(
     rows = run_export(client_as(staff), "activities", django_capture_on_commit_callbacks,
                       fy="2024")
     assert len(rows) == 2
-    assert rows[1][0] == "2024-06-01" and rows[1][1] == "令和6年度"
+    assert rows[1][0] == dt.datetime(2024, 6, 1) and rows[1][1] == "令和6年度"
     assert rows[1][3] == "'=SUM(A1)研修"  # guarded against formula injection
     assert rows[1][7] == 1
 

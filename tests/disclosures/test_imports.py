@@ -146,10 +146,18 @@ def test_only_the_researcher_imports_their_records(researcher, staff):
             uploaded_file=_upload(DATA / "orcid/employment-3.0.json"))
 
 
-def test_import_pages(client_as, researcher, other_researcher):
+def test_import_pages(client_as, researcher, other_researcher, django_capture_on_commit_callbacks):
     client = client_as(researcher)
-    response = client.post(reverse("disclosures:imports"),
-                           {"file": _upload(DATA / "orcid/record-full-3.0.json")})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("disclosures:imports"),
+                               {"file": _upload(DATA / "orcid/record-full-3.0.json")})
+    response = client.get(response["Location"])
+    assert 'data-testid="records-report"' in response.content.decode()
+    assert not ExternalRecordItem.objects.exists()  # nothing stored before the confirmation
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("portal:import_confirm",
+                                       args=[response.context["upload"].public_id]))
+    response = client.get(response["Location"])
     assert response.status_code == 302
     entry = ExternalRecordItem.objects.filter(kind="career").first()
     page = client.get(response["Location"]).content.decode()
@@ -163,8 +171,26 @@ def test_import_pages(client_as, researcher, other_researcher):
     entry.refresh_from_db()
     assert entry.status == "rejected"
     bad = client.post(reverse("disclosures:imports"),
-                      {"file": SimpleUploadedFile("x.txt", b"not a record")})
-    assert bad.status_code == 200 and "errorlist" in bad.content.decode()
+                      {"file": SimpleUploadedFile("x.txt", b"not a record")}, follow=True)
+    assert bad.status_code == 200 and bad.context["upload"].status == "invalid"
+
+
+@pytest.mark.parametrize("content", [
+    b"\xff\xfe{\"a\": 1}\x80",  # invalid UTF-8
+    b"\x7fELF\x02\x01\x01\x00\x00\x00",  # binary
+    b"[" * 100_000 + b"]" * 100_000,  # nested far deeper than any export
+    b'{"insert": {"type": "researchers"}, "merge": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+])
+def test_a_hostile_file_is_refused_cleanly_with_a_message(client_as, researcher, content,
+                                                          django_capture_on_commit_callbacks):
+    client = client_as(researcher)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("disclosures:imports"),
+                               {"file": SimpleUploadedFile("record.json", content)})
+    response = client.get(response["Location"])
+    upload = response.context["upload"]
+    assert (response.status_code, upload.status, bool(upload.message)) == (200, "invalid", True)
+    assert not ExternalRecordItem.objects.exists()
 
 
 def test_ror_seeding_resolves_tokyo_tech_names_to_one_entity():

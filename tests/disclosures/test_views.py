@@ -203,6 +203,38 @@ def test_new_organisation_typed_in_the_form_goes_to_the_registry(client_as, rese
     assert draft.content["sections"]["career"][0]["values"]["organisation"]["name_ja"] == "架空研究所"
 
 
+def test_a_refused_item_leaves_no_new_organisation_in_the_registry(client_as, researcher):
+    draft = draft_for(researcher)
+    response = client_as(researcher).post(
+        reverse("disclosures:item_add", args=["career"]),
+        {"career-new_organisation_name_ja": "架空研究所", "career-new_organisation_name_en":
+         "Imaginary Institute", "career-new_organisation_country": "DE",
+         "career-position": "Postdoc", "career-country": "DE",
+         "lock_version": draft.lock_version - 1})  # stale: the item is refused
+    assert response.status_code == 409
+    assert not Organisation.objects.filter(name_en="Imaginary Institute").exists()
+
+
+def test_an_over_committed_item_leaves_no_new_organisation_in_the_registry(client_as,
+                                                                           researcher):
+    from decimal import Decimal
+
+    from tests.disclosures.factories import foreign_grant
+
+    add_item(researcher, "funding", foreign_grant(org("Big Grant"), effort_percent=Decimal("80")))
+    draft = draft_for(researcher)
+    response = client_as(researcher).post(
+        reverse("disclosures:item_add", args=["funding"]),
+        {"funding-new_organisation_name_en": "Overcommit Foundation",
+         "funding-new_organisation_country": "US", "funding-programme": "P",
+         "funding-project_title": "T", "funding-role": "pi", "funding-status": "received",
+         "funding-effort_percent": "30", "funding-country": "US", "funding-currency": "USD",
+         "funding-amount": "1000",
+         "lock_version": draft.lock_version})
+    assert response.status_code == 200
+    assert not Organisation.objects.filter(name_en="Overcommit Foundation").exists()
+
+
 def test_submit_flow_and_diff_page(client_as, researcher, reviewer):
     item = add_item(researcher, "position", side_job(org("Acme")))
     client = client_as(researcher)

@@ -71,15 +71,19 @@ def test_training_attendance_checklist_case_and_case_library(page, reference_dat
            "メールアドレス,職員番号,出席\nalice@example.ac.jp,,出席\nghost@example.ac.jp,,出席\n"
            .encode("utf-8-sig"))
     page.locator("button[name=confirm][value='0']").click()
+    page.wait_for_url("**/imports/**")
     report = page.locator("#aw-import-report")
     expect(report).to_contain_text("ghost@example.ac.jp")
-    assert page.get_by_test_id("confirm-import").count() == 0
+    assert page.get_by_test_id("attendance-confirm").count() == 0
+    page.get_by_test_id("import-back").click()
+    page.wait_for_url("**/attendance/import/")
     upload(page, "attendance.csv",
            "メールアドレス,職員番号,出席\nalice@example.ac.jp,,出席\n,E2002,○\n".encode("utf-8-sig"))
     page.locator("button[name=confirm][value='0']").click()
-    expect(page.get_by_test_id("confirm-import")).to_be_visible()
+    page.wait_for_url("**/imports/**")
+    expect(page.get_by_test_id("attendance-confirm")).to_be_visible()
     assert Attendance.objects.count() == 0
-    page.get_by_test_id("confirm-import").click()
+    page.get_by_test_id("attendance-confirm").click()
     page.wait_for_url("**/awareness/activities/*/")
     activity = AwarenessActivity.objects.get(title="研究インテグリティ研修（工学系）")
     assert set(Attendance.objects.filter(activity=activity).values_list("user__email", flat=True)) \

@@ -93,6 +93,9 @@ def test_researcher_files_gets_returned_resubmits_compares_and_is_accepted(
     login(reviewer_page, reviewer)
     reviewer_page.goto("/disclosures/review/")
     reviewer_page.locator("[data-testid=queue-row] a").first.click()
+    # One next action at a time: take it up, then return or accept it.
+    expect(reviewer_page.locator("[data-testid=review-accept]")).to_have_count(0)
+    reviewer_page.click("[data-testid=review-start]")
     reviewer_page.fill("#return-comment", "Please give the end date of the grant.")
     reviewer_page.click("[data-testid=review-return]")
     expect(reviewer_page.locator("[data-testid=version-status]")).to_have_text(
@@ -123,6 +126,8 @@ def test_researcher_files_gets_returned_resubmits_compares_and_is_accepted(
     # The reviewer accepts version 2.
     reviewer_page.goto("/disclosures/review/")
     reviewer_page.locator("[data-testid=queue-row] a").first.click()
+    expect(reviewer_page.locator("[data-testid=changes-since-accepted]")).to_be_visible()
+    reviewer_page.click("[data-testid=review-start]")
     reviewer_page.click("[data-testid=review-accept]")
     expect(reviewer_page.locator("[data-testid=version-status]")).to_have_text(
         re.compile("受理|Accepted"))

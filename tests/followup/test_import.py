@@ -54,7 +54,7 @@ def test_one_bad_row_imports_nothing_and_lists_every_error(cycle, admin_user):
     outcome = answers_import(content=csv_bytes(rows), filename="bad.csv", actor=admin_user,
                              dry_run=False)
     assert not outcome.ok and not outcome.imported
-    assert [e.number for e in outcome.errors] == [4, 5]
+    assert [e.number for e in outcome.errors] == [5, 6]  # lines of the file
     row4 = " ".join(outcome.errors[0].messages)
     assert "機関区分" in row4 and "Q7" in row4
     row5 = " ".join(outcome.errors[1].messages)
@@ -66,7 +66,7 @@ def test_one_bad_row_imports_nothing_and_lists_every_error(cycle, admin_user):
 def test_the_same_institution_twice_in_one_year_is_an_error(cycle, admin_user):
     rows = [GOOD[0], GOOD[0]]
     outcome = answers_import(content=csv_bytes(rows), actor=admin_user, dry_run=False)
-    assert [e.number for e in outcome.errors] == [2]
+    assert [e.number for e in outcome.errors] == [3]  # line 3 of the file
     assert SurveyResponse.objects.count() == 0
 
 
@@ -171,7 +171,7 @@ def test_a_group_row_is_refused_for_an_unknown_institution_or_a_non_member(cycle
             ["P0001", "私立乙大学", "国公立大学等", "2024", 1, 1, 1, 1, 1, 1, 1]]
     outcome = answers_import(content=csv_bytes(rows), actor=admin_user, dry_run=False)
     assert not outcome.imported
-    assert [e.number for e in outcome.errors] == [1, 2]
+    assert [e.number for e in outcome.errors] == [2, 3]  # lines of the file
     assert "国立大学" in " ".join(outcome.errors[0].messages)  # names the group's categories
     assert "私立大学" in " ".join(outcome.errors[1].messages)
     assert SurveyResponse.objects.count() == 0

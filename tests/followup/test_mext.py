@@ -42,3 +42,16 @@ def test_command_loads_a_given_csv(db, tmp_path):
     call_command("institutions_load_mext", str(path))
     assert Institution.objects.get(code="F201110100019").category.code == "public_university"
     assert not Institution.objects.filter(code="F999").exists()
+
+
+def test_the_load_button_records_an_outbox_job_that_loads_the_list(
+        client_as, admin_user, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    from portal.models import Institution
+    from portal.outbox.models import Job
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(admin_user).post(reverse("followup:institutions_load"))
+    assert (response.status_code, Job.objects.get(kind="followup.load_mext").state) == (302, "done")
+    assert Institution.objects.count() > 1

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from followup import services
 from followup.models import RegulationDocument, SurveyResponse
@@ -126,11 +127,11 @@ def test_import_page_checks_then_imports_on_confirm(client_as, admin_user, cycle
     client = client_as(admin_user)
     rows = [["A1", "甲大学", "国立大学", 2024, 1, 1, 1, 1, 1, 1, 1]]
     upload = SimpleUploadedFile("a.csv", csv_bytes(rows), "text/csv")
-    response = client.post("/followup/import/", {"file": upload})
+    response = client.post("/followup/import/", {"file": upload}, follow=True)
     assert response.status_code == 200
     assert SurveyResponse.objects.count() == 0
-    token = response.context["token"]
-    response = client.post("/followup/import/", {"token": token, "confirm": "1"})
+    assert 'data-testid="import-confirm"' in response.content.decode()
+    response = client.post(reverse("portal:import_confirm", args=[response.context["upload"].public_id]))
     assert response.status_code == 302
     assert SurveyResponse.objects.filter(institution__code="A1").count() == 1
 
@@ -138,11 +139,10 @@ def test_import_page_checks_then_imports_on_confirm(client_as, admin_user, cycle
 def test_import_page_shows_row_errors(client_as, admin_user, cycle):
     rows = [["A1", "甲大学", "国立大学", 2024, 1, 1, 1, 1, 1, 1, 7]]
     upload = SimpleUploadedFile("a.csv", csv_bytes(rows), "text/csv")
-    response = client_as(admin_user).post("/followup/import/", {"file": upload})
-    assert response.status_code == 400
+    response = client_as(admin_user).post("/followup/import/", {"file": upload}, follow=True)
     body = response.content.decode()
     assert 'data-testid="row-errors"' in body and "Q7" in body
-    assert response.context["token"] is None
+    assert 'data-testid="import-confirm"' not in body
 
 
 def test_regulation_upload_sniffs_pdf_and_limits_size(client_as, staff, settings):

@@ -136,19 +136,24 @@ def test_fan_out_is_bulk(researcher, other_researcher, django_assert_max_num_que
         assert campaign_fan_out(campaign_id=campaign.pk) == 32
 
 
-def test_campaign_opened_with_the_broker_down_still_stores_every_notice(researcher, mailoutbox):
+def test_campaign_opened_with_the_broker_down_stores_every_notice_when_the_sweep_runs(
+        researcher, mailoutbox, django_capture_on_commit_callbacks):
     from unittest import mock
 
     from kombu.exceptions import OperationalError
 
-    from portal.notifications import tasks
+    from portal.notifications import services
+    from portal.outbox import services as outbox
 
     campaign = make_campaign()
     with mock.patch("celery.app.task.Task.apply_async", side_effect=OperationalError("down")):
-        campaign_opened.send(sender=UpdateCampaign, campaign=campaign)
+        with django_capture_on_commit_callbacks(execute=True):
+            campaign_opened.send(sender=UpdateCampaign, campaign=campaign)
+    assert not Notification.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.sweep()  # the broker is back
     assert Notification.objects.filter(kind="campaign_opened", recipient=researcher).exists()
-    assert Delivery.objects.get().status == Delivery.Status.PENDING
-    tasks.send_due_deliveries.apply()
+    services.schedule_run(name="send_due")
     assert len(mailoutbox) == 1
 
 

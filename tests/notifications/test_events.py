@@ -8,7 +8,7 @@ from django.utils import translation
 
 from portal.notifications import services as notification_services
 from portal.notifications.models import Delivery, Notification
-from tests.disclosures.factories import org, side_job, submitted_disclosure
+from tests.disclosures.factories import add_item, org, side_job, submitted_disclosure
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +57,7 @@ def test_resubmitting_resolves_the_return_notice(researcher, reviewer):
 
     version = submitted_disclosure(researcher, ("position", side_job(org())))
     services.version_return(version=version, actor=reviewer, comment="Fix it")
+    add_item(researcher, "position", side_job(org("Second Corp")))
     draft = draft_for(researcher)
     services.version_submit(version=draft, actor=researcher, attest=True,
                             lock_version=draft.lock_version)

@@ -8,7 +8,7 @@ import time_machine
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
-from portal.notifications import services, tasks
+from portal.notifications import services
 from portal.notifications.models import Delivery, EmailMode, Notification, NotificationPreference
 from portal.notifications.services import Draft, Target
 
@@ -148,10 +148,9 @@ def test_preferences_cannot_turn_off_a_mandatory_kind(researcher):
 def test_broker_outage_loses_nothing_and_the_sweep_sends_later(
     researcher, mailoutbox, django_capture_on_commit_callbacks
 ):
-    with mock.patch.object(tasks.send_due_deliveries, "delay",
-                           side_effect=OperationalError("broker down")), \
-         mock.patch.object(tasks.send_due_deliveries, "apply_async",
-                           side_effect=OperationalError("broker down")):
+    from portal.outbox.tasks import run_job
+
+    with mock.patch.object(run_job, "apply_async", side_effect=OperationalError("broker down")):
         with django_capture_on_commit_callbacks(execute=True):
             with transaction.atomic():
                 services.notifications_create([draft(researcher)])
@@ -191,20 +190,6 @@ def test_a_failed_send_is_retried_with_back_off_and_finally_shown_as_failed(rese
         assert delivery.status == Delivery.Status.FAILED
         assert when - start == dt.timedelta(minutes=1 + 4 + 16 + 64)
     assert mailoutbox == []
-
-
-def test_send_delivery_task_retries_then_sends(researcher, mailoutbox):
-    services.notifications_create([draft(researcher)])
-    delivery = Delivery.objects.get()
-    with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("down")), \
-         mock.patch.object(tasks.send_delivery, "retry", side_effect=RuntimeError("retry")) as retry:
-        with pytest.raises(RuntimeError):
-            tasks.send_delivery.apply(args=(delivery.pk,), throw=True)
-    assert retry.call_args.kwargs["countdown"] == 60
-    delivery.refresh_from_db()
-    with time_machine.travel(delivery.next_attempt_at, tick=False):
-        assert tasks.send_delivery.apply(args=(delivery.pk,)).get() == "sent"
-    assert len(mailoutbox) == 1
 
 
 def test_a_delivery_claimed_by_one_worker_is_not_claimed_by_another(researcher):

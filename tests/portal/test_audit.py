@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from portal import services
 from portal.audit import audit_log, history_for, register_renderer, render_entry, task_actor
-from portal.models import AuditEntry, Department
+from portal.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -38,22 +38,23 @@ def test_admin_shows_entries_but_cannot_add_change_or_delete(client_as, admin_us
     assert AuditEntry.objects.get(pk=entry.pk).action == "tests.thing.done"
 
 
-def test_entries_written_in_a_request_carry_the_actor_and_request_id(client_as, admin_user, departments):
-    from django.core.files.uploadedfile import SimpleUploadedFile
+def test_entries_written_in_a_request_carry_the_actor_and_request_id(client_as, researcher):
+    from django.urls import reverse
 
-    from tests.portal.test_roster import reauthenticated
+    from tests.disclosures.test_views import draft_for
 
-    client = reauthenticated(client_as(admin_user), admin_user)
-    upload = SimpleUploadedFile("d.csv", "code,name_ja\nAUD,監査\n".encode())
-    token = client.post("/roster/", {"departments": upload}).context["token"]
-    response = client.post("/roster/", {"token": token}, HTTP_X_REQUEST_ID="req-abc-123")
+    draft = draft_for(researcher)
+    response = client_as(researcher).post(
+        reverse("disclosures:item_add", args=["career"]),
+        {"career-new_organisation_name_ja": "架空研究所", "career-new_organisation_name_en":
+         "Imaginary Institute", "career-new_organisation_country": "DE",
+         "career-position": "Postdoc", "career-country": "DE", "lock_version": draft.lock_version},
+        HTTP_X_REQUEST_ID="req-abc-123")
     assert response["X-Request-ID"] == "req-abc-123"
-    dept = Department.objects.get(code="AUD")
-    entry = AuditEntry.objects.get(action="portal.department.saved", object_id=str(dept.pk))
-    assert entry.actor == admin_user
+    entry = AuditEntry.objects.get(action="disclosures.item.added")
+    assert entry.actor == researcher
     assert entry.actor_kind == "user"
     assert entry.request_id == "req-abc-123"
-    assert entry.data["after"]["code"] == "AUD"
 
 
 def test_unsafe_request_ids_are_replaced(client):

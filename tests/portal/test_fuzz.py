@@ -249,7 +249,8 @@ def concrete_urls(world, clients):
     SLUG_SAMPLES[("riskmgmt:case_action", "action")] = list(CASE_FORMS)
     from portal.notifications.schedules import SCHEDULES
 
-    for key in ("notifications:schedule_preview", "notifications:schedule_run"):
+    for key in ("notifications:schedule_preview", "notifications:schedule_run",
+                "notifications:schedule_edit"):
         SLUG_SAMPLES[(key, "name")] = [SCHEDULES[0].name]
     out, missing = [], []
     # Files removed from storage are not rolled back with the database: removing views last.
@@ -307,7 +308,8 @@ def _records_the_demo_lacks(personas):
         ChecklistResponse,
         ChecklistVersion,
     )
-    from portal.models import GeneratedFile
+    from portal import imports
+    from portal.models import GeneratedFile, ImportUpload
     from portal.notifications.models import Notification
     from riskmgmt.models import FundingAgencyInquiry
     from tests.disclosures.factories import add_item, draft_for, org, side_job
@@ -329,6 +331,12 @@ def _records_the_demo_lacks(personas):
     material = ActivityMaterial(activity=AwarenessActivity.objects.first(), filename="m.pdf",
                                 mimetype="application/pdf", size=len(pdf), uploaded_by=admin)
     material.file.save("m.pdf", ContentFile(pdf), save=True)
+    from django.utils import timezone
+
+    for owner in (admin, alice):  # an import upload checked and waiting for confirmation
+        ImportUpload.objects.create(
+            owner=owner, kind="roster", params={}, status=ImportUpload.Status.CHECKED,
+            step="check", expires_at=timezone.now() + imports.MAX_AGE, files=[])
     version = ChecklistVersion.objects.select_related("checklist").first()
     ChecklistResponse.objects.create(checklist=version.checklist, version=version,
                                      fiscal_year=2025, respondent=alice, filled_by=alice)

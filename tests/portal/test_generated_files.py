@@ -122,11 +122,74 @@ def test_an_export_the_user_may_not_run_is_refused(researcher):
         services.generated_file_request(user=researcher, exporter="tests.admin_only")
 
 
+def _run_out_the_attempts(gf):
+    """Run the file's build job again until it has no attempt left (as the sweep would)."""
+    from portal.outbox import services as outbox
+    from portal.outbox.models import Job
+
+    job = Job.objects.get(kind="portal.build_file", key=f"file:{gf.pk}", state__in=Job.OPEN)
+    while job.state == Job.State.PENDING:
+        Job.objects.filter(pk=job.pk).update(run_after=timezone.now())
+        outbox.job_run(job.pk)
+        job.refresh_from_db()
+    gf.refresh_from_db()
+    return job
+
+
+def test_a_crashing_export_is_tried_again_before_it_is_shown_failed(researcher, request_file):
+    from portal.outbox.models import Job
+
+    gf = request_file(researcher, "tests.broken", format="csv")
+    job = Job.objects.get(kind="portal.build_file")
+    assert (gf.is_finished, job.state, job.attempts) == (False, "pending", 1)
+
+
 def test_a_failing_export_ends_failed_with_a_message(client_as, researcher, request_file):
     gf = request_file(researcher, "tests.broken", format="csv")
+    job = _run_out_the_attempts(gf)
+    assert (gf.status, job.state, job.attempts) == (GeneratedFile.Status.FAILED, "failed", 3)
+    assert gf.message and "boom" not in gf.message
+
+
+def test_a_failed_file_shows_a_retry_button_and_stops_polling(client_as, researcher, request_file):
+    gf = request_file(researcher, "tests.broken", format="csv")
+    _run_out_the_attempts(gf)
+    html = client_as(researcher).get(reverse("portal:file_detail", args=[gf.public_id]),
+                                     HTTP_HX_REQUEST="true").content.decode()
+    assert ('data-testid="file-retry"' in html, "hx-trigger" in html) == (True, False)
+
+
+def test_the_retry_button_builds_the_file_again(client_as, researcher, request_file,
+                                                django_capture_on_commit_callbacks, monkeypatch):
+    gf = request_file(researcher, "tests.broken", format="csv")
+    _run_out_the_attempts(gf)
+    monkeypatch.setattr(BrokenExporter, "rows", TinyExporter.rows)  # the fault has passed
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(researcher).post(reverse("portal:file_retry", args=[gf.public_id]))
     gf.refresh_from_db()
-    assert gf.status == GeneratedFile.Status.FAILED and gf.message
-    assert "boom" not in gf.message
+    assert (response.status_code, gf.status) == (302, GeneratedFile.Status.DONE)
+
+
+def test_only_the_owner_can_retry_a_file(client_as, researcher, other_researcher, request_file):
+    gf = request_file(researcher, "tests.broken", format="csv")
+    _run_out_the_attempts(gf)
+    response = client_as(other_researcher).post(reverse("portal:file_retry", args=[gf.public_id]))
+    assert response.status_code == 404
+
+
+def test_a_file_requested_while_the_broker_is_down_is_built_by_the_sweep(researcher, request_file):
+    from unittest import mock
+
+    from kombu.exceptions import OperationalError
+
+    from portal.outbox import services as outbox
+
+    with mock.patch("celery.app.task.Task.apply_async", side_effect=OperationalError("down")):
+        gf = request_file(researcher, "tests.tiny", format="csv")
+    assert gf.status == GeneratedFile.Status.PENDING
+    outbox.sweep()
+    gf.refresh_from_db()
+    assert gf.status == GeneratedFile.Status.DONE
 
 
 def test_permission_is_checked_again_when_the_task_runs(researcher, admin_user):

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from disclosures.models import ITEM_MODELS, DisclosureVersion, PositionItem
 from portal.models import AuditEntry, Organisation
 from portal.services import organisation_save
-from riskmgmt import matching, services, tasks
+from riskmgmt import matching, services
 from riskmgmt.models import (
     Case,
     Concern,
@@ -160,10 +160,12 @@ def test_a_failed_run_is_not_built_on(monkeypatch):
     assert run.baseline == first and run.new_hits == 1
 
 
-def test_the_task_can_ask_for_a_full_pass():
+def test_the_job_can_ask_for_a_full_pass():
+    from portal.outbox.services import job_run
+
     release = f.import_list()
-    tasks.rescreen_registry(release.pk)
-    tasks.rescreen_registry(release.pk, None, True)
+    job_run(services.screening_rescreen_enqueue(release=release).pk)
+    job_run(services.screening_rescreen_enqueue(release=release, full=True).pk)
     assert list(ScreeningRun.objects.order_by("started_at").values_list("mode", flat=True)) == [
         FULL, FULL]
 
@@ -296,7 +298,7 @@ def test_flagging_many_hits_takes_a_fixed_number_of_queries_plus_one_audit_entry
     assert Flag.objects.filter(hit__isnull=False).count() == 30
     assert FlagItem.objects.count() == 30
     flag = Flag.objects.get(case__researcher=people[3])
-    assert flag.reason == ("Harbin Institute of Technology 3 が List test-list の Harbin Institute "
+    assert flag.reason == ("Harbin Institute of Technology 3 が List test-list (その他) の Harbin Institute "
                            "of Technology と一致するようになりました（スコア 95.0）: x")
     existing.refresh_from_db()
     assert existing.flag_count == 2 and existing.flags.count() == 2

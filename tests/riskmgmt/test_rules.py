@@ -267,20 +267,49 @@ def test_submission_signal_evaluates_the_rules_after_commit(researcher, django_c
     assert Case.objects.filter(researcher=researcher, concern="talent_programme").exists()
 
 
-def test_a_failing_evaluation_never_breaks_the_submission(researcher, monkeypatch,
-                                                         django_capture_on_commit_callbacks):
+def test_with_the_broker_down_the_submission_stands_and_the_sweep_evaluates_it_later(
+        researcher, monkeypatch, django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
     from disclosures.signals import version_submitted
-    from riskmgmt import tasks
+    from portal.outbox import services as outbox
+    from portal.outbox import tasks as outbox_tasks
 
-    def boom(*a, **k):
-        raise RuntimeError("broker down")
-
-    monkeypatch.setattr(tasks.evaluate_version, "delay", boom)
     v = f.version(researcher)
+    f.programme(v, f.org("Ministry", country="CN"))
+    real = outbox_tasks.run_job.apply_async
+    monkeypatch.setattr(outbox_tasks.run_job, "apply_async",
+                        lambda *a, **k: (_ for _ in ()).throw(OperationalError("down")))
     with django_capture_on_commit_callbacks(execute=True):
         version_submitted.send(sender=type(v), version=v)  # does not raise
-    v.refresh_from_db()
-    assert v.status == "submitted"
+    assert not Case.objects.exists()
+    monkeypatch.setattr(outbox_tasks.run_job, "apply_async", real)
+    outbox.sweep()
+    assert Case.objects.filter(researcher=researcher, concern="talent_programme").exists()
+
+
+def test_a_version_is_evaluated_in_one_transaction_all_flags_or_none(
+        researcher, monkeypatch, django_capture_on_commit_callbacks):
+    import dataclasses
+
+    from django.db import OperationalError
+
+    from disclosures.signals import version_submitted
+    from portal.outbox.models import Job
+    from riskmgmt import rules
+
+    def connection_lost(facts, params):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    v = f.version(researcher)
+    f.funding(v, f.org("Fund A", country="US"))  # foreign_support fires first (rules by code)
+    f.programme(v, f.org("Ministry", country="CN"))
+    monkeypatch.setitem(rules.RULE_TYPES, "talent_programme", dataclasses.replace(
+        rules.RULE_TYPES["talent_programme"], evaluate=connection_lost))
+    with django_capture_on_commit_callbacks(execute=True):
+        version_submitted.send(sender=type(v), version=v)
+    job = Job.objects.get(kind="riskmgmt.evaluate_version")
+    assert (Flag.objects.count(), job.state, job.attempts) == (0, "pending", 1)
 
 
 # --- Non-discrimination --------------------------------------------------------------------

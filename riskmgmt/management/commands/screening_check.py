@@ -29,4 +29,4 @@ class Command(BaseCommand):
                 continue
             self.stdout.write(f"{name}:")
             for m in matches:
-                self.stdout.write(f"  {m.score:5.1f}  {m.entry_name} [{m.list_name}] — {m.explanation}")
+                self.stdout.write(f"  {m.score:5.1f}  {m.entry_name} [{m.list_label}] — {m.explanation}")

@@ -1,4 +1,5 @@
-"""``manage.py screening_import FILE --format meti|csl|generic [--list CODE] [--dry-run]``."""
+"""``manage.py screening_import FILE --format meti|csl|csl_json|ftm|generic [--list CODE]
+[--kind KIND] [--dry-run]``."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +15,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--format", required=True, choices=["meti", "csl", "generic"])
+        from riskmgmt.models import ListFormat, ListKind
+
+        parser.add_argument("--format", required=True, choices=ListFormat.values)
+        parser.add_argument("--kind", default="", choices=["", *ListKind.values],
+                            help="Kind of a new list (default: the format's usual kind).")
         parser.add_argument("--list", dest="list_code", default="",
                             help="Code of the list (default: the format's name).")
         parser.add_argument("--name", default="", help="Name of a new list.")
@@ -37,7 +42,8 @@ class Command(BaseCommand):
 
             lst = ScreeningList.objects.filter(code=code).first() or ScreeningList(code=code, format=fmt)
         else:
-            lst = services.screening_list_get_or_create(code=code, fmt=fmt, name=opts["name"])
+            lst = services.screening_list_get_or_create(code=code, fmt=fmt, name=opts["name"],
+                                                        kind=opts["kind"])
         if lst.format != fmt:
             raise CommandError(f"List {code} has the format {lst.format}, not {fmt}.")
         try:
