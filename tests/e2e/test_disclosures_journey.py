@@ -109,7 +109,7 @@ def test_researcher_files_gets_returned_resubmits_compares_and_is_accepted(
     page.locator("#section-funding a", has_text=re.compile("編集|Edit")).first.click()
     page.fill("#id_funding-end_date", "2027-09-30")
     page.click("[data-testid=save-funding]")
-    expect(page.locator("#section-funding")).to_contain_text("2027-09-30")
+    expect(page.locator("#section-funding")).to_contain_text("2027年9月30日")
     page.click("[data-testid=go-submit]")
     page.check("#id_attest")
     page.click("[data-testid=submit-disclosure]")
@@ -121,7 +121,7 @@ def test_researcher_files_gets_returned_resubmits_compares_and_is_accepted(
     changed = page.locator("[data-testid=diff-changed]")
     expect(changed).to_have_count(1)
     expect(changed).to_contain_text("Soft actuators")
-    expect(changed).to_contain_text("2027-09-30")
+    expect(changed).to_contain_text("2027年9月30日")
 
     # The reviewer accepts version 2.
     reviewer_page.goto("/disclosures/review/")
