@@ -158,6 +158,28 @@ def _generated_preview(now) -> list[str]:
 
 register("generated_files", _("Expired exports"), _generated_purge, _generated_preview)
 
+#: How long a finished job of the outbox stays readable (the pages show the last run's state).
+#: Failed jobs are kept: they wait for a person to retry them.
+JOBS_KEEP = timedelta(days=90)
+
+
+def _finished_jobs(now):
+    from portal.outbox.models import Job
+
+    return Job.objects.filter(state=Job.State.DONE, finished_at__lt=now - JOBS_KEEP)
+
+
+def _jobs_purge(now) -> int:
+    return _finished_jobs(now).delete()[0]
+
+
+def _jobs_preview(now) -> list[str]:
+    return [f"{kind} #{pk}" for pk, kind in _finished_jobs(now).values_list("pk", "kind")[:100]]
+
+
+register("finished_jobs", _("Background jobs finished more than 90 days ago"), _jobs_purge,
+         _jobs_preview)
+
 
 # --- The schedule ----------------------------------------------------------------------------
 

@@ -110,3 +110,18 @@ def test_a_failing_purger_does_not_stop_the_others(monkeypatch):
     with pytest.raises(RuntimeError, match="aaa_broken"):
         purge.run()
     assert not private_storage().exists(old)
+
+
+def test_the_purge_deletes_jobs_finished_long_ago_and_keeps_failed_ones(db):
+    from portal.outbox.models import Job
+
+    now = timezone.now()
+    old = Job.objects.create(kind="tests.old", state=Job.State.DONE,
+                             finished_at=now - purge.JOBS_KEEP - dt.timedelta(days=1))
+    recent = Job.objects.create(kind="tests.recent", state=Job.State.DONE,
+                                finished_at=now - dt.timedelta(days=1))
+    failed = Job.objects.create(kind="tests.failed", state=Job.State.FAILED,
+                                finished_at=now - purge.JOBS_KEEP - dt.timedelta(days=1))
+    run_schedule("purge_files")
+    assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, failed.pk}
+    assert not Job.objects.filter(pk=old.pk).exists()
