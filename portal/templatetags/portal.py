@@ -16,10 +16,14 @@ def render_audit(entry):
 
 @register.simple_tag(takes_context=True)
 def audit_history(context, *targets, limit=50):
-    """Render the readable history of one or more objects."""
-    entries = list(history_for(*[t for t in targets if t is not None])[:limit])
+    """Render the readable history of one or more objects, as a region named by its heading;
+    the heading's id is made of the objects' so each history on a page is its own landmark."""
+    targets = [t for t in targets if t is not None]
+    entries = list(history_for(*targets)[:limit])
+    history_id = "-".join(["history"] + [f"{t._meta.model_name}-{t.pk}" for t in targets])
     return render_to_string(
-        "portal/partials/_history.html", {"entries": entries}, request=context.get("request")
+        "portal/partials/_history.html", {"entries": entries, "history_id": history_id},
+        request=context.get("request"),
     )
 
 
