@@ -9,6 +9,7 @@ rolled back, so the generated data stays the same from one run to the next.
 from __future__ import annotations
 
 import contextlib
+import os
 
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
@@ -639,6 +640,87 @@ def outbox_sweep(b):
                        "max_ms": round(times[-1], 1)}),
         Figure("outbox_sweep_queries", queries, "queries"),
     ]
+
+
+@benchmark("outbox_submit_to_flags", ["outbox_submit_to_flags_p95"])
+def outbox_submit_to_flags(b):
+    """From a submission's commit to its flags being stored, with a real worker (issue 13:
+    p95 < 2 s). A Celery worker (solo pool) is started against the benchmark's database and
+    broker (REDIS_URL, else the filesystem queue, which polls once a second). Each sample writes
+    what a submission writes for its rule evaluation (``version_evaluate_enqueue``, the outbox
+    row) in its own transaction, commits, and waits until the job is ``done`` (it is marked done
+    in the evaluation's own transaction, so done means the flags are stored). The versions are
+    submitted ones never evaluated (not the long-history researcher's, which
+    screening_one_disclosure uses); they stay evaluated afterwards, as in the portal, so a later
+    run takes others (``--regenerate`` restores them). A warm-up job runs first, not counted."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.conf import settings
+
+    enqueue = need("riskmgmt.services", "version_evaluate_enqueue")
+    need("portal.outbox.services", "sweep")
+    Job = _model("outbox", "Job")
+    Version = _model("disclosures", "DisclosureVersion")
+    Flag = _model("riskmgmt", "Flag")
+    FlagVersion = _model("riskmgmt", "FlagVersion")
+    from portal.celery import app
+
+    samples = max(10, b.repeats)
+    evaluated = set(FlagVersion.objects.values_list("version_id", flat=True))
+    evaluated |= set(Flag.objects.values_list("version_id", flat=True))
+    queued = {int(k.split(":")[1]) for k in Job.objects.filter(
+        kind="riskmgmt.evaluate_version").values_list("key", flat=True) if k.startswith("version:")}
+    versions = list(Version.objects.exclude(status="draft")
+                    .exclude(disclosure__owner__email=G.LONG_HISTORY_RESEARCHER)
+                    .exclude(pk__in=evaluated | queued).order_by("pk")[:samples + 1])
+    if len(versions) < samples + 1:
+        raise NotBuilt(f"only {len(versions)} unevaluated submitted versions left (--regenerate)")
+
+    def submit_and_wait(version, timeout=60.0):
+        with transaction.atomic():
+            enqueue(version=version)
+        committed = time.perf_counter()
+        job = Job.objects.get(kind="riskmgmt.evaluate_version", key=f"version:{version.pk}")
+        while time.perf_counter() - committed < timeout:
+            state = Job.objects.filter(pk=job.pk).values_list("state", flat=True).get()
+            if state in ("done", "failed"):
+                return (time.perf_counter() - committed) * 1000, state
+            time.sleep(0.01)
+        raise RuntimeError(f"job {job.pk} not done after {timeout:.0f} s")
+
+    celery = str(Path(sys.executable).with_name("celery"))
+    log = Path(settings.VAR_DIR) / "bench-worker.log"
+    env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0", "LOG_LEVEL": "WARNING"}
+    saved_eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    with log.open("w") as out:
+        worker = subprocess.Popen(  # noqa: S603
+            [celery, "-A", "portal", "worker", "--pool=solo", "--loglevel=WARNING"],
+            cwd=settings.BASE_DIR, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        submit_and_wait(versions[0], timeout=120)  # the worker's start and its first index build
+        times, states = [], []
+        for version in versions[1:]:
+            ms, state = submit_and_wait(version)
+            times.append(ms)
+            states.append(state)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        app.conf.task_always_eager = saved_eager
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    broker = "redis" if settings.CELERY_BROKER_URL.startswith("redis") else "filesystem"
+    return [Figure("outbox_submit_to_flags_p95", round(p95 / 1000, 2), "s", target("< 2 s"),
+                   detail={"samples": len(times), "median_s": round(times[len(times) // 2] / 1000, 2),
+                           "max_s": round(times[-1] / 1000, 2), "broker": broker,
+                           "failed": states.count("failed")})]
 
 
 # --- screening quality and co-author screening -----------------------------------------------

@@ -7,7 +7,3 @@ class FollowupConfig(AppConfig):
     label = "followup"
     verbose_name = _("Follow-up survey")
 
-    def ready(self):
-        from portal import purge
-
-        purge.register_staging("followup/imports/", _("Survey answer uploads not confirmed"))

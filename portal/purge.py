@@ -10,18 +10,14 @@ Hooking in
   returns how many it deleted; ``preview(now) -> list[str]`` lists what it would delete (for the
   schedule's preview; optional). Use it for anything with its own expiry (an import pipeline
   whose uploads carry an ``expires_at``, say).
-* ``register_staging(prefix, label, max_age)``: the common case, an upload kept in the private
-  storage under ``prefix`` between "check" and "confirm". A file there older (by modification
-  time) than ``max_age`` was abandoned (the user never confirmed, or the session ended) and is
-  deleted, then any directory it leaves empty.
 
 Apps register in their ``AppConfig.ready`` (the core never imports an app). The core registers
 expired exports (``GeneratedFile.expires_at``, ``PORTAL_GENERATED_FILE_DAYS``) below; the import
 pipeline (``portal/imports.py``) registers its uploads never confirmed (``ImportUpload.expires_at``).
 Registering the same name again replaces the entry.
 
-Decision: files staged outside the import pipeline are kept for a day (``STAGING_MAX_AGE``), far
-longer than any upload session, short enough that personal data does not linger. A purger that
+Every upload that waits for a confirmation goes through the import pipeline, which keeps its
+files under ``imports/`` with the upload's ``expires_at``; nothing else stages files. A purger that
 fails is logged and skipped; the others still run, and the failure makes the run fail afterwards
 so it shows in the worker's log and the schedule's record.
 """
@@ -37,7 +33,6 @@ from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
-STAGING_MAX_AGE = timedelta(days=1)
 
 
 def _declare_audit() -> None:
@@ -65,57 +60,6 @@ def register(name: str, label, purge: Callable, preview: Callable | None = None)
     purger = Purger(name, label, purge, preview)
     PURGERS[name] = purger
     return purger
-
-
-def _staged_files(prefix: str, older_than):
-    """(path, modified) of every file below ``prefix`` in the private storage older than the time."""
-    from portal.storage import private_storage
-
-    storage = private_storage()
-    pending = [prefix.rstrip("/")]
-    while pending:
-        folder = pending.pop()
-        try:
-            dirs, files = storage.listdir(folder)
-        except FileNotFoundError:
-            continue
-        pending.extend(f"{folder}/{d}" for d in dirs)
-        for name in files:
-            path = f"{folder}/{name}"
-            modified = storage.get_modified_time(path)
-            if modified < older_than:
-                yield path
-
-
-def _remove_empty_dirs(prefix: str) -> None:
-    import os
-
-    from portal.storage import private_storage
-
-    root = private_storage().path(prefix.rstrip("/"))
-    for folder, _dirs, _files in sorted(os.walk(root), key=lambda w: -len(w[0])):
-        if folder != root and not os.listdir(folder):
-            os.rmdir(folder)
-
-
-def register_staging(prefix: str, label, max_age: timedelta = STAGING_MAX_AGE) -> Purger:
-    """Purge files under ``prefix`` of the private storage once they are older than ``max_age``."""
-
-    def purge(now) -> int:
-        from portal.storage import private_storage
-
-        storage = private_storage()
-        count = 0
-        for path in list(_staged_files(prefix, now - max_age)):
-            storage.delete(path)
-            count += 1
-        _remove_empty_dirs(prefix)
-        return count
-
-    def preview(now) -> list[str]:
-        return list(_staged_files(prefix, now - max_age))
-
-    return register(f"staging:{prefix}", label, purge, preview)
 
 
 def run(now=None) -> dict[str, int]:

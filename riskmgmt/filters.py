@@ -18,6 +18,9 @@ class CaseQueueParams(QueryParamsForm):
     assignee = forms.CharField(required=False, max_length=12)
     age = forms.IntegerField(required=False, min_value=0, max_value=MAX_AGE_DAYS)
     concern = forms.CharField(required=False, max_length=40)
+    # A heat-map cell of the register links here with both (the cases behind the cell).
+    likelihood = forms.IntegerField(required=False, min_value=1, max_value=5)
+    impact = forms.IntegerField(required=False, min_value=1, max_value=5)
     q = forms.CharField(required=False, max_length=200)
     sort = forms.CharField(required=False, max_length=20)
 

@@ -60,10 +60,19 @@ class ParseResult:
     entries: list[ParsedEntry] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
     skipped: int = 0
+    _keys: set = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.entries)
+
+    def add(self, line: int, entry: ParsedEntry, name: str) -> None:
+        """Keep ``entry`` (read at ``line`` of the file), or report it as a duplicate."""
+        if entry.entry_key in self._keys:
+            self.errors.append((line, _("Duplicate entry “%(name)s”.") % {"name": name}))
+            return
+        self._keys.add(entry.entry_key)
+        self.entries.append(entry)
 
 
 def _dedupe(values):
@@ -252,7 +261,6 @@ def parse_csl(data: bytes, filename: str = "", list_code: str = "csl") -> ParseR
     if missing:
         result.errors.append((1, _("Missing columns: %(cols)s.") % {"cols": ", ".join(sorted(missing))}))
         return result
-    seen = set()
     for idx, row in reader:
         name = _clean(row.get("name"))
         kind = _clean(row.get("type")).casefold()
@@ -281,11 +289,7 @@ def parse_csl(data: bytes, filename: str = "", list_code: str = "csl") -> ParseR
         if entry.reference:
             entry.entry_key = hashlib.sha1(f"{list_code}|{entry.reference}".encode()).hexdigest()[:32]  # noqa: S324
         entry.finish(list_code)
-        if entry.entry_key in seen:
-            result.errors.append((idx, _("Duplicate entry “%(name)s”.") % {"name": name}))
-            continue
-        seen.add(entry.entry_key)
-        result.entries.append(entry)
+        result.add(idx, entry, name)
     return result
 
 
@@ -300,7 +304,6 @@ def parse_generic(data: bytes, filename: str = "", list_code: str = "generic") -
     if "name" not in header:
         result.errors.append((1, _("Missing columns: %(cols)s.") % {"cols": "name"}))
         return result
-    seen = set()
     for idx, row in reader:
         name = _clean(row.get("name"))
         if not name:
@@ -319,11 +322,7 @@ def parse_generic(data: bytes, filename: str = "", list_code: str = "generic") -
                             country_label=country_cell, source=_clean(row.get("source"))[:200],
                             note=_clean(row.get("note")))
         entry.finish(list_code)
-        if entry.entry_key in seen:
-            result.errors.append((idx, _("Duplicate entry “%(name)s”.") % {"name": name}))
-            continue
-        seen.add(entry.entry_key)
-        result.entries.append(entry)
+        result.add(idx, entry, name)
     return result
 
 

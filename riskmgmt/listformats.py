@@ -65,7 +65,6 @@ def parse_csl_json(data: bytes, filename: str = "", list_code: str = "csl") -> P
         result.errors.append((0, _("The file has no “results” list: it is not the Consolidated "
                                    "Screening List in JSON.")))
         return result
-    seen = set()
     for idx, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             result.errors.append((idx, _("Result %(n)s is not an object.") % {"n": idx}))
@@ -96,11 +95,7 @@ def parse_csl_json(data: bytes, filename: str = "", list_code: str = "csl") -> P
             source=_clean(row.get("source"))[:200], note=_clean(row.get("remarks")),
             reference=_clean(row.get("id") or row.get("entity_number"))[:60])
         _keyed(entry, list_code, entry.reference)
-        if entry.entry_key in seen:
-            result.errors.append((idx, _("Duplicate entry “%(name)s”.") % {"name": name}))
-            continue
-        seen.add(entry.entry_key)
-        result.entries.append(entry)
+        result.add(idx, entry, name)
     return result
 
 
@@ -119,7 +114,6 @@ def parse_ftm(data: bytes, filename: str = "", list_code: str = "ftm") -> ParseR
     topics (``sanction``, ``export.control``…) as the type of concern; ``id`` is the reference
     and keys the entry across releases. Row numbers are line numbers."""
     result = ParseResult()
-    seen = set()
     for idx, line in enumerate(_text(data).splitlines(), start=1):
         if not line.strip():
             continue
@@ -158,11 +152,7 @@ def parse_ftm(data: bytes, filename: str = "", list_code: str = "ftm") -> ParseR
             source=", ".join(entity.get("datasets") or [])[:200],
             note="\n".join(values("notes")), reference=reference)
         _keyed(entry, list_code, reference)
-        if entry.entry_key in seen:
-            result.errors.append((idx, _("Duplicate entry “%(name)s”.") % {"name": name}))
-            continue
-        seen.add(entry.entry_key)
-        result.entries.append(entry)
+        result.add(idx, entry, name)
     return result
 
 

@@ -48,8 +48,8 @@ def case_list_for(*, user: User) -> QuerySet[Case]:
 
 
 def case_queue(*, user: User, params) -> QuerySet[Case]:
-    """The review queue: filtered by status, risk level, department, rule, assignee, age and
-    search; sorted. ``params`` is a dict-like (request.GET). Rows of a page are read with
+    """The review queue: filtered by status, risk level, department, rule, assignee, age,
+    likelihood, impact and search; sorted. ``params`` is a dict-like (request.GET). Rows of a page are read with
     :func:`case_queue_rows` (see :class:`portal.pagination.SliceThenJoinPaginator`)."""
     qs = scope_queryset(user, "riskmgmt.case.view", Case.objects.all(),
                         department_field="department_id")
@@ -79,6 +79,9 @@ def case_queue(*, user: User, params) -> QuerySet[Case]:
         qs = qs.filter(opened_at__lte=timezone.now() - dt.timedelta(days=p["age"]))
     if p.get("concern"):
         qs = qs.filter(concern=p["concern"])
+    for scale in ("likelihood", "impact"):
+        if scale in p:
+            qs = qs.filter(**{scale: p[scale]})
     q = p.get("q", "").strip()
     if q:
         qs = qs.filter(text_q(q, "reference", "title") | person_q(q, "researcher"))

@@ -289,6 +289,7 @@ def register(request):
         measure.kind_label = kinds.get(measure.kind, measure.kind)
     return render(request, "riskmgmt/register.html", {
         "s": summary, "case_url_prefix": _url_prefix("riskmgmt:case_detail"),
+        "queue_url": reverse("riskmgmt:index"),
         "inquiry_url_prefix": _url_prefix("riskmgmt:inquiry_detail")})
 
 

@@ -525,7 +525,7 @@ def schedule_change(*, name: str, actor, time=None, days_before=None):
         schedule = schedules.get_schedule(name)
     except KeyError:
         raise ApplicationError(_("Unknown schedule."))
-    task = (PeriodicTask.objects.select_for_update().select_related("crontab")
+    task = (PeriodicTask.objects.select_for_update(of=("self",)).select_related("crontab")
             .filter(name=schedule.task_name).first())
     if task is None or not task.crontab_id:
         raise ApplicationError(_("This schedule is not installed yet (run manage.py sync_schedules)."))

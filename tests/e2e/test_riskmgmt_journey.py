@@ -6,6 +6,7 @@ office sees the answer and closes the case."""
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from riskmgmt.models import Case
 from tests.riskmgmt import factories as f
@@ -35,8 +36,7 @@ def test_flagged_funder_becomes_a_case_that_staff_assess_mitigate_ask_and_close(
     form.locator("[name='funding-country']").select_option("CN")
     form.locator("[name='funding-start_date']").fill("2025-04-01")
     page.get_by_test_id("save-funding").click()
-    page.wait_for_load_state()
-    page.wait_for_timeout(300)
+    expect(page.locator("#section-funding [data-testid=item]")).to_have_count(1)  # saved
     page.goto("/disclosures/edit/submit/")
     page.locator("input[name='attest']").check()
     page.get_by_test_id("submit-disclosure").click()

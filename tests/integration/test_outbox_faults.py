@@ -182,3 +182,54 @@ def test_a_job_that_keeps_failing_ends_failed_with_its_reason(redis, worker):
     assert wait_for(lambda: Job.objects.get(pk=job.pk).state == "failed", timeout=120)
     job.refresh_from_db()
     assert (job.attempts, job.last_error) == (3, "OSError: the disk is full")
+
+
+def _worker_backend_in(marker_sql: str):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                       " AND pid <> pg_backend_pid() AND query LIKE %s", [f"%{marker_sql}%"])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+                    reason="terminates a PostgreSQL backend")
+def test_a_database_fault_during_rule_evaluation_stores_all_flags_once_after_the_retry(
+        redis, worker, researcher, tmp_path):
+    from django.db import connection
+
+    import tests.integration.outbox_kinds  # noqa: F401  (the rule that waits once)
+    from disclosures.signals import version_submitted
+    from portal.outbox.models import Job
+    from riskmgmt.models import Case, Flag, FlagVersion, Rule
+    from riskmgmt.services import rules_ensure_builtin
+    from tests.riskmgmt import factories as f
+
+    rules_ensure_builtin()
+    marker = tmp_path / "block-once"
+    marker.touch()
+    # "zz-" sorts after every built-in rule: they have all run in the transaction when it waits.
+    Rule.objects.create(code="zz-db-fault", rule_type="tests_blocks_once", name="DB fault",
+                        concern="talent_programme", params={"marker": str(marker)})
+    v = f.version(researcher)
+    f.programme(v, f.org("Ministry", country="CN"))
+    with transaction.atomic():
+        version_submitted.send(sender=type(v), version=v)
+    pid = wait_for(lambda: _worker_backend_in("tests.blocks_once"), timeout=90, interval=0.2)
+    assert pid, "the worker never reached the waiting rule"
+    assert Flag.objects.filter(version=v).count() == 0  # earlier rules' flags are not committed
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    job = Job.objects.get(kind="riskmgmt.evaluate_version", key=f"version:{v.pk}")
+    assert wait_for(lambda: Job.objects.get(pk=job.pk).state in {"done", "failed"}, timeout=120)
+    job.refresh_from_db()
+    flags = list(Flag.objects.filter(version=v))
+    keys = [fl.concern_key for fl in flags]
+    assert (job.state, job.attempts) == ("done", 2), job.last_error
+    assert len(keys) == len(set(keys)) >= 2  # the built-in rules' flags and the test rule's
+    assert sorted(FlagVersion.objects.filter(version=v).values_list("flag_id", flat=True)) == \
+        sorted(fl.pk for fl in flags)
+    assert "zz-db-fault" in {fl.rule.code for fl in flags}
+    assert Case.objects.filter(researcher=researcher).count() == 1

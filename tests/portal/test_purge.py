@@ -16,14 +16,6 @@ from portal.notifications.tasks import run_schedule
 from portal.storage import private_storage
 
 
-def _stage(path: str, *, age: dt.timedelta) -> str:
-    storage = private_storage()
-    name = storage.save(path, ContentFile(b"name,email\n"))
-    when = (timezone.now() - age).timestamp()
-    os.utime(storage.path(name), (when, when))
-    return name
-
-
 def _export(owner, *, expires_in: dt.timedelta) -> GeneratedFile:
     gf = GeneratedFile.objects.create(owner=owner, exporter="tests.tiny", title="t",
                                       status=GeneratedFile.Status.DONE,
@@ -77,13 +69,6 @@ def test_the_purge_keeps_an_upload_waiting_for_confirmation(admin_user):
     assert private_storage().exists(upload.files[0]["path"])
 
 
-@pytest.mark.django_db
-def test_an_apps_registered_staging_area_is_purged():
-    old = _stage("followup/imports/abc", age=dt.timedelta(days=2))
-    run_schedule("purge_files")
-    assert not private_storage().exists(old)
-
-
 def test_the_purge_is_audited_with_what_it_deleted(admin_user):
     _upload(admin_user, age=dt.timedelta(days=3))
     run_schedule("purge_files")
@@ -91,17 +76,15 @@ def test_the_purge_is_audited_with_what_it_deleted(admin_user):
     assert entry.data["deleted"]["imports"] == 1
 
 
-@pytest.mark.django_db
-def test_the_preview_lists_an_abandoned_upload_without_deleting_it():
-    old = _stage("followup/imports/xyz.bin", age=dt.timedelta(days=2))
+def test_the_preview_lists_an_abandoned_upload_without_deleting_it(admin_user):
+    upload = _upload(admin_user, age=dt.timedelta(days=2))
     preview = purge._schedule_preview(timezone.now(), {})
-    assert old in [row.object_repr for row in preview.rows]
-    assert private_storage().exists(old)
+    assert f"roster {upload.public_id}" in [row.object_repr for row in preview.rows]
+    assert private_storage().exists(upload.files[0]["path"])
 
 
-@pytest.mark.django_db
-def test_a_failing_purger_does_not_stop_the_others(monkeypatch):
-    old = _stage("followup/imports/tok4.bin", age=dt.timedelta(days=2))
+def test_a_failing_purger_does_not_stop_the_others(monkeypatch, admin_user):
+    upload = _upload(admin_user, age=dt.timedelta(days=2))
 
     def broken(now):
         raise OSError("disk on fire")
@@ -109,7 +92,7 @@ def test_a_failing_purger_does_not_stop_the_others(monkeypatch):
     monkeypatch.setitem(purge.PURGERS, "aaa_broken", purge.Purger("aaa_broken", "x", broken))
     with pytest.raises(RuntimeError, match="aaa_broken"):
         purge.run()
-    assert not private_storage().exists(old)
+    assert not private_storage().exists(upload.files[0]["path"])
 
 
 def test_the_purge_deletes_jobs_finished_long_ago_and_keeps_failed_ones(db):

@@ -117,3 +117,13 @@ def test_the_hits_export_names_the_kind_of_list_of_every_hit(staff):
 def test_researchers_cannot_export_the_hits(client_as, researcher):
     response = client_as(researcher).post(reverse("riskmgmt:hits_export"))
     assert response.status_code == 403
+
+
+def test_an_entity_listed_twice_in_one_file_is_a_row_error_naming_it():
+    lines = FTM.splitlines()
+    irgc = next(line for line in lines if b'"IRGC"' in line)
+    with_twice = b"\n".join([*lines, irgc]) + b"\n"
+    result = importers.parse(with_twice, "ftm", list_code="eu-fsf")
+    assert [e.name for e in result.entries] == ["RAB „Inter Tobacco“", "IRGC"]
+    assert [(line, message) for line, message in result.errors] == [
+        (len(lines) + 1, "「IRGC」が重複しています。")]

@@ -459,3 +459,20 @@ def test_screening_check_page_shows_scores(client_as, staff, world):
                                 {"names": "Harbin Inst. of Technology", "threshold": 88})
     assert page.status_code == 200
     assert "Harbin Institute of Technology" in page.content.decode()
+
+
+def test_a_heat_map_cell_links_to_the_queue_of_exactly_its_cases(client_as, staff, world):
+    services.case_assess(case=world["case_a"], likelihood=5, impact=3, rationale="r", actor=staff)
+    services.case_assess(case=world["case_b"], likelihood=5, impact=2, rationale="r", actor=staff)
+    client = client_as(staff)
+    html = client.get(reverse("riskmgmt:register")).content.decode()
+    href = f'{reverse("riskmgmt:index")}?likelihood=5&amp;impact=3'
+    assert f'href="{href}"' in html
+    page = client.get(href.replace("&amp;", "&")).context["page"]
+    assert [c.pk for c in page.object_list] == [world["case_a"].pk]
+
+
+def test_an_out_of_scale_likelihood_in_the_queue_url_is_ignored(client_as, staff, world):
+    response = client_as(staff).get(reverse("riskmgmt:index"), {"likelihood": "9", "impact": "x"})
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == 2
