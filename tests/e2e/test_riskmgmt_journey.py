@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from riskmgmt.models import Case
+from tests.e2e.journeys import fill_listed_funding
 from tests.riskmgmt import factories as f
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -25,16 +26,7 @@ def test_flagged_funder_becomes_a_case_that_staff_assess_mitigate_ask_and_close(
     page.wait_for_load_state()
     page.goto("/disclosures/edit/funding/new/")
     form = page.get_by_test_id("item-form-funding")
-    form.locator("summary").click()
-    form.locator("[name='funding-new_organisation_name_en']").fill("Harbin Institute of Technology")
-    form.locator("[name='funding-new_organisation_country']").select_option("CN")
-    form.locator("[name='funding-programme']").fill("Overseas Partnership Grant")
-    form.locator("[name='funding-project_title']").fill("Robust actuators")
-    form.locator("[name='funding-amount']").fill("100000")
-    form.locator("[name='funding-currency']").select_option("CNY")
-    form.locator("[name='funding-effort_percent']").fill("10")
-    form.locator("[name='funding-country']").select_option("CN")
-    form.locator("[name='funding-start_date']").fill("2025-04-01")
+    fill_listed_funding(form)
     page.get_by_test_id("save-funding").click()
     expect(page.locator("#section-funding [data-testid=item]")).to_have_count(1)  # saved
     page.goto("/disclosures/edit/submit/")

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from riskmgmt.models import Case
+from tests.e2e.journeys import fill_listed_funding
 from tests.e2e.test_english_pages import SCAN
 from tests.files import pdf_bytes
 from tests.riskmgmt import factories as f
@@ -53,16 +54,7 @@ def test_return_comment_resubmit_accept_question_answer_and_english_notices(
     expect(page).to_have_url(re.compile(r"/disclosures/edit/$"))
     page.click("[data-testid=add-funding]")
     form = page.get_by_test_id("item-form-funding")
-    form.locator("summary").click()
-    form.locator("[name='funding-new_organisation_name_en']").fill("Harbin Institute of Technology")
-    form.locator("[name='funding-new_organisation_country']").select_option("CN")
-    form.locator("[name='funding-programme']").fill("Overseas Partnership Grant")
-    form.locator("[name='funding-project_title']").fill("Robust actuators")
-    form.locator("[name='funding-amount']").fill("100000")
-    form.locator("[name='funding-currency']").select_option("CNY")
-    form.locator("[name='funding-effort_percent']").fill("10")
-    form.locator("[name='funding-country']").select_option("CN")
-    form.locator("[name='funding-start_date']").fill("2025-04-01")
+    fill_listed_funding(form)
     page.click("[data-testid=save-funding]")
     expect(page.locator("#section-funding [data-testid=item]")).to_have_count(1)
     _submit(page)
