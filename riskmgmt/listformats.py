@@ -51,7 +51,16 @@ CSL_SKIPPED_TYPES = {"individual", "vessel", "aircraft"}
 def parse_csl_json(data: bytes, filename: str = "", list_code: str = "csl") -> ParseResult:
     """``{"results": [{"id", "name", "type", "alt_names": [...], "addresses": [{"country"}],
     "programs": [...], "source", "remarks", ...}]}`` (the bulk file and the API's answer alike;
-    a bare list of results is accepted too). Row numbers are positions in ``results`` (from 1).
+    a bare list of results, as the API's search gave them, is accepted too). Row numbers are
+    positions in ``results`` (from 1).
+
+    As published: the Entity List's results carry no ``type`` (individuals named on it are kept
+    as names to screen by), some sources give the country as a top-level ``country`` instead of
+    in ``addresses``, and an ``id`` is not unique across the file (the same id under two
+    sources, or twice in one). The id keys the entry across releases; a second result with an
+    id already read is told apart by its source, then its name (then its position), and a
+    result repeated identically is counted as skipped — never a row error, which would refuse the whole
+    release of a list that is valid as published.
     """
     result = ParseResult()
     try:
@@ -65,6 +74,7 @@ def parse_csl_json(data: bytes, filename: str = "", list_code: str = "csl") -> P
         result.errors.append((0, _("The file has no “results” list: it is not the Consolidated "
                                    "Screening List in JSON.")))
         return result
+    seen: dict[str, str] = {}  # entry key → fingerprint
     for idx, row in enumerate(rows, start=1):
         if not isinstance(row, dict):
             result.errors.append((idx, _("Result %(n)s is not an object.") % {"n": idx}))
@@ -85,7 +95,7 @@ def parse_csl_json(data: bytes, filename: str = "", list_code: str = "csl") -> P
             continue
         countries = [_country(a.get("country")) for a in row.get("addresses") or []
                      if isinstance(a, dict)]
-        country = next((c for c in countries if c), "")
+        country = next((c for c in countries if c), "") or _country(row.get("country"))
         programs = row.get("programs") or []
         if isinstance(programs, str):
             programs = programs.split(";")
@@ -95,6 +105,16 @@ def parse_csl_json(data: bytes, filename: str = "", list_code: str = "csl") -> P
             source=_clean(row.get("source"))[:200], note=_clean(row.get("remarks")),
             reference=_clean(row.get("id") or row.get("entity_number"))[:60])
         _keyed(entry, list_code, entry.reference)
+        if entry.entry_key in seen:
+            if seen[entry.entry_key] == entry.fingerprint:
+                result.skipped += 1  # the same result twice: nothing to add
+                continue
+            # the same id under another source, with another name, or (last) at another row
+            for extra in (entry.source, name, str(idx)):
+                _keyed(entry, list_code, f"{entry.reference}|{extra}")
+                if entry.entry_key not in seen:
+                    break
+        seen[entry.entry_key] = entry.fingerprint
         result.add(idx, entry, name)
     return result
 
