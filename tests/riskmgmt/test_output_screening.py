@@ -26,10 +26,13 @@ LIST_CSV = (
 )
 
 
-def import_work(user, *affiliations, django_capture_on_commit_callbacks=None):
+def import_work(user, *affiliations, work_type=None):
     """The real ORCID work sample, its contributors given these affiliations (the schema has
-    no field for one; see disclosures.importers)."""
+    no field for one; see disclosures.importers); ``work_type`` replaces its type ("patent":
+    its contributors are co-inventors)."""
     work = json.loads((DATA / "orcid/work-full-3.0.json").read_text())
+    if work_type:
+        work["type"] = work_type
     for person, affiliation in zip(work["contributors"]["contributor"], affiliations,
                                    strict=False):
         person["affiliation"] = affiliation
@@ -49,6 +52,18 @@ def test_an_imported_co_authors_listed_affiliation_opens_a_screening_case_with_t
     flag = Flag.objects.get()
     assert flag.case.concern == Concern.SCREENING_MATCH and flag.case.researcher == researcher
     assert flag.source == paper and flag.hit == hit
+
+
+def test_a_co_inventors_listed_affiliation_opens_a_screening_case_with_the_patent(
+        researcher, django_capture_on_commit_callbacks):
+    f.import_list(LIST_CSV)
+    with django_capture_on_commit_callbacks(execute=True):
+        patent = import_work(researcher, "Kim Il Sung University", work_type="patent")
+    assert patent.kind == ResearchOutput.Kind.PATENT
+    hit = ScreeningHit.objects.get()
+    assert (hit.contributor.role, hit.matched_name) == ("inventor", "Kim Il Sung University")
+    flag = Flag.objects.get()
+    assert flag.case.concern == Concern.SCREENING_MATCH and flag.source == patent
 
 
 def test_a_second_hit_joins_the_researchers_open_screening_case(researcher,
