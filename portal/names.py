@@ -18,8 +18,10 @@ Copes with the variants named in DOMAIN.md §5, in every script a Japanese offic
 
 :func:`name_keys` gives a name's comparison keys and :func:`key_steps` which of these steps
 changed it (the screening explanations). The riskmgmt matcher builds on these functions;
-:data:`NORMALISER_VERSION` changes whenever they may give other keys, so stored keys are
-recomputed.
+:data:`NORMALISER_VERSION` changes whenever they may give other keys (this module, or the
+version of OpenCC, pykakasi or rigour): the matcher's version includes it, so a re-screening
+never builds on a run made with other keys. Keys stored at import (list entries, organisation
+aliases) are not recomputed when it changes: a migration does that (riskmgmt 0006, portal 0003).
 """
 
 from __future__ import annotations
@@ -61,8 +63,6 @@ ABBREVIATIONS = {
     "assoc": "association", "hosp": "hospital", "dept": "department", "govt": "government",
     "organisation": "organization", "&": "and", "aero": "aeronautics",
 }
-# Words left out of the word-order-insensitive comparison key.
-STOPWORDS = {"the", "of", "and", "for", "de", "des", "du", "der", "die", "la", "le", "el"}
 
 _PUNCT_RE = re.compile(
     r"[\s\-‐‑‒–—―・･·.,，、。'’\"“”()（）\[\]［］{}「」『』【】〈〉《》/／\\:：;；!！?？&＆+＋*＊#＃]+")
@@ -137,12 +137,6 @@ def normalize_name(value: str) -> str:
 def compact(value: str) -> str:
     """The normalised name without spaces (Japanese names are written without them)."""
     return normalize_name(value).replace(" ", "")
-
-
-def bag(key: str) -> str:
-    """A key's words in alphabetical order without stop words: two names that differ only by
-    word order (and "of", "the", ...) share it."""
-    return " ".join(sorted(w for w in key.split() if w not in STOPWORDS))
 
 
 # --- Kana → romaji, so that a katakana/hiragana name meets its romanised form -----------------

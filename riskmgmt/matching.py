@@ -281,7 +281,7 @@ def explain(query: str, matched: str, entry_name: str, score: float, how: str,
     labels = step_labels()
     steps = _names.key_steps(query) + _names.key_steps(matched)
     steps = [labels[s] for s in dict.fromkeys(steps)]
-    keys = _("“%(query)s” → “%(qkey)s” met “%(matched)s” → “%(mkey)s”") % {
+    keys = _("“%(query)s” → “%(qkey)s” met “%(matched)s” → “%(mkey)s”.") % {
         "query": query, "qkey": query_key, "matched": matched, "mkey": matched_key}
     if how.startswith("roman"):
         lead = _("Romanised kana of the name matches %(which)s (score %(score).0f).") % {
@@ -292,7 +292,7 @@ def explain(query: str, matched: str, entry_name: str, score: float, how: str,
     else:
         lead = _("Similar to %(which)s (score %(score).0f: spelling or word order differ).") % {
             "which": which, "score": score}
-    return f"{lead} {keys}."[:500]
+    return f"{lead} {keys}"[:500]
 
 
 # --- The cached index of the current releases ------------------------------------------------
@@ -407,7 +407,8 @@ _version: str | None = None
 
 def matcher_version() -> str:
     """A digest of the code that decides whether a name matches an entry: the normalisation
-    (``portal/names.py``), this module, and rapidfuzz's version.
+    (``portal/names.py`` and the libraries it uses: ``names.NORMALISER_VERSION``), this module,
+    and rapidfuzz's version.
 
     A registry re-screening only builds on an earlier run made with the same digest. Any edit of
     these files (even a comment) changes it, which costs one full pass and never a missed hit.
@@ -425,6 +426,7 @@ def matcher_version() -> str:
         except OSError:  # unreadable: a value no other process has, so every run is full
             digest.update(uuid.uuid4().bytes)
         digest.update(rapidfuzz.__version__.encode())
+        digest.update(names.NORMALISER_VERSION.encode())
         _version = digest.hexdigest()[:16]
     return _version
 
