@@ -156,6 +156,43 @@ def test_a_registry_hit_flag_and_page_name_the_kind_of_list(client_as, researche
     assert 'data-testid="hit-list-kind">安全保障輸出管理<' in page.content.decode()
 
 
+@pytest.fixture
+def sanctions_hit():
+    """The real OpenSanctions sample as a sanctions list, and a registry hit on the IRGC."""
+    lst = services.screening_list_get_or_create(code="eu-fsf", fmt="ftm", name="EU FSF")
+    release, _r = services.screening_release_import(screening_list=lst, data=FTM,
+                                                    filename="e.ftm.json", rescreen=False)
+    f.org("Iranian Revolutionary Guard Corps", country="IR")
+    services.screening_rescreen_registry(release=release)
+    return ScreeningHit.objects.get()
+
+
+@pytest.mark.django_db
+def test_the_hit_list_names_the_kind_of_list(client_as, staff, sanctions_hit):
+    page = client_as(staff).get(reverse("riskmgmt:hit_list"), HTTP_ACCEPT_LANGUAGE="ja")
+    assert page.status_code == 200
+    assert "(EU FSF — 制裁)" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_check_page_names_the_kind_of_list(client_as, staff, sanctions_hit):
+    page = client_as(staff).get(reverse("riskmgmt:screening_check"),
+                                {"names": "IRGC", "threshold": 88}, HTTP_ACCEPT_LANGUAGE="ja")
+    assert page.status_code == 200
+    assert 'data-testid="list-kind">(制裁)' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_screening_check_json_gives_the_kind_of_list(capsys, sanctions_hit):
+    import json
+
+    from django.core.management import call_command
+
+    call_command("screening_check", "IRGC", "--json")
+    match = json.loads(capsys.readouterr().out)[0]["matches"][0]
+    assert (match["entry"], match["kind"]) == ("IRGC", "sanctions")
+
+
 @pytest.mark.django_db
 def test_the_hits_export_names_the_kind_of_list_of_every_hit(staff):
     import io

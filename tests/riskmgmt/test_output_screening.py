@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from disclosures import services as disclosure_services
 from disclosures.models import OutputContributor, ResearchOutput
 from portal.models import Organisation
 from riskmgmt import services
-from riskmgmt.models import Case, Concern, Flag, ScreeningHit, ScreeningRun
+from riskmgmt.models import Case, Concern, Flag, ListKind, ScreeningHit, ScreeningRun
 from tests.riskmgmt import factories as f
 
 DATA = Path(settings.PORTAL_SAMPLE_DATA)
@@ -64,6 +65,16 @@ def test_a_co_inventors_listed_affiliation_opens_a_screening_case_with_the_paten
     assert (hit.contributor.role, hit.matched_name) == ("inventor", "Kim Il Sung University")
     flag = Flag.objects.get()
     assert flag.case.concern == Concern.SCREENING_MATCH and flag.source == patent
+
+
+def test_a_co_authors_flag_names_the_list_and_its_kind(researcher):
+    services.screening_list_get_or_create(code="nro", fmt="generic", name="NRO",
+                                          kind=ListKind.NAMED_RESEARCH_ORGANISATION)
+    f.import_list(LIST_CSV, code="nro")
+    paper = import_work(researcher, "Kim Il Sung University")
+    with translation.override("ja"):
+        services.outputs_screen(output_ids=[paper.pk])
+    assert "NRO (懸念のある研究機関（指定研究機関）)" in Flag.objects.get().reason
 
 
 def test_a_second_hit_joins_the_researchers_open_screening_case(researcher,
