@@ -20,8 +20,8 @@ Copes with the variants named in DOMAIN.md §5, in every script a Japanese offic
 changed it (the screening explanations). The riskmgmt matcher builds on these functions;
 :data:`NORMALISER_VERSION` changes whenever they may give other keys (this module, or the
 version of OpenCC, pykakasi or rigour): the matcher's version includes it, so a re-screening
-never builds on a run made with other keys. Keys stored at import (list entries, organisation
-aliases) are not recomputed when it changes: a migration does that (riskmgmt 0006, portal 0003).
+never builds on a run made with other keys, and the matcher's index works list entries' keys out
+again from their names (the keys stored at import are not trusted to be today's).
 """
 
 from __future__ import annotations

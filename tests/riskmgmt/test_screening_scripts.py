@@ -120,3 +120,15 @@ def test_the_evaluation_set_meets_the_recall_and_false_positive_targets(meti, ca
     assert result["positives"] > 300 and result["negatives"] > 200
     assert result["recall"] >= 0.97, result["misses"]
     assert result["fp_rate"] <= 0.02, result["misses"]
+
+
+def test_an_entry_keyed_by_an_earlier_normalisation_still_matches(meti):
+    from riskmgmt.models import ScreeningEntry
+
+    entry = ScreeningEntry.objects.get(release=meti, name="Harbin Engineering University")
+    entry.keys = [[original, f"{key} (an earlier normaliser)"] for original, key in entry.keys]
+    entry.save(update_fields=["keys"])
+    with matching._cache_lock:
+        matching._cache.clear()
+    matches = matching.check_names(["哈尔滨工程大学"])["哈尔滨工程大学"]
+    assert matches[0].entry_name == "Harbin Engineering University"
