@@ -96,6 +96,17 @@ def test_the_bulk_files_layout_gives_the_same_entries_as_the_searchs():
         (e.entry_key, e.fingerprint) for r in one_by_one for e in r.entries]
 
 
+def test_alternate_names_joined_in_one_string_are_read_apart():
+    """Since October 2022 the file gives an Entity List result's alternate names as one string
+    joined by "; " (and [""] when there is none): InternationalTradeAdministration/
+    developerportal issue 139."""
+    el = json.loads(CSL_EL)
+    el[0]["alt_names"] = ["; ".join(el[0]["alt_names"])]
+    el[1]["alt_names"] = [""]
+    entries = importers.parse(json.dumps(el[:2]).encode(), "csl_json", list_code="csl").entries
+    assert [e.aliases for e in entries] == [["Fazel Rahim Farid", "Farid", "Engineer Idris"], []]
+
+
 def test_an_id_published_under_two_sources_is_two_entries_not_an_error():
     el = json.loads(CSL_EL)
     again = {**el[1], "source": "Military End User (MEU) List - Bureau of Industry and Security"}
