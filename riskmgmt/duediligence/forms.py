@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
-from riskmgmt.duediligence.items import ANSWER_ITEMS, TABLE_ITEMS
+from riskmgmt.duediligence.items import ANSWER_ITEMS, CONSENT_TEXT, TABLE_ITEMS
 from riskmgmt.duediligence.models import (
     ChecklistArea,
     MemberRole,
@@ -102,9 +102,7 @@ class InquiryLinkForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    consent = forms.BooleanField(label=_("I confirm that this declaration is true and complete "
-                                         "and consent to its use for the due diligence."),
-                                 required=False)
+    consent = forms.BooleanField(label=CONSENT_TEXT, required=False)
     signed_name = forms.CharField(label=_("Your name (signature)"), max_length=200,
                                   required=False)
 
