@@ -69,6 +69,8 @@ def build_document(project) -> dict:
         content = version.content if version else {}
         items = []
         for item in ITEMS:
+            if not project.programme.asks_for(item.code):
+                continue
             if item.kind == "table":
                 rows = [[r.get(f.code, "") for f in item.fields] for r in content.get(item.code) or []]
                 entry = {"item": item, "headers": [str(f.label) for f in item.fields],

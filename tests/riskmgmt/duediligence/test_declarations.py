@@ -127,3 +127,14 @@ def test_a_signature_keeps_the_consent_in_the_language_it_was_given_in(staff, cl
                 HTTP_ACCEPT_LANGUAGE="en")
     m.declaration.refresh_from_db()
     assert m.declaration.signed_version.consent_text == _consent("en")
+
+
+def test_the_administrator_registers_the_items_a_programme_asks_for(admin_user, client_as):
+    from riskmgmt.duediligence.models import Programme
+
+    response = client_as(admin_user).post(reverse("duediligence:programme_create"), {
+        "agency_name": "防衛装備庁", "name_ja": "安全保障技術研究推進制度", "fiscal_year": "2026",
+        "form_kind": "mod_anzen", "requires_list_check": "on",
+        "items_asked": ["education", "publications"]})
+    assert (response.status_code, Programme.objects.get().required_items) == (
+        302, ["education", "publications"])

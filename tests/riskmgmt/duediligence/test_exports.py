@@ -183,3 +183,15 @@ def test_the_pdf_forms_print_every_row_of_a_long_list(long_project, staff, clien
 def test_a_member_cannot_generate_the_forms(project, researcher, client_as):
     url = reverse("duediligence:project_action", args=[project.public_id, "forms_docx"])
     assert client_as(researcher).post(url).status_code == 403
+
+
+def test_the_forms_leave_out_the_items_the_programme_does_not_ask_for(
+        staff, client_as, django_capture_on_commit_callbacks):
+    from docx import Document
+
+    project = f.project(staff, programme=f.programme(required_items=["education"]))
+    f.member(project, staff, name="Jane Roe")
+    data = _export(client_as(staff), project, "forms_docx", django_capture_on_commit_callbacks)
+    headings = [p.text for p in Document(io.BytesIO(data)).paragraphs
+                if p.style.name == "Heading 2"]
+    assert [h.split(".")[0] for h in headings] == ["1"]
