@@ -114,7 +114,7 @@ STATUS_LABELS = {"submitted": gettext_lazy("Submitted"),
                  "not_required": gettext_lazy("Not required")}
 
 
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 

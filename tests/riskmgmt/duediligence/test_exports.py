@@ -195,3 +195,16 @@ def test_the_forms_leave_out_the_items_the_programme_does_not_ask_for(
     headings = [p.text for p in Document(io.BytesIO(data)).paragraphs
                 if p.style.name == "Heading 2"]
     assert [h.split(".")[0] for h in headings] == ["1"]
+
+
+def test_the_word_forms_drop_characters_xml_cannot_hold(staff, client_as,
+                                                        django_capture_on_commit_callbacks):
+    from docx import Document
+
+    project = f.project(staff)
+    m = f.member(project, staff, name="Jane Roe")
+    services.declaration_save(declaration=m.declaration, content={"publications": [
+        {"title": "Paper\x07 with a bell"}]})
+    data = _export(client_as(staff), project, "forms_docx", django_capture_on_commit_callbacks)
+    cells = {c.text for t in Document(io.BytesIO(data)).tables for r in t.rows for c in r.cells}
+    assert "Paper with a bell" in cells
