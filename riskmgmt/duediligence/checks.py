@@ -63,6 +63,8 @@ def gather(project, members) -> Gathered:
             continue
         content = version.content or {}
         for item in TABLE_ITEMS:
+            if not project.programme.asks_for(item.code):
+                continue
             for row in content.get(item.code) or []:
                 for f in item.org_fields:
                     g.add(row.get(f, ""), member.pk, item.code)

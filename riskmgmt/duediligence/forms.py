@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
-from riskmgmt.duediligence.items import ANSWER_ITEMS, TABLE_ITEMS
+from riskmgmt.duediligence.items import ANSWER_ITEMS, CONSENT_TEXT, ITEMS, TABLE_ITEMS
 from riskmgmt.duediligence.models import (
     ChecklistArea,
     MemberRole,
@@ -23,6 +23,11 @@ class ProgrammeForm(forms.ModelForm):
     critical_areas_text = forms.CharField(
         label=_("Critical technology areas (one per line)"), required=False,
         widget=forms.Textarea(attrs={"rows": 3}))
+    items_asked = forms.MultipleChoiceField(
+        label=_("Items the self-declaration asks for"), required=False,
+        choices=[(i.code, f"{i.number}. {i.label}") for i in ITEMS],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: all of them."))
 
     class Meta:
         model = Programme
@@ -35,6 +40,7 @@ class ProgrammeForm(forms.ModelForm):
         self.instance.critical_technology_areas = [
             line.strip() for line in (data.get("critical_areas_text") or "").splitlines()
             if line.strip()]
+        self.instance.required_items = list(data.get("items_asked") or [])
         return data
 
 
@@ -102,18 +108,19 @@ class InquiryLinkForm(forms.Form):
 
 
 class SignForm(forms.Form):
-    consent = forms.BooleanField(label=_("I confirm that this declaration is true and complete "
-                                         "and consent to its use for the due diligence."),
-                                 required=False)
+    consent = forms.BooleanField(label=CONSENT_TEXT, required=False)
     signed_name = forms.CharField(label=_("Your name (signature)"), max_length=200,
                                   required=False)
 
 
-def content_from_post(data) -> dict:
+def content_from_post(data, programme=None) -> dict:
     """The declaration's content from the declaration page's inputs
-    (``<item>-<row>-<field>`` for tables, ``<item>-answer`` / ``<item>-note`` for answers)."""
+    (``<item>-<row>-<field>`` for tables, ``<item>-answer`` / ``<item>-note`` for answers);
+    only the items the programme asks for."""
     content: dict = {}
     for item in TABLE_ITEMS:
+        if programme is not None and not programme.asks_for(item.code):
+            continue
         rows: dict[int, dict] = {}
         prefix = item.code + "-"
         for key in data:
@@ -125,6 +132,8 @@ def content_from_post(data) -> dict:
             rows.setdefault(int(parts[0]), {})[parts[1]] = data.get(key, "")
         content[item.code] = [rows[i] for i in sorted(rows)]
     for item in ANSWER_ITEMS:
+        if programme is not None and not programme.asks_for(item.code):
+            continue
         content[item.code] = {"answer": data.get(f"{item.code}-answer", ""),
                               "note": data.get(f"{item.code}-note", "")}
     return content

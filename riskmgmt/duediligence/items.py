@@ -97,6 +97,10 @@ ANSWER_ITEMS = tuple(i for i in ITEMS if i.kind == ANSWER)
 STORED_CODES = tuple(i.code for i in ITEMS if i.kind != HANDWRITTEN)
 HANDWRITTEN_NOTE = _("To be filled in by hand by the member: the portal does not store "
                      "nationality.")
+# The consent the member gives by signing: the sign form's checkbox reads it, the signed
+# version keeps it in the language it was signed in, and the generated forms print it.
+CONSENT_TEXT = _("I confirm that the above is true and complete, and I consent to the "
+                 "institution checking it and submitting it to the funding agency.")
 
 
 def empty_content() -> dict:

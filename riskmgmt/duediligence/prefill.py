@@ -6,7 +6,8 @@ and co-inventors' affiliations (``disclosures.ResearchOutput``). External member
 
 Each prefilled row carries ``source`` (``disclosure`` or ``import:<source>``) so the member
 sees where it came from; they confirm or correct every row before signing. Funding before
-the programme's ``funding_since`` date is left out.
+the programme's ``funding_since`` date is left out, and so is every item the programme does not
+ask for.
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ def prefill_content(*, user, programme) -> tuple[dict, list[str]]:
                                   for s in specified)}
     _imported(user, content, sources, since)
     _outputs(user, content, sources)
+    empty = empty_content()
+    for code in empty:  # only the items the programme asks for
+        if not programme.asks_for(code):
+            content[code] = empty[code]
     return content, sources
 
 

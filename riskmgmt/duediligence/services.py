@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, ValidationFailed
 from riskmgmt.duediligence import checks, notices
-from riskmgmt.duediligence.items import clean_content
+from riskmgmt.duediligence.items import CONSENT_TEXT, clean_content
 from riskmgmt.duediligence.models import (
     AREA_KIND,
     CheckHit,
@@ -34,9 +34,6 @@ from riskmgmt.duediligence.models import (
     TeamMember,
 )
 from riskmgmt.duediligence.prefill import prefill_content
-
-CONSENT_TEXT = ("I confirm that the above is true and complete, and I consent to the institution "
-                "checking it and submitting it to the funding agency.")
 
 
 def _full_clean(instance, exclude=None) -> None:
@@ -179,7 +176,7 @@ def declaration_sign(*, declaration: Declaration, consent: bool, signed_name: st
     draft.status = DeclarationVersion.Status.SIGNED
     draft.signed_at = timezone.now()
     draft.signed_name = signed_name.strip()[:200]
-    draft.consent_text = _(CONSENT_TEXT)
+    draft.consent_text = str(CONSENT_TEXT)  # as the signer read it
     draft.save()
     declaration.signed_version = draft
     declaration.save(update_fields=["signed_version", "updated_at"])

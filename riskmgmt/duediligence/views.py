@@ -203,20 +203,24 @@ def project_action(request, public_id, action):
 def _declaration_context(declaration, *, sign_form=None, link=None):
     version = declaration.current_version
     content = version.content if version else {}
+    programme = declaration.member.project.programme
     tables = []
     for item in TABLE_ITEMS:
+        if not programme.asks_for(item.code):
+            continue
         rows = list(content.get(item.code) or [])
         rows.append({})  # one blank row to add an entry
         tables.append({"item": item, "rows": [
             {"index": i, "source": r.get("source", ""),
              "cells": [(f, r.get(f.code, "")) for f in item.fields]}
             for i, r in enumerate(rows)]})
-    answers = [{"item": i, "value": content.get(i.code) or {}} for i in ANSWER_ITEMS]
+    answers = [{"item": i, "value": content.get(i.code) or {}} for i in ANSWER_ITEMS
+               if programme.asks_for(i.code)]
     return {
         "declaration": declaration, "member": declaration.member,
         "project": declaration.member.project, "version": version,
         "tables": tables, "answers": answers, "items": ITEMS,
-        "handwritten": [i for i in ITEMS if i.kind == "handwritten"],
+        "handwritten": [i for i in ITEMS if i.kind == "handwritten" and programme.asks_for(i.code)],
         "handwritten_note": HANDWRITTEN_NOTE,
         "is_draft": version is not None and version.status == DeclarationVersion.Status.DRAFT,
         "sign_form": sign_form or forms.SignForm(),
@@ -230,7 +234,9 @@ def _declaration_post(request, declaration, actor, link):
     sign_form = forms.SignForm(request.POST if action == "sign" else None)
     try:
         services.declaration_save(declaration=declaration,
-                                  content=forms.content_from_post(request.POST), actor=actor)
+                                  content=forms.content_from_post(
+                                      request.POST, declaration.member.project.programme),
+                                  actor=actor)
         if action == "sign":
             sign_form.is_valid()
             declaration.refresh_from_db()

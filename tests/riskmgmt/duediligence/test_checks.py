@@ -79,3 +79,11 @@ def test_a_new_list_release_rechecks_open_projects(staff, django_capture_on_comm
     run = selectors.latest_run(project)
     assert (run.reason, [h.entry_name for h in run.hits.all()]) == (
         CheckRun.Reason.LIST, ["Rosatom State Atomic Energy Corporation"])
+
+
+def test_saving_a_declaration_queues_a_recheck(staff, django_capture_on_commit_callbacks):
+    project = f.project(staff)
+    m = f.member(project, staff, name="Jane Roe")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.declaration_save(declaration=m.declaration, content=_publication("Kyoto University"))
+    assert selectors.latest_run(project).reason == CheckRun.Reason.DECLARATION

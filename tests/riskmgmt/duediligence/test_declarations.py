@@ -97,3 +97,44 @@ def test_the_project_page_reads_in_few_queries(staff, client_as, django_assert_m
     url = reverse("duediligence:project_detail", args=[project.public_id])
     with django_assert_max_num_queries(40):
         assert client.get(url).status_code == 200
+
+
+def _consent(language):
+    from django.utils import translation
+
+    from riskmgmt.duediligence.items import CONSENT_TEXT
+
+    with translation.override(language):
+        return str(CONSENT_TEXT)
+
+
+def test_an_english_reader_is_asked_for_consent_in_english(researcher, staff, client_as):
+    m = f.member(f.project(staff), staff, user=researcher)
+    page = client_as(researcher).get(_url(m), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert _consent("en") in page
+
+
+def test_a_member_is_asked_for_consent_in_japanese_by_default(researcher, staff, client_as):
+    m = f.member(f.project(staff), staff, user=researcher)
+    page = client_as(researcher).get(_url(m), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert (_consent("ja") in page, _consent("ja") != _consent("en")) == (True, True)
+
+
+def test_a_signature_keeps_the_consent_in_the_language_it_was_given_in(staff, client):
+    m = f.member(f.project(staff), staff, name="Jane Roe")
+    url = reverse("duediligence:declaration_link", args=[m.access_token])
+    client.post(url, {"action": "sign", "consent": "on", "signed_name": "Jane Roe"},
+                HTTP_ACCEPT_LANGUAGE="en")
+    m.declaration.refresh_from_db()
+    assert m.declaration.signed_version.consent_text == _consent("en")
+
+
+def test_the_administrator_registers_the_items_a_programme_asks_for(admin_user, client_as):
+    from riskmgmt.duediligence.models import Programme
+
+    response = client_as(admin_user).post(reverse("duediligence:programme_create"), {
+        "agency_name": "防衛装備庁", "name_ja": "安全保障技術研究推進制度", "fiscal_year": "2026",
+        "form_kind": "mod_anzen", "requires_list_check": "on",
+        "items_asked": ["education", "publications"]})
+    assert (response.status_code, Programme.objects.get().required_items) == (
+        302, ["education", "publications"])

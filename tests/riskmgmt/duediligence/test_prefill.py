@@ -64,3 +64,11 @@ def test_imported_patents_bring_their_coinventors(researcher, staff):
     f.publication(researcher, title="Sensor", kind="patent", affiliations=("Tohoku University",))
     row = _content(f.member(f.project(staff), staff, user=researcher))["patents"][0]
     assert (row["coinventors"], row["affiliations"]) == ("Author 0", "Tohoku University")
+
+
+def test_an_item_the_programme_does_not_ask_for_is_not_prefilled(researcher, staff):
+    v = rf.version(researcher)
+    rf.funding(v, rf.org("New Fund"), programme="New", start_date=dt.date(2024, 4, 1))
+    programme = f.programme(required_items=["education", "career"])
+    m = f.member(f.project(staff, programme=programme), staff, user=researcher)
+    assert _content(m)["funding"] == []
