@@ -457,6 +457,9 @@ class GeneratedFile(PublicModel):
     size = models.PositiveBigIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # The language the requester was reading when they asked: the worker builds the file (its
+    # words, sheet titles and file name) in it, not in the worker's default.
+    language = models.CharField(_("language"), max_length=8, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

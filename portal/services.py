@@ -8,7 +8,7 @@ import logging
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.audit import audit_log, snapshot, task_actor
@@ -48,6 +48,7 @@ def generated_file_request(*, user: User, exporter: str, params: dict | None = N
             exporter=exporter,
             params=params or {},
             title=str(exp.verbose_name),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
             expires_at=timezone.now() + dt.timedelta(days=settings.PORTAL_GENERATED_FILE_DAYS),
         )
         gf.full_clean()
@@ -95,6 +96,9 @@ def generated_file_progress(*, file_id: int, progress: int, message: str = "") -
 def generated_file_build(*, file_id: int) -> GeneratedFile:
     """Render the export (the ``portal.build_file`` job). Re-checks the owner's permission first.
 
+    Rendered in the language the owner was reading when they asked (``GeneratedFile.language``;
+    older rows: the owner's profile language): every exporter's words and file name follow it.
+
     An export's own refusal (``ApplicationError``) fails the file with its message. Anything
     else (a database or disk fault, a killed worker) propagates: the outbox tries again, and
     after its last attempt marks the file failed ("try again", with a retry button)."""
@@ -102,7 +106,8 @@ def generated_file_build(*, file_id: int) -> GeneratedFile:
     if gf.is_finished:
         return gf
     exp = get_exporter(gf.exporter)
-    with task_actor(gf.owner):
+    language = gf.language or gf.owner.language or settings.LANGUAGE_CODE
+    with task_actor(gf.owner), translation.override(language):
         if not exp.available_for(gf.owner):
             gf.status = GeneratedFile.Status.FAILED
             gf.message = _("You are no longer allowed to run this export.")

@@ -22,9 +22,8 @@ import io
 import re
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
@@ -233,11 +232,6 @@ def render_docx(doc: dict) -> bytes:
     return buf.getvalue()
 
 
-def _in_language_of(user):
-    """The document in its reader's language (the background worker has no request)."""
-    return translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE)
-
-
 @register
 class FormsExporter(BaseExporter):
     """The programme's forms of one project (Word or PDF)."""
@@ -247,20 +241,19 @@ class FormsExporter(BaseExporter):
     permission = "duediligence.project.export"
 
     def render(self, params, *, user, progress):
-        with _in_language_of(user):
-            project = _project(params, user)
-            progress(20, _("Reading the declarations"))
-            doc = build_document(project)
-            stem = (f"due-diligence-{project.project_number or project.public_id}-"
-                    f"{self.timestamp()}")
-            if params.get("format") == "pdf":
-                from weasyprint import HTML
+        project = _project(params, user)
+        progress(20, _("Reading the declarations"))
+        doc = build_document(project)
+        stem = (f"due-diligence-{project.project_number or project.public_id}-"
+                f"{self.timestamp()}")
+        if params.get("format") == "pdf":
+            from weasyprint import HTML
 
-                html = render_to_string("duediligence/pdf/forms.html", doc)
-                progress(60, _("Rendering the PDF"))
-                return f"{stem}.pdf", PDF, HTML(string=html).write_pdf()
-            progress(60, _("Writing the document"))
-            return f"{stem}.docx", DOCX, render_docx(doc)
+            html = render_to_string("duediligence/pdf/forms.html", doc)
+            progress(60, _("Rendering the PDF"))
+            return f"{stem}.pdf", PDF, HTML(string=html).write_pdf()
+        progress(60, _("Writing the document"))
+        return f"{stem}.docx", DOCX, render_docx(doc)
 
 
 @register
@@ -277,9 +270,8 @@ class SummaryExporter(MultiSheetListExporter):
     filename_stem = "due-diligence-summary"
 
     def render(self, params, *, user, progress):
-        with _in_language_of(user):
-            self._loaded = _project(params, user)  # once: 404 refusal before any sheet
-            return super().render(params, user=user, progress=progress)
+        self._loaded = _project(params, user)  # once: 404 refusal before any sheet
+        return super().render(params, user=user, progress=progress)
 
     def preamble_members(self, params, *, user):
         project = self._loaded

@@ -207,3 +207,41 @@ def test_file_list_shows_only_own_files_except_for_administrators(client_as, res
     assert str(mine.public_id) in html and str(theirs.public_id) not in html
     html = client_as(admin_user).get(reverse("portal:file_list")).content.decode()
     assert str(mine.public_id) in html and str(theirs.public_id) in html
+
+
+@exports.register
+class LanguageExporter(TinyExporter):
+    """Writes the active language into its file name and a translated word into its rows."""
+
+    identifier = "tests.language"
+
+    def rows(self, params, *, user, progress):
+        from django.utils.translation import get_language, gettext
+
+        yield [get_language(), gettext("Ready")]
+
+
+def test_a_file_is_built_in_the_language_its_requester_was_reading(researcher, request_file):
+    from django.utils import translation
+
+    researcher.language = "ja"  # the profile says Japanese; the page was read in English
+    researcher.save(update_fields=["language"])
+    with translation.override("en"):
+        gf = request_file(researcher, "tests.language", format="csv")
+    assert gf.language == "en"
+    rows = list(csv.reader(io.StringIO(gf.file.read().decode("utf-8-sig"))))
+    assert rows[1] == ["en", "Ready"]
+
+
+def test_a_file_requested_in_japanese_is_built_in_japanese_even_by_an_english_worker(
+        researcher, request_file):
+    from django.utils import translation
+
+    with translation.override("ja"):
+        gf = services.generated_file_request(user=researcher, exporter="tests.language",
+                                             params={"format": "csv"})
+    with translation.override("en"):  # the worker's own default
+        services.generated_file_build(file_id=gf.pk)
+    gf.refresh_from_db()
+    rows = list(csv.reader(io.StringIO(gf.file.read().decode("utf-8-sig"))))
+    assert rows[1] == ["ja", "完了"]
