@@ -146,6 +146,41 @@ def office_users() -> QuerySet[User]:
                                ).distinct().order_by("family_name", "given_name", "email")
 
 
+PICKER_CACHE_KEY = "riskmgmt:office-picker"
+PICKER_ROLES = ("office_staff", "admin")
+
+
+def picker_users_clear(**kwargs) -> None:
+    """Forget the cached picker (connected in riskmgmt.apps to every change of a user or a
+    role assignment: a new office member, a name changed, an account deactivated)."""
+    from django.core.cache import cache
+
+    cache.delete(PICKER_CACHE_KEY)
+
+
+def owner_picker(case: Case) -> list[User]:
+    """Who a measure or a contingency plan of ``case`` can be given to: the active office
+    staff and administrators, and the case's researcher, ordered as
+    :func:`riskmgmt.forms.owner_choices`. The office part is the same on every case page, so it
+    is read once and cached (names and e-mail only, no password hash in the cache) until a user
+    or a role assignment changes (:func:`picker_users_clear`); the researcher is the one the
+    case page has already loaded."""
+    from django.core.cache import cache
+
+    rows = cache.get(PICKER_CACHE_KEY)
+    if rows is None:
+        rows = list(User.objects.filter(is_active=True, role_assignments__role__in=PICKER_ROLES)
+                    .distinct().order_by("family_name", "email")
+                    .values_list("pk", *PERSON_FIELDS))
+        cache.set(PICKER_CACHE_KEY, rows, 300)  # bounds what a bulk update (no signal) leaves
+    users = [User(pk=pk, **dict(zip(PERSON_FIELDS, rest, strict=True))) for pk, *rest in rows]
+    researcher = case.researcher
+    if researcher.is_active and all(u.pk != researcher.pk for u in users):
+        users.append(researcher)
+        users.sort(key=lambda u: (u.family_name, u.email))
+    return users
+
+
 # --- Register --------------------------------------------------------------------------------
 
 #: The register lists this many overdue measures (the most overdue first) and counts them all.
