@@ -217,9 +217,7 @@ def register_summary(*, user: User) -> dict:
         ({"name": departments.get(pk, ("", ""))[1] or departments.get(pk, ("", ""))[0],
           "code": departments.get(pk, ("", ""))[0], "n": n} for pk, n in per_department),
         key=lambda d: (-d["n"], d["code"]))
-    by_rule = list(
-        Flag.objects.filter(case__in=open_cases).values("rule__name", "rule__code")
-        .annotate(n=Count("case", distinct=True)).order_by("-n", "rule__code"))
+    by_rule = _open_cases_by_rule(open_cases)
     # NOT EXISTS (a closed case) rather than excluding through a join: the open measures are
     # read from their partial index and probed, instead of joining every case.
     overdue_qs = MitigationMeasure.objects.filter(
@@ -233,6 +231,28 @@ def register_summary(*, user: User) -> dict:
         .order_by("due_date", "id")[:OVERDUE_SHOWN])
     return {"heatmap": heatmap, "by_department": by_department, "by_rule": by_rule,
             "overdue": overdue, "overdue_count": overdue_qs.count(), **counts}
+
+
+def _open_cases_by_rule(open_cases) -> list[dict]:
+    """Open cases per rule, each case once however many flags of the rule it has.
+
+    ``COUNT(DISTINCT case_id)`` per rule sorts the 28,000 flags of the open cases for every
+    group (PostgreSQL 15); here the distinct (rule, case) pairs are formed once (one hash
+    aggregate) and counted, then named. The inner query is the ORM's; the outer one is fixed
+    text around it (no input in it)."""
+    from django.db import connection
+
+    pairs = (Flag.objects.filter(case__in=open_cases).order_by()
+             .values_list("rule_id", "case_id").distinct())
+    sql, params = pairs.query.sql_with_params()
+    rule = connection.ops.quote_name(Rule._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.name, r.code, COUNT(*) AS n FROM ({sql}) pairs "  # noqa: S608
+            f"LEFT JOIN {rule} r ON r.id = pairs.rule_id GROUP BY r.name, r.code", params)
+        rows = [{"rule__name": name, "rule__code": code, "n": n}
+                for name, code, n in cursor.fetchall()]
+    return sorted(rows, key=lambda r: (-r["n"], r["rule__code"] or ""))
 
 
 def register_cases(*, user: User) -> QuerySet[Case]:
