@@ -11,7 +11,8 @@
   numbers.
 * **List sheets** (:meth:`Workbook.list_sheet`): a bold header row, frozen below it, an
   auto-filter over the header and the rows, column widths from the header and the first rows.
-* Rows are streamed (openpyxl write-only workbook): memory stays flat whatever the row count.
+* Rows are streamed (openpyxl write-only workbook, each row written as one element without a
+  cell object per value, see :func:`_sheet_class`): memory stays flat whatever the row count.
 
 :class:`portal.exports.ListExporter` / :class:`portal.exports.MultiSheetListExporter` use it;
 exports with a layout of their own (the follow-up survey workbook, the risk register's heat
