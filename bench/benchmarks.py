@@ -952,3 +952,97 @@ def coauthor_rescreen(b):
         Figure("coauthor_rescreen_peak_memory", round(result["peak_rss_mb"], 1), "MB",
                detail=info),
     ]
+
+
+# --- issue 15: the reviewer's page and resubmissions -----------------------------------------
+
+
+def _change_one_item(version, sections, item_save, owner, note: str) -> None:
+    """Save one item of the draft ``version`` with new notes (a change the diff shows)."""
+    section = next(s for s in sections if s.model.objects.filter(version=version).exists())
+    item = section.model.objects.filter(version=version).order_by("pk").first()
+    item.notes = note
+    item_save(version=version, section_code=section.code, item=item, actor=owner,
+              lock_version=version.lock_version)
+
+
+@benchmark("reviewer_page", _names("reviewer_page"))
+def reviewer_page(b):
+    """Issue 15: the department reviewer's page of a submitted 50-item disclosure with its
+    panel — the version's flags and risk summary (risk management's panel), the changes since
+    the last accepted version inline — and the read log. The 50-item draft is changed (one
+    item), submitted and evaluated (every rule) inside a transaction rolled back afterwards;
+    the reviewer is the one of the researcher's faculty."""
+    submit, item_save = need("disclosures.services", "version_submit", "item_save")
+    evaluate = need("riskmgmt.services", "version_evaluate")
+    sections = need("disclosures.sections", "SECTIONS")
+    FlagVersion = _model("riskmgmt", "FlagVersion")
+    d, draft, items = _draft_with_items(G.researcher_email(2))
+    owner = d.owner
+    faculty = owner.department.code.split("-")[0]
+    with rolled_back():
+        _change_one_item(draft, sections, item_save, owner, "bench reviewer page")
+        draft.refresh_from_db()
+        version = submit(version=draft, actor=owner, attest=True, lock_version=draft.lock_version)
+        evaluate(version_id=version.pk)
+        flags = FlagVersion.objects.filter(version=version).count()
+        page = url("disclosures:detail", public_id=d.public_id) + f"?v={version.number}"
+        figures = _page(b, "reviewer_page", G.reviewer_email(faculty), page, p95="< 100 ms")
+    for fig in figures:
+        fig.detail.update({"items": sum(len(v) for v in items.values()), "flags": flags,
+                           "faculty": faculty})
+    return figures
+
+
+@benchmark("resubmit_10_times", ["resubmit_flags_growth", "resubmit_cases_growth",
+                                 "resubmit_cycle_median"])
+def resubmit_10_times(b):
+    """Issue 15: a 50-item disclosure submitted, evaluated (every rule) and returned, then
+    changed (one item's notes) and resubmitted, 10 times: the flags and cases of the researcher
+    after the 10th resubmission less those after the first submission (a concern that persists
+    is one flag carried forward, one case per concern). A cycle is submit + evaluate + return
+    + new draft + one item saved. Rolled back."""
+    import time
+
+    submit, item_save, ret, draft_get = need(
+        "disclosures.services", "version_submit", "item_save", "version_return",
+        "draft_get_or_create")
+    evaluate = need("riskmgmt.services", "version_evaluate")
+    Flag, Case = _model("riskmgmt", "Flag"), _model("riskmgmt", "Case")
+    sections = need("disclosures.sections", "SECTIONS")
+    d, draft, items = _draft_with_items(G.researcher_email(2))
+    owner = d.owner
+    reviewer = b.user(staff_email())
+    counts, times = [], []
+
+    def state():
+        return (Flag.objects.filter(case__researcher=owner).count(),
+                Case.objects.filter(researcher=owner).exclude(status="closed").count())
+
+    with rolled_back():
+        before = state()
+        version = draft
+        for n in range(11):
+            started = time.perf_counter()
+            version.refresh_from_db()
+            version = submit(version=version, actor=owner, attest=True,
+                             lock_version=version.lock_version)
+            evaluate(version_id=version.pk)
+            counts.append(state())
+            ret(version=version, actor=reviewer, comment=f"bench return {n}")
+            d.refresh_from_db()
+            version = draft_get(disclosure=d, actor=owner)
+            _change_one_item(version, sections, item_save, owner, f"bench resubmission {n}")
+            times.append((time.perf_counter() - started) * 1000)
+    import statistics
+
+    n_items = sum(len(v) for v in items.values())
+    detail = {"items": n_items, "before": before, "after_first": counts[0],
+              "after_each": counts, "resubmissions": len(counts) - 1}
+    return [
+        Figure("resubmit_flags_growth", counts[-1][0] - counts[0][0], "flags", target("<= 0 flags"),
+               detail=detail),
+        Figure("resubmit_cases_growth", counts[-1][1] - counts[0][1], "cases", target("<= 0 cases"),
+               detail=detail),
+        Figure("resubmit_cycle_median", round(statistics.median(times), 1), "ms", detail=detail),
+    ]

@@ -103,13 +103,16 @@ _PAGE_FIELDS = (
 
 
 def versions_and_shown(*, user: User, disclosure: Disclosure, number: int | None = None,
+                       with_baseline: bool = False,
                        ) -> tuple[list[DisclosureVersion], DisclosureVersion | None]:
     """The versions ``user`` may see, newest first, and the one the disclosure page shows,
     with its content: version ``number`` (404 when ``user`` cannot see it); without a number
     the owner's current version, for anyone else the newest submitted one.
 
     One query: only the shown version's content is read, through a ``CASE`` on the list, and
-    only the fields the page shows (other fields load on access).
+    only the fields the page shows (other fields load on access). With ``with_baseline`` (the
+    reviewer's page) the same query reads the content of the newest accepted version before
+    the shown one too (:func:`last_accepted_before` then needs no query of its own).
     """
     visible = _visible_versions(user, disclosure)
     if number is not None:
@@ -118,10 +121,18 @@ def versions_and_shown(*, user: User, disclosure: Disclosure, number: int | None
         shown_q = Q(pk=disclosure.current_version_id)
     else:
         shown_q = Q(number=Subquery(visible.order_by("-number").values("number")[:1]))
+    annotations = {"shown_content": Case(When(shown_q, then=F("content")), default=None,
+                                         output_field=JSONField())}
+    if with_baseline:
+        shown_number = (number if number is not None
+                        else Subquery(visible.order_by("-number").values("number")[:1]))
+        baseline_number = Subquery(
+            visible.filter(status=DisclosureVersion.Status.ACCEPTED, number__lt=shown_number)
+            .order_by("-number").values("number")[:1])
+        annotations["baseline_content"] = Case(When(number=baseline_number, then=F("content")),
+                                               default=None, output_field=JSONField())
     versions = list(
-        visible.only(*_PAGE_FIELDS).select_related("campaign")
-        .annotate(shown_content=Case(When(shown_q, then=F("content")), default=None,
-                                     output_field=JSONField()))
+        visible.only(*_PAGE_FIELDS).select_related("campaign").annotate(**annotations)
         .order_by("-number"))
     if number is not None:
         shown = next((v for v in versions if v.number == number), None)
@@ -172,8 +183,10 @@ def last_accepted_before(*, versions: list[DisclosureVersion], version: Disclosu
     baseline = next((v for v in versions if v.number < version.number
                      and v.status == DisclosureVersion.Status.ACCEPTED), None)
     if baseline is not None:
-        baseline.content = (DisclosureVersion.objects.filter(pk=baseline.pk)
-                            .values_list("content", flat=True).first())
+        content = getattr(baseline, "baseline_content", None)  # read with the list
+        baseline.content = content if content is not None else (
+            DisclosureVersion.objects.filter(pk=baseline.pk)
+            .values_list("content", flat=True).first())
     return baseline
 
 

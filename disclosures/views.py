@@ -92,8 +92,9 @@ def detail(request, public_id):
     if not params.is_valid():
         raise Http404
     number = params.cleaned_data["v"]
+    may_review = not owner and has_perm(request.user, "disclosures.disclosure.review", disclosure)
     versions, version = selectors.versions_and_shown(user=request.user, disclosure=disclosure,
-                                                     number=number)
+                                                     number=number, with_baseline=may_review)
     comments, attachments = [], []
     if version is not None:
         comments = selectors.comments_for(user=request.user, version=version)
@@ -111,8 +112,7 @@ def detail(request, public_id):
             attachments_by_key.setdefault(str(a.item_key), []).append(a)
         else:
             general_attachments.append(a)
-    can_review = (not owner and version is not None
-                  and has_perm(request.user, "disclosures.disclosure.review", disclosure))
+    can_review = may_review and version is not None
     # The no-change confirmation is offered on an accepted, unchanged disclosure only.
     campaign = (services.open_campaign() if owner and disclosure.last_accepted_version_id
                 and disclosure.current_version_id == disclosure.last_accepted_version_id

@@ -11,7 +11,8 @@
   numbers.
 * **List sheets** (:meth:`Workbook.list_sheet`): a bold header row, frozen below it, an
   auto-filter over the header and the rows, column widths from the header and the first rows.
-* Rows are streamed (openpyxl write-only workbook): memory stays flat whatever the row count.
+* Rows are streamed (openpyxl write-only workbook, each row written as one element without a
+  cell object per value, see :func:`_sheet_class`): memory stays flat whatever the row count.
 
 :class:`portal.exports.ListExporter` / :class:`portal.exports.MultiSheetListExporter` use it;
 exports with a layout of their own (the follow-up survey workbook, the risk register's heat
@@ -39,6 +40,7 @@ _ILLEGAL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f]")  # openpyxl's ILLEGAL_CH
 PLAIN, BOLD, RED = 0, 1, 2  # cell styles of styled rows
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+TIME_FORMAT = "hh:mm"
 WIDTH_SAMPLE_ROWS = 100
 MIN_WIDTH, MAX_WIDTH = 6, 60
 
@@ -138,35 +140,34 @@ class Workbook:
         self._book = OpenpyxlWorkbook(write_only=True)
         self._bold = Font(bold=True)
         self._red = PatternFill("solid", fgColor="FFF8D7DA")
-
-    # --- cells ------------------------------------------------------------------------------
-
-    def _cell(self, sheet, value, style=PLAIN):
-        """A plain value (openpyxl's fast path) or a styled/format-carrying WriteOnlyCell."""
-        value = cell_value(value)
-        is_datetime = isinstance(value, dt.datetime)
-        if style == PLAIN and not is_datetime:
-            return value  # dates get openpyxl's yyyy-mm-dd by themselves
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=value)
-        if is_datetime:
-            cell.number_format = DATETIME_FORMAT
-        if style == BOLD:
-            cell.font = self._bold
-        elif style == RED:
-            cell.fill = self._red
-        return cell
-
-    def _row(self, sheet, values, style=PLAIN, first_style=PLAIN) -> list:
-        row = [self._cell(sheet, v, style) for v in values]
-        if first_style != PLAIN and style == PLAIN and row:
-            row[0] = self._cell(sheet, values[0], first_style)
-        return row
+        self._ids: dict[tuple, int | None] = {}
 
     def _create(self, title: str):
         title = _NOT_IN_SHEET_NAMES.sub("", str(title))[:31] or None
-        return self._book.create_sheet(title=title)
+        sheet = _sheet_class()(parent=self._book, title=title)
+        self._book._add_sheet(sheet)  # what create_sheet does, with our sheet class
+        sheet._styles_of = self._style_ids
+        return sheet
+
+    def _style_ids(self, sheet, style: int, value) -> int | None:
+        """The workbook's style index of a cell of ``style`` holding ``value`` (a date or
+        datetime brings its number format), registered once per combination."""
+        fmt = (DATETIME_FORMAT if isinstance(value, dt.datetime)
+               else DATE_FORMAT if isinstance(value, dt.date)
+               else TIME_FORMAT if isinstance(value, dt.time) else None)
+        key = (style, fmt)
+        if key not in self._ids:
+            from openpyxl.cell import WriteOnlyCell
+
+            cell = WriteOnlyCell(sheet)
+            if fmt:
+                cell.number_format = fmt
+            if style == BOLD:
+                cell.font = self._bold
+            elif style == RED:
+                cell.fill = self._red
+            self._ids[key] = cell.style_id if (fmt or style != PLAIN) else None
+        return self._ids[key]
 
     # --- sheets -----------------------------------------------------------------------------
 
@@ -198,15 +199,15 @@ class Workbook:
         header_row = len(preamble) + 1
         sheet.freeze_panes = f"A{header_row + 1}"
         for p in preamble:
-            sheet.append(self._row(sheet, p, PLAIN, BOLD if p else PLAIN))
-        sheet.append(self._row(sheet, headers, BOLD))
+            sheet.append_values(p, PLAIN, BOLD if p else PLAIN)
+        sheet.append_values(headers, BOLD)
         count = 0
         for row in _chain(sample, rows):
             if row_styles:
                 values, style, *first = row
-                sheet.append(self._row(sheet, list(values), style, first[0] if first else PLAIN))
+                sheet.append_values(values, style, first[0] if first else PLAIN)
             else:
-                sheet.append(self._row(sheet, list(row)))
+                sheet.append_values(row)
             count += 1
         if headers:
             last = f"{_column_letter(len(headers))}{header_row + count}"
@@ -225,9 +226,9 @@ class Workbook:
         for row in rows:
             if styled:
                 values, style, *first = row
-                sheet.append(self._row(sheet, list(values), style, first[0] if first else PLAIN))
+                sheet.append_values(values, style, first[0] if first else PLAIN)
             else:
-                sheet.append(self._row(sheet, list(row)))
+                sheet.append_values(row)
         return sheet
 
     def new_sheet(self, title):
@@ -235,12 +236,102 @@ class Workbook:
         return self._create(title)
 
     def append(self, sheet, values, style=PLAIN, first_style=PLAIN) -> None:
-        sheet.append(self._row(sheet, list(values), style, first_style))
+        sheet.append_values(values, style, first_style)
 
     def save(self) -> bytes:
         buffer = io.BytesIO()
         self._book.save(buffer)
         return buffer.getvalue()
+
+
+_SHEET_CLASS = None
+
+
+def _sheet_class():
+    """openpyxl's streamed sheet whose rows are written without a cell object per value.
+
+    openpyxl turns every appended value into a ``WriteOnlyCell`` (type inference, checks, a
+    coordinate) and writes it with an element per cell: ≈ 10 µs a cell, most of an export of
+    hundreds of thousands. Here the values are typed once by :func:`cell_value` (the formula
+    guard included) and each row is one lxml element written into openpyxl's own stream;
+    styles are openpyxl's (registered once per combination, :meth:`Workbook._style_ids`), the
+    sheet keeps everything else of openpyxl (widths, frozen panes, filters, charts).
+    """
+    global _SHEET_CLASS
+    if _SHEET_CLASS is not None:
+        return _SHEET_CLASS
+    from lxml.etree import Element, SubElement
+    from openpyxl.utils.datetime import to_excel
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+    space = "{http://www.w3.org/XML/1998/namespace}space"
+
+    class StreamedSheet(WriteOnlyWorksheet):
+        _styles_of = None
+
+        def append_values(self, values, style=PLAIN, first_style=PLAIN) -> None:
+            self._get_writer()
+            if self._rows is None:
+                self._rows = self._write_values()
+                next(self._rows)
+            self._rows.send((values, style, first_style))
+
+        def append(self, row):  # openpyxl's own API, for callers holding the sheet
+            self.append_values(row)
+
+        def _write_values(self):
+            xf = self._writer.xf.send(True)
+            letters = []
+            epoch = self.parent.epoch
+            styles_of = self._styles_of
+            with xf.element("sheetData"):
+                number = 1
+                try:
+                    while True:
+                        values, style, first_style = (yield)
+                        row = Element("row", r=str(number))
+                        suffix = str(number)
+                        for col, raw in enumerate(values):
+                            value = cell_value(raw)
+                            if value == "":
+                                value = None  # an empty cell, as openpyxl writes it
+                            cell_style = first_style if col == 0 and first_style else style
+                            if value is None and cell_style == PLAIN:
+                                continue
+                            while len(letters) <= col:
+                                letters.append(_column_letter(len(letters) + 1))
+                            c = SubElement(row, "c", r=letters[col] + suffix)
+                            if isinstance(value, dt.date | dt.time) or cell_style != PLAIN:
+                                sid = styles_of(self, cell_style, value)
+                                if sid is not None:
+                                    c.set("s", str(sid))
+                            if value is None:
+                                continue
+                            if isinstance(value, str):
+                                c.set("t", "inlineStr")
+                                t = SubElement(SubElement(c, "is"), "t")
+                                value = value[:32767]
+                                t.text = value
+                                if value != value.strip():
+                                    t.set(space, "preserve")
+                            elif isinstance(value, bool):
+                                c.set("t", "b")
+                                SubElement(c, "v").text = "1" if value else "0"
+                            elif isinstance(value, dt.date | dt.time):
+                                c.set("t", "n")
+                                SubElement(c, "v").text = repr(to_excel(value, epoch))
+                            else:
+                                c.set("t", "n")
+                                SubElement(c, "v").text = (repr(value) if isinstance(value, float)
+                                                           else str(value))
+                        xf.write(row)
+                        number += 1
+                except GeneratorExit:
+                    pass
+            self._writer.xf.send(None)
+
+    _SHEET_CLASS = StreamedSheet
+    return StreamedSheet
 
 
 def _chain(first, rest):

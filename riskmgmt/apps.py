@@ -30,6 +30,15 @@ class RiskmgmtConfig(AppConfig):
         from disclosures.signals import outputs_imported, version_submitted
         version_submitted.connect(on_version_submitted, dispatch_uid="riskmgmt.evaluate_version")
         outputs_imported.connect(on_outputs_imported, dispatch_uid="riskmgmt.screen_outputs")
+        from django.db.models.signals import post_delete, post_save
+
+        from portal.models import RoleAssignment, User
+        from riskmgmt.selectors import picker_users_clear
+
+        for model in (User, RoleAssignment):
+            for signal in (post_save, post_delete):
+                signal.connect(picker_users_clear, sender=model,
+                               dispatch_uid=f"riskmgmt.picker.{signal is post_save}.{model.__name__}")
         try:
             from celery.signals import worker_process_init
 

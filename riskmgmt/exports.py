@@ -41,17 +41,19 @@ class RiskRegisterExporter(BaseExporter):
         now = timezone.now()
         summary = selectors.register_summary(user=user)
         cases = selectors.register_cases(user=user)
-        # The few departments and assignees in one query each; the cases with only the columns
-        # shown and their researcher and plan (no department or assignee object per row).
+        # The few departments and the people named in one query each; the cases as tuples of
+        # the columns shown (no model instance, department or assignee object per row).
         departments = {d.pk: str(d) for d in Department.objects.filter(
             pk__in=cases.values("department_id")).only("name_ja", "name_en")}
-        assignees = {u.pk: u.display_name for u in User.objects.filter(
-            pk__in=cases.values("assignee_id")).only(*PERSON)}
-        cases = cases.select_related(None).select_related("researcher", "contingency_plan").only(
-            "reference", "concern", "title", "status", "likelihood", "impact", "risk_level",
-            "decision", "opened_at", "researcher_id", "department_id", "assignee_id",
-            *(f"researcher__{f}" for f in PERSON), "contingency_plan__actions")
         measures_of = selectors.register_measures_by_case(user=user)
+        people = selectors.people_names(
+            {pk for rows in measures_of.values() for _k, _d, pk, _due, _s in rows}
+            | set(cases.exclude(assignee_id=None).values_list("assignee_id", flat=True)
+                  .distinct().order_by()))
+        case_rows = cases.select_related(None).values_list(
+            "pk", "reference", "concern", "title", "status", "likelihood", "impact", "risk_level",
+            "decision", "opened_at", "department_id", "assignee_id",
+            *(f"researcher__{f}" for f in PERSON), "contingency_plan__actions")
         labels = {
             "concern": {v: str(lab) for v, lab in Concern.choices},
             "status": {v: str(lab) for v, lab in Case.Status.choices},
@@ -62,12 +64,6 @@ class RiskRegisterExporter(BaseExporter):
         }
         yes = _("yes")
         open_statuses = set(MitigationMeasure.OPEN_STATUSES)
-        owners: dict[int, str] = {}
-
-        def owner_name(m):
-            if m.owner_id not in owners:
-                owners[m.owner_id] = m.owner.display_name
-            return owners[m.owner_id]
 
         measure_headers = [_("Case"), _("Measure"), _("Description"), _("Owner"), _("Due date"),
                            _("Status"), _("Overdue")]
@@ -78,31 +74,31 @@ class RiskRegisterExporter(BaseExporter):
             _("Status"), _("Likelihood"), _("Impact"), _("Risk level"), _("Decision"),
             _("Assignee"), _("Opened"), _("Age (days)"), _("Open measures"),
             _("Overdue measures"), _("Contingency plan")]
+        kinds, mstatuses = labels["kind"], labels["mstatus"]
 
         def register_rows():
-            for n, case in enumerate(cases.iterator(chunk_size=2000), start=1):
-                measures = measures_of.get(case.pk, ())
+            for n, (pk, reference, concern, title, status, likelihood, impact, level, decision,
+                    opened_at, department_id, assignee_id, *person, plan) in enumerate(
+                        case_rows.iterator(chunk_size=2000), start=1):
                 open_count = overdue_count = 0
-                for m in measures:
-                    late = m.status in open_statuses and m.due_date < today
-                    open_count += m.status in open_statuses
+                for kind, description, owner_id, due_date, m_status in measures_of.get(pk, ()):
+                    is_open = m_status in open_statuses
+                    late = is_open and due_date < today
+                    open_count += is_open
                     overdue_count += late
                     measure_rows.append(([
-                        case.reference, labels["kind"].get(m.kind, m.kind), m.description,
-                        owner_name(m), m.due_date,
-                        labels["mstatus"].get(m.status, m.status), yes if late else None,
+                        reference, kinds.get(kind, kind), description, people.get(owner_id),
+                        due_date, mstatuses.get(m_status, m_status), yes if late else None,
                     ], PLAIN, RED if late else PLAIN))
-                plan = getattr(case, "contingency_plan", None)
+                researcher = User(**dict(zip(PERSON, person, strict=True)))
                 yield [
-                    case.reference, case.researcher.display_name,
-                    departments.get(case.department_id),
-                    labels["concern"].get(case.concern, case.concern),
-                    case.title, labels["status"].get(case.status, case.status), case.likelihood,
-                    case.impact, labels["level"].get(case.risk_level, ""),
-                    labels["decision"].get(case.decision, "") if case.decision else None,
-                    assignees.get(case.assignee_id),
-                    timezone.localdate(case.opened_at), (now - case.opened_at).days,
-                    open_count, overdue_count, plan.actions if plan else None,
+                    reference, researcher.display_name, departments.get(department_id),
+                    labels["concern"].get(concern, concern), title,
+                    labels["status"].get(status, status), likelihood, impact,
+                    labels["level"].get(level, ""),
+                    labels["decision"].get(decision, "") if decision else None,
+                    people.get(assignee_id), timezone.localdate(opened_at),
+                    (now - opened_at).days, open_count, overdue_count, plan,
                 ], PLAIN, RED if overdue_count else PLAIN
                 if n % 2000 == 0:
                     progress(min(90, 10 + n // 500), _("Cases"))

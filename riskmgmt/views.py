@@ -152,7 +152,7 @@ CASE_FORMS = {
 
 def _case_forms(case, bound=None, name=None):
     out = {}
-    users = list(forms.owner_choices(case))  # one query for both pickers
+    users = selectors.owner_picker(case)  # both pickers; the office part is cached
     for key, cls in CASE_FORMS.items():
         if key in ("merge", "split"):
             continue  # on their own page (case_regroup)

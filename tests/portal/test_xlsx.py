@@ -54,6 +54,13 @@ def test_datetimes_are_written_in_tokyo_time():
     assert ws["A2"].is_date
 
 
+def test_a_date_on_a_marked_row_keeps_both_the_fill_and_the_date_format():
+    book = xlsx.Workbook()
+    book.list_sheet("t", ["due"], [([dt.date(2025, 4, 1)], xlsx.RED)], row_styles=True)
+    cell = reopen(book.save())["t"]["A2"]
+    assert (cell.is_date, cell.fill.fgColor.rgb[-6:]) == (True, "F8D7DA")
+
+
 def test_a_formula_comes_out_as_text():
     book = xlsx.Workbook()
     book.list_sheet("t", [HYPERLINK], [[HYPERLINK, "+1", "-2", "@SUM(A1)", "\t=1"]])

@@ -100,8 +100,9 @@ def test_case_page_query_count_is_bounded(client_as, researcher, staff,
     case = Case.objects.get(concern="foreign_support")
     client = client_as(staff)
     client.get(case.get_absolute_url())
-    # 12 to read the page, and one INSERT: the read log of the disclosure the case quotes.
-    with django_assert_max_num_queries(13):
+    # 11 to read the page (the office part of the owner picker is cached), and one INSERT:
+    # the read log of the disclosure the case quotes.
+    with django_assert_max_num_queries(12):
         assert client.get(case.get_absolute_url()).status_code == 200
 
 
@@ -123,3 +124,35 @@ def test_case_page_shows_the_flag_state_of_the_last_version(client_as, researche
     case = Case.objects.get(concern="talent_programme")
     response = client_as(staff).get(case.get_absolute_url())
     assert 'data-testid="flag-resolved"' in response.content.decode()
+
+
+def _owner_options(client, case) -> str:
+    html = client.get(case.get_absolute_url()).content.decode()
+    start = html.index('name="owner"')
+    return html[start:html.index("</select>", start)]
+
+
+def test_a_new_office_member_is_offered_as_owner_on_the_next_case_page(
+        client_as, researcher, staff, departments):
+    from tests.factories import UserFactory
+
+    case = open_case(researcher, Concern.FOREIGN_SUPPORT)
+    client = client_as(staff)
+    _owner_options(client, case)  # the office part of the picker is cached now
+    UserFactory(email="new-office@example.ac.jp", department=departments["ro"],
+                roles=["office_staff"])
+    assert "new-office@example.ac.jp" in _owner_options(client, case)
+
+
+def test_a_deactivated_office_member_is_no_longer_offered_as_owner(
+        client_as, researcher, staff, departments):
+    from tests.factories import UserFactory
+
+    leaving = UserFactory(email="leaving@example.ac.jp", department=departments["ro"],
+                          roles=["office_staff"])
+    case = open_case(researcher, Concern.FOREIGN_SUPPORT)
+    client = client_as(staff)
+    _owner_options(client, case)
+    leaving.is_active = False
+    leaving.save(update_fields=["is_active"])
+    assert "leaving@example.ac.jp" not in _owner_options(client, case)

@@ -476,3 +476,19 @@ def test_an_out_of_scale_likelihood_in_the_queue_url_is_ignored(client_as, staff
     response = client_as(staff).get(reverse("riskmgmt:index"), {"likelihood": "9", "impact": "x"})
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 2
+
+
+def test_register_counts_a_case_once_per_rule_however_many_of_its_flags_it_raised(
+        client_as, staff, personas):
+    from riskmgmt.models import Rule
+
+    services.rules_ensure_builtin()
+    rule = Rule.objects.get(code="foreign_support")
+    alice, bob = personas["researcher"], personas["other_researcher"]
+    for researcher, grants in ((alice, 3), (bob, 1)):
+        for n in range(grants):
+            services.case_open_or_join(researcher=researcher, concern=Concern.FOREIGN_SUPPORT,
+                                       reason=f"Foreign grant {n}", rule=rule,
+                                       concern_key=f"grant-{n}")
+    s = client_as(staff).get(reverse("riskmgmt:register")).context["s"]
+    assert [(r["rule__code"], r["n"]) for r in s["by_rule"]] == [("foreign_support", 2)]
