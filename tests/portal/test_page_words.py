@@ -24,3 +24,15 @@ def test_the_grant_application_workbook_heads_roles_as_the_page_does(client_as, 
     funds = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     header = next(funds.iter_rows(min_row=4, max_row=4, values_only=True))
     assert "役割" in header
+
+
+def test_measure_kinds_in_english_carry_no_japanese():
+    import re
+
+    from django.utils import translation
+
+    from riskmgmt.models import MeasureKind
+
+    with translation.override("en"):
+        labels = [str(label) for _value, label in MeasureKind.choices]
+    assert [label for label in labels if re.search(r"[\u3040-\u30ff\u3400-\u9fff]", label)] == []
