@@ -18,7 +18,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -27,6 +27,25 @@ from portal.storage import private_storage
 
 MONEY = {"max_digits": 16, "decimal_places": 2}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
+
+# What a researcher attests on submitting. The version keeps the wording they were shown (in
+# their language); a page shows the portal's wording in the reader's language when the stored
+# text is one of its translations (see DisclosureVersion.attestation_display).
+ATTESTATION_TEXT = gettext_noop(
+    "I attest that this disclosure is complete and true to the best of my knowledge, and I will "
+    "update it without delay when anything in it changes."
+)
+
+
+@functools.cache
+def _attestation_wordings(text: str) -> frozenset[str]:
+    from django.utils import translation
+
+    wordings = {text}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            wordings.add(translation.gettext(text))
+    return frozenset(wordings)
 
 
 @functools.lru_cache(maxsize=64)
@@ -198,6 +217,13 @@ class DisclosureVersion(PublicModel):
 
     def get_kind_display(self) -> str:
         return _choice_labels(self.Kind, get_language()).get(self.kind, self.kind)
+
+    def attestation_display(self) -> str:
+        """The attestation in the reader's language: the portal's wording, translated, when the
+        stored text is that wording in any language; any other stored text as it was given."""
+        if self.attestation_text in _attestation_wordings(ATTESTATION_TEXT):
+            return gettext(ATTESTATION_TEXT)
+        return self.attestation_text
 
     @property
     def is_editable(self) -> bool:

@@ -25,10 +25,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from disclosures import notices, signals
 from disclosures.models import (
+    ATTESTATION_TEXT,
     Attachment,
     Disclosure,
     DisclosureVersion,
@@ -52,10 +52,6 @@ from portal.permissions import has_perm
 logger = logging.getLogger(__name__)
 
 MAX_EFFORT = Decimal("100")
-ATTESTATION_TEXT = gettext_noop(
-    "I attest that this disclosure is complete and true to the best of my knowledge, and I will "
-    "update it without delay when anything in it changes."
-)
 
 
 def _send_in_transaction(signal, **kwargs):

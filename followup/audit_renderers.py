@@ -1,12 +1,39 @@
+import re
+
 from django.utils.translation import gettext_lazy as _
 
 from portal.audit import register_renderer
+from portal.fiscal import fiscal_year_label
 
-register_renderer("followup.cycle.opened", _("Opened the survey cycle %(label)s"))
+REIWA = re.compile(r"令和(元|\d+)年度")
+
+
+def _fiscal_year(data: dict, stored: str):
+    """The entry's fiscal year: its own ``fiscal_year``, or read back from the 令和 label older
+    entries stored (written in the language of the day), so it reads in the reader's."""
+    if isinstance(data.get("fiscal_year"), int):
+        return data["fiscal_year"]
+    match = REIWA.search(str(data.get(stored) or ""))
+    if match:
+        return 2018 + (1 if match.group(1) == "元" else int(match.group(1)))
+    return None
+
+
+def _cycle_sentence(text, stored):
+    def render(entry):
+        data = entry.data or {}
+        year = _fiscal_year(data, stored)
+        return text % {stored: fiscal_year_label(year) if year else data.get(stored, "")}
+    return render
+
+
+register_renderer("followup.cycle.opened",
+                  _cycle_sentence(_("Opened the survey cycle %(label)s"), "label"))
 register_renderer("followup.cycle.status_changed", _("Changed the status of the survey cycle"))
 register_renderer("followup.question_set.copied",
                   _("Copied the question set %(from)s for fiscal year %(fiscal_year)s"))
-register_renderer("followup.response.started", _("Started the answers to %(cycle)s"))
+register_renderer("followup.response.started",
+                  _cycle_sentence(_("Started the answers to %(cycle)s"), "cycle"))
 register_renderer("followup.response.saved", _("Saved the answers (%(questions)s)"))
 register_renderer("followup.response.approved", _("Approved version %(version)s of the answers"))
 register_renderer("followup.response.reopened", _("Sent the approved answers back to draft"))

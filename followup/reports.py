@@ -115,6 +115,7 @@ def build_xlsx(*, cycle: SurveyCycle, progress: Progress = _noop) -> bytes:
     ws = wb.new_sheet("説明")
     wb.append(ws, ["layout", lay.version])
     wb.append(ws, ["年度", reiwa_label(cycle.fiscal_year), cycle.fiscal_year])
+    wb.append(ws, ["調査名", f"{reiwa_label(cycle.fiscal_year)} {SURVEY_NAME_JA}"])
     wb.append(ws, ["作成日時", timezone.localtime().strftime("%Y-%m-%d %H:%M")])
     for opt in results.options:
         wb.append(ws, ["選択肢", opt.code, opt.label_ja,

@@ -139,7 +139,7 @@ def home_response_start(*, cycle: SurveyCycle, actor: User | None = None) -> Sur
         SurveyAnswer(response=response, question=q) for q in cycle.question_set.questions.all()
     ])
     audit_log(action="followup.response.started", target=response, actor=actor,
-              data={"cycle": cycle.label})
+              data={"cycle": cycle.label, "fiscal_year": cycle.fiscal_year})
     return response
 
 

@@ -638,7 +638,7 @@ class MeasureKind(models.TextChoices):
     RESEARCH_LOCATION = "research_location", _("Research location / meeting participants")
     DATA_ACCESS = "data_access", _("Data-access restrictions")
     CYBER = "cyber", _("Cyber security")
-    EXPORT_CONTROL = "export_control", _("Export-control classification (該非判定) and transaction review")
+    EXPORT_CONTROL = "export_control", _("Export-control classification and transaction review")
     CONTRACT = "contract", _("Contract renegotiation")
     EMPLOYMENT_TERMS = "employment_terms", _("Employment-contract terms")
     FUNDING_SEPARATION = "funding_separation", _("Separation of funding")

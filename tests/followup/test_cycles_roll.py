@@ -61,3 +61,33 @@ def test_the_annual_turn_is_a_declared_schedule():
     from portal.notifications import schedules
 
     assert schedules.get_schedule("followup_cycles").cron == {"minute": "15", "hour": "6"}
+
+
+def test_the_demo_in_december_2026_answers_fiscal_2026_and_the_dashboard_says_so(
+        home, departments, rf):
+    import time_machine
+    from django.utils import translation
+
+    from followup import demo
+    from followup.dashboard import followup_status
+    from tests.factories import UserFactory, give_totp
+
+    admin = UserFactory(email="admin@demo.example", department=departments["ro"],
+                        roles=["admin", "office_staff"])
+    give_totp(admin)
+    with time_machine.travel(dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC), tick=False):
+        demo.load()
+    request = rf.get("/")
+    request.user = admin
+    with translation.override("ja"):
+        title = followup_status(request).title
+    open_years = list(SurveyCycle.objects.filter(status=SurveyCycle.Status.OPEN)
+                      .values_list("fiscal_year", flat=True))
+    assert (open_years, title) == ([2026], "フォローアップ調査 令和8年度")
+
+
+def test_a_question_set_made_for_a_new_year_names_that_year_in_both_titles(home):
+    cycle = services.cycle_open(fiscal_year=2027)
+    assert (cycle.question_set.title_ja, cycle.question_set.title_en) == (
+        "令和9年度 研究インテグリティの確保に係る取組状況のフォローアップ調査",
+        "FY2027 (Reiwa 9) Follow-up survey on the status of efforts to ensure research integrity")

@@ -152,3 +152,10 @@ def test_home_draft_is_left_out_of_results_until_approved(cycle, previous_cycle,
     services.response_approve(response=response, actor=admin_user)
     national = results_for(cycle=cycle).categories[0]
     assert national.respondents == 2 and national.results[1].count(5) == 1
+
+
+def test_workbook_names_the_survey_as_the_ministry_does(cycle, previous_cycle):
+    make_results(cycle, previous_cycle)
+    wb = openpyxl.load_workbook(io.BytesIO(build_xlsx(cycle=cycle)))
+    rows = {r[0]: r[1] for r in wb["説明"].iter_rows(values_only=True)}
+    assert rows["調査名"] == "令和6年度 研究インテグリティの確保に係る取組状況のフォローアップ調査"

@@ -125,3 +125,22 @@ def test_loading_the_question_set_fixture_twice_changes_nothing(cycle):
              list(Question.objects.values_list("pk", "text_ja").order_by("pk")))
     assert before == after
     assert before[:3] == (4, 28, 20)  # 令和4〜7年度
+
+
+def test_the_cycle_history_reads_in_the_readers_language_whatever_language_wrote_it(
+        cycle, admin_user, home_institution):
+    from django.utils import translation
+
+    from portal.audit import render_entry
+
+    with translation.override("ja"):
+        services.home_response_start(cycle=cycle, actor=admin_user)
+    old = AuditEntry.objects.create(action="followup.response.started",
+                                    data={"cycle": "令和5年度"})  # written before fiscal_year was kept
+    started = AuditEntry.objects.filter(action="followup.response.started").exclude(pk=old.pk).get()
+    opened = AuditEntry.objects.get(action="followup.cycle.opened")
+    with translation.override("en"):
+        read = [render_entry(e) for e in (opened, started, old)]
+    assert read == ["Opened the survey cycle FY2024 (Reiwa 6)",
+                    "Started the answers to FY2024 (Reiwa 6)",
+                    "Started the answers to FY2023 (Reiwa 5)"]

@@ -253,3 +253,10 @@ def test_import_template_is_the_current_layout(client_as, admin_user):
 def test_opening_the_answer_form_creates_nothing(client_as, staff, cycle, home_institution):
     assert client_as(staff).get("/followup/2024/answers/").status_code == 200
     assert not SurveyResponse.objects.exists()
+
+
+def test_the_institution_list_heads_its_name_column_as_an_organisations_name(client_as, staff,
+                                                                           cycle):
+    institution("F101", "national_university", "北海道大学")
+    body = client_as(staff).get("/followup/institutions/").content.decode()
+    assert '<th scope="col">名称</th>' in body
