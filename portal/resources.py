@@ -173,6 +173,7 @@ class RosterResource(resources.ModelResource):
         instance = row_result.instance
         row_result.changes = getattr(instance, "_roster_changes", []) if instance is not None else []
         row_result.new_roles = getattr(instance, "_roster_new_roles", []) if instance is not None else []
+        row_result.instance = None  # the report needs only the above: 50,000 users not kept
 
     #: whether a dry run validates a row without saving it (see PersonResource)
     validate_only_in_dry_run = False
