@@ -107,6 +107,10 @@ def _file(make: str) -> tuple[str, str, bytes, dict]:
         return "portal.roster", "people", _xlsx_bomb(), {}
     if make == "attendance_xlsx_bomb":
         return "awareness.attendance", "file", _xlsx_bomb(), {}
+    if make == "roster_csv_50k_rows":  # the largest roster file that is not refused: every row checked
+        return "portal.roster", "people", (ROSTER_HEADER + "".join(
+            f"bench.ok{i}@example.ac.jp,山田,花子{i},Yamada,Hanako,C{i:07d},,{dept},researcher\n"
+            for i in range(50_000))).encode(), {}
     if make == "roster_xlsx":
         return "portal.roster", "people", _xlsx_until(TEN_MB, ROSTER_HEADER.strip().split(","), lambda i: [
             f"bench.x{i}@example.ac.jp", "山田", f"花子{_noise(i)}", "Yamada", f"Hanako{_noise(-i)}",
@@ -238,7 +242,7 @@ def import_check_job(*, make: str, email: str):
     return work
 
 
-UPLOADS = ["roster_csv", "roster_xlsx", "roster_xlsx_bomb", "attendance_csv", "attendance_xlsx",
+UPLOADS = ["roster_csv", "roster_csv_50k_rows", "roster_xlsx", "roster_xlsx_bomb", "attendance_csv", "attendance_xlsx",
            "attendance_xlsx_bomb", "screening_csv", "screening_csl_csv", "screening_meti_xlsx",
            "screening_csl_json", "screening_ftm_jsonl", "followup_csv", "followup_xlsx",
            "researchmap_jsonl", "orcid_json", "orcid_xml"]
