@@ -173,6 +173,11 @@ class RosterResource(resources.ModelResource):
         instance = row_result.instance
         row_result.changes = getattr(instance, "_roster_changes", []) if instance is not None else []
         row_result.new_roles = getattr(instance, "_roster_new_roles", []) if instance is not None else []
+        # The report needs only the above, the key and the line: a 50,000-row file keeps
+        # neither its users nor a second copy of its cells.
+        row_result.instance = None
+        key_column = self.columns[self.key_attribute]
+        row_result.row_values = {LINE: row.get(LINE), key_column: row.get(key_column)}
 
     #: whether a dry run validates a row without saving it (see PersonResource)
     validate_only_in_dry_run = False

@@ -237,8 +237,12 @@ def roster_run(*, user: User, files: dict[str, bytes], names: dict[str, str], dr
     for kind, dataset in datasets:
         resource_class = DepartmentResource if kind == "departments" else PersonResource
         resource = resource_class(actor=user, on_row=on_row, dry_run=dry_run)
+        # A row that saves runs in its own savepoint (a failed row leaves the transaction
+        # usable for the next one); a dry run of people saves nothing, so it needs none (the
+        # savepoints were 40 % of a 50,000-row dry run's time).
+        writes = not (dry_run and resource.validate_only_in_dry_run)
         result = resource.import_data(
-            dataset, dry_run=False, use_transactions=True, raise_errors=False,
+            dataset, dry_run=False, use_transactions=writes, raise_errors=False,
             rollback_on_validation_errors=False, retain_instance_in_row_result=True,
         )
         report.files.append(_file_report(kind, names.get(kind, kind), result))

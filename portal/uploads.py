@@ -171,21 +171,23 @@ def _ooxml_type(upload) -> str | None:
 
 
 def _is_text(upload) -> bool:
-    head = read_head(upload, 64 * 1024)
-    if b"\x00" in head:
+    """Text in an encoding the portal reads, decided as every import decides it
+    (:func:`portal.tabular.detect_encoding`: UTF-8, UTF-8 with BOM, Shift_JIS/CP932 or EUC-JP,
+    refused when undecodable or when Shift_JIS and EUC-JP would read differently). The whole
+    file is read (it is within the upload limit): a head could cut a character, and the
+    EUC-JP/Shift_JIS decision is the file's, not its first bytes'."""
+    from portal import tabular
+
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    if not data or b"\x00" in data:
         return False
-    for encoding in ("utf-8", "cp932"):
-        try:
-            head.decode(encoding)
-            return True
-        except UnicodeDecodeError:
-            # the head may cut a multi-byte character: try without the last 3 bytes
-            try:
-                head[:-3].decode(encoding)
-                return True
-            except UnicodeDecodeError:
-                continue
-    return False
+    try:
+        encoding = tabular.detect_encoding(data)
+    except tabular.TabularError:
+        return False
+    return encoding != "utf-16"  # a NUL-free file never is; kept out explicitly
 
 
 def detect(upload, allowed: Iterable[str] | None = None) -> str | None:

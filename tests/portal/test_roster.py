@@ -460,3 +460,16 @@ def test_a_row_that_became_wrong_after_the_check_means_nothing_is_imported(
     assert result.context["upload"].status == "invalid"
     assert not Department.objects.filter(code="NEW-TOP").exists()
     assert not User.objects.filter(email="ok@example.ac.jp").exists()
+
+
+def test_a_people_dry_run_makes_no_query_per_row(admin_user, departments, django_assert_max_num_queries):
+    """Departments are looked up once per code and the file's people in one query: a dry run
+    of 200 rows makes as few queries as one of a few rows (the 50,000-row bench depends on it)."""
+    from portal import roster
+
+    lines = "".join(f"p{i}@example.ac.jp,山田,花子{i},,,E{i},,{'ENG' if i % 2 else 'SCI'},"
+                    f"researcher;dept_reviewer:ENG\n" for i in range(200))
+    with django_assert_max_num_queries(12):
+        report = roster.roster_run(user=admin_user, files={"people": (PEOPLE_HEADER + lines).encode()},
+                                   names={"people": "people.csv"}, dry_run=True)
+    assert report.ok and report.files[0].new == 200

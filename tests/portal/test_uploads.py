@@ -103,6 +103,31 @@ def test_csv_is_text():
     assert check("list.csv", "氏名,所属\n山田,工学部\n".encode("cp932")).mimetype == uploads.CSV
 
 
+# Text is decided as every import decides it (portal.tabular.detect_encoding): one decision.
+ROSTER_JA = ("氏名,所属,役職\n山田花子,工学研究科,教授\n佐藤太郎,理学研究科,准教授\n"
+             "鈴木一郎,医学研究科,講師\n高橋次郎,農学研究科,助教\n田中三郎,文学研究科,教授\n")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp932", "euc_jp"])
+def test_japanese_text_in_each_encoding_the_imports_read_is_csv(encoding):
+    assert check("list.csv", ROSTER_JA.encode(encoding)).mimetype == uploads.CSV
+
+
+def test_a_short_text_that_reads_differently_as_shift_jis_and_euc_jp_is_refused():
+    with pytest.raises(ValidationFailed):
+        check("list.csv", "山田花子\n".encode("euc_jp"))  # as CP932: ｻｳﾅﾄｲﾖｻﾒ
+
+
+def test_bytes_that_only_a_fallback_would_turn_into_characters_are_not_csv():
+    with pytest.raises(ValidationFailed):
+        check("list.csv", b"name,note\nabc,\x80\xa0\xfd\xfe\n")
+
+
+def test_utf8_text_longer_than_the_first_64_kib_is_csv_even_where_the_head_cuts_a_character():
+    data = ("a," + "山" * 40_000 + "\n").encode()  # 120 KB: 64 KiB falls inside a character
+    assert check("list.csv", data).mimetype == uploads.CSV
+
+
 def test_binary_is_not_csv():
     with pytest.raises(ValidationFailed):
         check("list.csv", b"a,b\x00\x01\x02")
