@@ -24,6 +24,7 @@ from portal.permissions import get_object_in_scope, has_perm, permission_require
 from portal.services import generated_file_request
 from portal.uploads import serve_upload
 from riskmgmt import forms, matching, selectors, services
+from riskmgmt.duediligence import selectors as dd_selectors
 from riskmgmt.models import (
     Case,
     Concern,
@@ -570,6 +571,7 @@ def inquiry_detail(request, public_id):
         "measures": inquiry.measures.select_related("owner"),
         "cases": inquiry.cases.select_related("researcher"),
         "researchers": inquiry.researchers.all(),
+        "dd_projects": dd_selectors.projects_of_inquiry(user=request.user, inquiry=inquiry),
     }, status=400 if request.method == "POST" else 200)
 
 

@@ -75,15 +75,18 @@ def gather(project, members) -> Gathered:
 
 
 def screen(gathered: Gathered, *, index=None) -> list[tuple[Occurrence, dict]]:
-    """(where, hit) for every hit of every gathered name."""
-    from riskmgmt.matching import current_index, screen_names
+    """(where, hit) for every hit of every gathered name: the matcher's hit
+    (:meth:`riskmgmt.matching.Match.as_dict`) with the ``release_id`` of the entry's list
+    release, so the hit knows its list's kind."""
+    from riskmgmt.matching import check_names, current_index
 
     index = index or current_index()
-    names = list(gathered.by_name)
     out = []
-    for hit in screen_names(names, index=index):
-        for occ in gathered.by_name[hit["query"]]:
-            out.append((occ, hit))
+    for name, matches in check_names(list(gathered.by_name), index=index).items():
+        for match in matches:
+            hit = {**match.as_dict(), "release_id": match.release_id}
+            for occ in gathered.by_name[name]:
+                out.append((occ, hit))
     return out
 
 

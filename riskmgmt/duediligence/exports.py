@@ -88,7 +88,7 @@ def build_document(project) -> dict:
         declarations.append({
             "member": m, "version": version, "items": items,
             "signed": bool(m.declaration.signed_version_id), "consent": str(CONSENT_TEXT),
-            "checks": {k: [h.entry_name for h in f.get(k, [])] for k in
+            "checks": {k: [_hit_label(h) for h in f.get(k, [])] for k in
                        ("list_status", "listed_affiliation", "listed_relationships")},
         })
     measures = list(project.measures.select_related("owner", "dd_detail").order_by("due_date", "id"))
@@ -103,9 +103,37 @@ def build_document(project) -> dict:
         "measure_headers": measure_headers(),
         "measure_rows": [_measure_row(m) for m in measures],
         "all_signed": bool(members) and all(d["signed"] for d in declarations),
+        **_checks_presentation(project),
         "today": timezone.localdate(),
         "handwritten_note": str(HANDWRITTEN_NOTE),
     }
+
+
+def _hit_label(hit) -> str:
+    """A hit as the forms print it: the listed entity, its list and the list's kind
+    ("Harbin Institute of Technology (METI End User List — Export control)")."""
+    kind = hit.kind_label
+    return f"{hit.entry_name} ({hit.list_name} — {kind})" if kind else (
+        f"{hit.entry_name} ({hit.list_name})")
+
+
+# A programme that does not require the check against the lists (Programme.requires_list_check):
+# the forms say so instead of presenting the results as the required check.
+CHECKS_NOT_REQUIRED = gettext_lazy("This programme does not require the check against the "
+                                   "lists; none was run.")
+CHECKS_ON_DEMAND = gettext_lazy("This programme does not require the check against the lists; "
+                                "the office ran it on demand and its results are given for "
+                                "information.")
+
+
+def _checks_presentation(project) -> dict:
+    """How the forms present the checks: as the required check, or (a programme that does
+    not require it) with a note, and the results only if the office ran them."""
+    if project.programme.requires_list_check:
+        return {"checks_note": "", "checks_shown": True}
+    ran = selectors.latest_run(project) is not None
+    return {"checks_note": str(CHECKS_ON_DEMAND if ran else CHECKS_NOT_REQUIRED),
+            "checks_shown": ran}
 
 
 STATUS_LABELS = {"submitted": gettext_lazy("Submitted"),
@@ -182,9 +210,13 @@ def render_docx(doc: dict) -> bytes:
     _table(d, [_("Institution"), _("Status")],
            [[s["institution"].name, s["label"]] for s in doc["institutions"]])
     d.add_heading(_("Checks per researcher"), 1)
-    _table(d, [_("Member"), _("Institution listed"), _("Past affiliation with a listed entity"),
-               _("Relationships with listed entities")],
-           [_checks_row(dec) for dec in doc["declarations"]])
+    if doc["checks_note"]:
+        d.add_paragraph(doc["checks_note"])
+    if doc["checks_shown"]:
+        _table(d, [_("Member"), _("Institution listed"),
+                   _("Past affiliation with a listed entity"),
+                   _("Relationships with listed entities")],
+               [_checks_row(dec) for dec in doc["declarations"]])
     d.add_heading(_("Result"), 1)
     d.add_paragraph(f"{_('Result of the due diligence')}: {q.get_result_display() or '—'}")
     d.add_paragraph(f"{_('Mitigation needed')}: {_yes_no(q.mitigation_needed)}")
@@ -296,11 +328,11 @@ class SummaryExporter(MultiSheetListExporter):
                    "; ".join(sorted({h.entry_name for h in mine}))]
 
     def iterate_hits(self, params, *, user, progress):
-        yield [_("Member"), _("Item"), _("Name checked"), _("List"), _("Listed entity"),
-               _("Matched name"), _("Score"), _("Why it matched")]
+        yield [_("Member"), _("Item"), _("Name checked"), _("List"), _("Kind of list"),
+               _("Listed entity"), _("Matched name"), _("Score"), _("Why it matched")]
         for h in selectors.current_hits(self._loaded):
             yield [h.member.display_name if h.member_id else _("Project"),
-                   h.get_item_display(), h.query_name, h.list_name, h.entry_name,
+                   h.get_item_display(), h.query_name, h.list_name, h.kind_label, h.entry_name,
                    h.matched_name, h.score, h.explanation]
 
     def iterate_measures(self, params, *, user, progress):

@@ -2,8 +2,9 @@
 
 * ``riskmgmt.dd_check_project``: the checks of one project (a member joined, a declaration
   changed), enqueued in the change's transaction.
-* ``riskmgmt.dd_check_open_projects``: every project being prepared, after a screening list
-  release was imported (enqueued with the release).
+* ``riskmgmt.dd_check_open_projects``: every project being prepared whose programme requires
+  the check against the lists, after a screening list release was imported (enqueued with the
+  release).
 """
 
 from portal import outbox

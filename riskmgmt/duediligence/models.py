@@ -43,7 +43,14 @@ def item_choices():
 
 
 class Programme(BilingualNameMixin, PublicModel):
-    """A designated programme of a funding agency, in the register administrators keep."""
+    """A designated programme of a funding agency, in the register administrators keep.
+
+    ``requires_list_check`` says whether the programme asks for the check against the
+    screening lists. When it does not, the office can still run the checks on demand (the
+    project page's "Check again"), but nothing queues them by itself (a member joining, a
+    declaration changing, a new list release) and the forms say the programme does not require
+    them instead of presenting the results as the required check.
+    """
 
     class FormKind(models.TextChoices):
         MOD = "mod_anzen", _("Ministry of Defense (別紙5 questionnaire and 別添 self-declaration)")
@@ -65,8 +72,10 @@ class Programme(BilingualNameMixin, PublicModel):
     form_kind = models.CharField(_("forms"), max_length=20, choices=FormKind.choices,
                                  default=FormKind.GENERIC)
     funding_since = models.DateField(_("research funding declared since"), null=True, blank=True)
-    requires_list_check = models.BooleanField(_("requires the check against the lists"),
-                                              default=True)
+    requires_list_check = models.BooleanField(
+        _("requires the check against the lists"), default=True,
+        help_text=_("When off, the office can still run the checks on demand; they are not "
+                    "re-run by themselves and the forms do not present them as required."))
     measure_costs_chargeable = models.BooleanField(
         _("costs of mitigation measures may be charged to the programme"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
@@ -277,6 +286,12 @@ class CheckHit(models.Model):
     item = models.CharField(_("item"), max_length=30, choices=item_choices())
     query_name = models.CharField(_("name checked"), max_length=500)
     list_name = models.CharField(_("list"), max_length=200)
+    # The list release the entry came from: its list's kind (riskmgmt.models.ListKind: export
+    # control, named research organisation, military end user…) shows on every hit, as on the
+    # registry's hits. Kept (null) if the list is deleted; ``list_name`` still names it.
+    release = models.ForeignKey("riskmgmt.ScreeningListRelease", null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="+",
+                                verbose_name=_("list release"))
     entry_name = models.CharField(_("listed entity"), max_length=500)
     matched_name = models.CharField(_("matched name"), max_length=500)
     entry_key = models.CharField(max_length=64)
@@ -290,6 +305,22 @@ class CheckHit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.query_name} → {self.entry_name}"
+
+    @property
+    def kind_label(self) -> str:
+        """The list's kind, as the registry's hits say it (``ScreeningList.get_kind_display``);
+        "" for a hit whose list is gone. Select ``release__screening_list`` with the hits."""
+        if self.release_id is None:
+            return ""
+        return str(self.release.screening_list.get_kind_display())
+
+    @property
+    def list_label(self) -> str:
+        """"METI End User List (Export control)": the list with its kind."""
+        from riskmgmt.matching import list_label
+
+        kind = self.release.screening_list.kind if self.release_id else ""
+        return list_label(self.list_name, kind)
 
 
 class Questionnaire(models.Model):

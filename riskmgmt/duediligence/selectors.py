@@ -42,6 +42,15 @@ def project_get(*, user, public_id) -> Project:
     return project
 
 
+def projects_of_inquiry(*, user, inquiry) -> list[Project] | None:
+    """The projects a funding agency's inquiry is linked to, for its page: None when ``user``
+    may not see projects under due diligence (the page then says nothing about them)."""
+    if not has_perm(user, "duediligence.project.view"):
+        return None
+    return list(Project.objects.filter(inquiries=inquiry).only("public_id", "title",
+                                                               "project_number"))
+
+
 def members_of(project: Project) -> list[TeamMember]:
     return list(project.members.select_related(
         "user", "institution", "declaration__current_version",
@@ -60,7 +69,7 @@ def current_hits(project: Project) -> list:
     run = latest_run(project)
     if run is None:
         return []
-    return list(run.hits.select_related("member__user"))
+    return list(run.hits.select_related("member__user", "release__screening_list"))
 
 
 def findings(project: Project) -> dict:

@@ -3,7 +3,9 @@
 Re-checks: adding a member, saving or signing a declaration and changing the partner
 institutions queue :func:`project_check` after commit (``tasks.check_project``); a new list
 release queues a re-check of every project still being prepared (``tasks.check_open_projects``,
-from :func:`riskmgmt.services.screening_release_import`).
+from :func:`riskmgmt.services.screening_release_import`). None of them for a programme that
+does not require the check against the lists (``Programme.requires_list_check``): there the
+office runs :func:`project_check` on demand.
 """
 
 from __future__ import annotations
@@ -48,8 +50,13 @@ def _full_clean(instance, exclude=None) -> None:
 
 
 def _queue_check(project: Project, reason: str) -> None:
-    """Record the project's re-check in the outbox, in the change's transaction."""
+    """Record the project's re-check in the outbox, in the change's transaction; nothing for a
+    programme that does not require the check against the lists (the office runs it on
+    demand)."""
     from portal import outbox
+
+    if not project.programme.requires_list_check:
+        return
 
     outbox.enqueue("riskmgmt.dd_check_project", key=f"project:{project.pk}:{reason}",
                    project_id=project.pk, reason=reason)
@@ -213,6 +220,7 @@ def project_check(*, project: Project, reason: str = CheckRun.Reason.MANUAL, act
         CheckHit.objects.bulk_create([
             CheckHit(run=run, member_id=occ.member_id, item=occ.item,
                      query_name=hit["query"][:500], list_name=hit["list"][:200],
+                     release_id=hit["release_id"],
                      entry_name=hit["entry"][:500], matched_name=hit["matched_name"][:500],
                      entry_key=hit["entry_key"], score=Decimal(str(hit["score"])),
                      explanation=hit["explanation"][:500])

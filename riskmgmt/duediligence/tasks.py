@@ -21,7 +21,8 @@ def check_project(project_id: int, reason: str = "manual") -> int:
 
 @shared_task(acks_late=True, time_limit=30 * 60, soft_time_limit=28 * 60)
 def check_open_projects() -> int:
-    """Re-check every project still being prepared (a screening list was updated)."""
+    """Re-check every project still being prepared whose programme requires the check against
+    the lists (a screening list was updated)."""
     from riskmgmt.duediligence.models import CheckRun, Project
     from riskmgmt.duediligence.services import project_check
     from riskmgmt.matching import current_index
@@ -29,7 +30,9 @@ def check_open_projects() -> int:
     index = current_index()
     count = 0
     with task_actor(None):
-        for project in Project.objects.filter(status=Project.Status.PREPARING):
+        for project in Project.objects.filter(status=Project.Status.PREPARING,
+                                              programme__requires_list_check=True).select_related(
+                "programme", "lead_institution"):
             project_check(project=project, reason=CheckRun.Reason.LIST, index=index)
             count += 1
     return count
