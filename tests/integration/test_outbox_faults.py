@@ -12,6 +12,7 @@ import time
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from tests.integration.conftest import wait_for, worker_backend_in
 
@@ -107,3 +108,46 @@ def test_a_database_fault_during_rule_evaluation_stores_all_flags_once_after_the
         sorted(fl.pk for fl in flags)
     assert "zz-db-fault" in {fl.rule.code for fl in flags}
     assert Case.objects.filter(researcher=researcher).count() == 1
+
+
+def test_with_redis_stopped_staff_log_in_and_ask_for_an_export_that_is_built_when_it_is_back(
+        redis, worker, staff, settings):
+    """The cache and the broker are the same stopped Redis: the login (with its TOTP step) and
+    the export request answer as usual, the file waits ("待機中"), and the worker builds it once
+    Redis is back (the sweep rings it)."""
+    from django.test import Client
+
+    from portal.models import GeneratedFile
+    from tests.factories import PASSWORD, totp_code_for
+
+    settings.CACHES = {"default": {
+        "BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": redis.url[:-1] + "1",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+    redis.stop()
+    client = Client()
+    password = client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
+    assert password["Location"].startswith("/accounts/2fa/authenticate")
+    signed_in = client.post("/accounts/2fa/authenticate/", {"code": totp_code_for(staff)})
+    asked = client.post(reverse("riskmgmt:hits_export"))
+    gf = GeneratedFile.objects.get(owner=staff)
+    waiting = client.get(reverse("portal:file_detail", args=[gf.public_id]))
+    assert (signed_in.status_code, signed_in["Location"], asked.status_code,
+            waiting.status_code, gf.status) == (302, "/", 302, 200, "pending")
+    redis.start()
+    assert wait_for(lambda: GeneratedFile.objects.get(pk=gf.pk).is_finished, timeout=90)
+    assert GeneratedFile.objects.get(pk=gf.pk).status == "done"
+
+
+def test_a_list_imported_while_redis_is_down_is_re_screened_when_it_is_back(
+        redis, worker, researcher):
+    from riskmgmt.models import ScreeningHit, ScreeningRun
+    from tests.riskmgmt import factories as f
+
+    f.org("Harbin Institute of Technology", country="CN")
+    redis.stop()
+    with transaction.atomic():  # the release and its re-screening commit; the bell cannot ring
+        release = f.import_list(rescreen=True)
+    redis.start()
+    runs = ScreeningRun.objects.filter(kind=ScreeningRun.Kind.REGISTRY, release=release)
+    assert wait_for(lambda: runs.filter(status="done").exists(), timeout=90)
+    assert (runs.count(), ScreeningHit.objects.filter(run__in=runs).count() >= 1) == (1, True)
