@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -314,6 +314,8 @@ def import_step_run(*, upload_id: int, step: str) -> None:
             logger.exception("Import %s (%s) %s: database error", upload.public_id, spec.code,
                              step)
             status, message = Status.FAILED, str(TRY_AGAIN)
+            if not connection.in_atomic_block:  # a lost connection: record it on a new one
+                connection.close_if_unusable_or_obsolete()
         except Exception:
             logger.exception("Import %s (%s) %s failed", upload.public_id, spec.code, step)
             status, message = Status.FAILED, str(TRY_AGAIN)
@@ -325,6 +327,17 @@ def import_step_run(*, upload_id: int, step: str) -> None:
         upload.files = []
     upload.save(update_fields=["status", "report", "message", "finished_at", "files",
                                "updated_at"])
+
+
+def import_step_failed(*, upload_id: int, step: str) -> None:
+    """The step's job failed for good (its attempts ran out, e.g. the outcome could not be
+    stored): the upload says "try again", with its retry button, instead of "checking" for
+    ever. Nothing was applied: the apply step is one transaction."""
+    expected = Status.CHECKING if step == CHECK else Status.APPLYING
+    now = timezone.now()
+    ImportUpload.objects.filter(pk=upload_id, status=expected).update(
+        status=Status.FAILED, message=str(TRY_AGAIN)[:500], finished_at=now, updated_at=now)
+    cache.delete(_progress_key(upload_id))
 
 
 # --- Expiry ----------------------------------------------------------------------------------

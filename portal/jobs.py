@@ -5,7 +5,8 @@ autodiscovery).
   atomic: the file shows its progress while it is built. Three attempts; after the last one the
   file shows "failed" with a retry button, never "building" for ever.
 * ``portal.import_step``: one step (check or apply) of an upload of the import pipeline
-  (:mod:`portal.imports`).
+  (:mod:`portal.imports`). Three attempts; after the last one the upload shows "try again"
+  with its retry button, never "checking" for ever.
 """
 
 from portal import outbox
@@ -24,7 +25,14 @@ def build_file(job, *, file_id: int) -> None:
     generated_file_build(file_id=file_id)
 
 
-@outbox.handler("portal.import_step", atomic=False, max_attempts=3, time_limit=60 * 60)
+def _import_step_failed(job) -> None:
+    from portal.imports import import_step_failed
+
+    import_step_failed(upload_id=job.params["upload_id"], step=job.params["step"])
+
+
+@outbox.handler("portal.import_step", atomic=False, max_attempts=3, time_limit=60 * 60,
+                on_failed=_import_step_failed)
 def import_step(job, *, upload_id: int, step: str) -> None:
     """One step (check or apply) of an upload of the import pipeline (portal/imports.py).
 

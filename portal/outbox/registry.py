@@ -23,6 +23,11 @@ rings) changes nothing more than running it once.
   ``failed`` with the last error.
 * ``on_failed(job)``: called in the transaction that marks the job failed (e.g. a generated
   file shows "failed" with a retry button).
+* ``on_error(job)``: called whenever an attempt ends without finishing — an error to be
+  retried, a worker that vanished (taken back by the sweep), or the last attempt — in the
+  transaction that records it, on a working database connection, with ``job.last_error`` set.
+  It lets the owner close what the attempt left open: a handler's own ``except`` cannot write
+  once its database connection is gone (e.g. a re-screening run would stay "running").
 * ``lease``: seconds a worker holds the job without a heartbeat before the sweep takes it back;
   the runner renews it every ``lease / 3`` seconds while the handler runs.
 """
@@ -47,6 +52,7 @@ class Kind:
     lease: int | None = None
     time_limit: int = 30 * 60
     module: str = field(default="", compare=False)
+    on_error: Callable | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -54,12 +60,14 @@ KINDS: dict[str, Kind] = {}
 
 def register(code: str, fn: Callable, *, atomic: bool = True, throws=(), max_attempts: int = 5,
              on_failed: Callable | None = None, lease: int | None = None,
-             time_limit: int = 30 * 60, module: str = "") -> Kind:
+             time_limit: int = 30 * 60, module: str = "",
+             on_error: Callable | None = None) -> Kind:
     module = module or getattr(fn, "__module__", "")
     existing = KINDS.get(code)
     if existing is not None and existing.module != module:
         raise ImproperlyConfigured(f"Job kind {code} declared in {existing.module} and {module}")
-    kind = Kind(code, fn, atomic, tuple(throws), max_attempts, on_failed, lease, time_limit, module)
+    kind = Kind(code, fn, atomic, tuple(throws), max_attempts, on_failed, lease, time_limit, module,
+                on_error)
     KINDS[code] = kind
     return kind
 

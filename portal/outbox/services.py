@@ -217,10 +217,20 @@ def _fail(row: Job, reason: str) -> None:
     row.locked_until = None
     row.last_error = reason[:2000]
     row.save(update_fields=["state", "finished_at", "locked_until", "last_error"])
+    _attempt_ended(row)
     spec = KINDS.get(row.kind)
     if spec is not None and spec.on_failed is not None:
         with task_actor(row.actor):
             spec.on_failed(row)
+
+
+def _attempt_ended(row: Job) -> None:
+    """An attempt of ``row`` ended without finishing (its error is in ``last_error``): let the
+    kind close what the attempt left open (``on_error``), in the caller's transaction."""
+    spec = KINDS.get(row.kind)
+    if spec is not None and spec.on_error is not None:
+        with task_actor(row.actor):
+            spec.on_error(row)
 
 
 def _retry_or_fail(job: Job, *, reason: str) -> str:
@@ -236,6 +246,7 @@ def _retry_or_fail(job: Job, *, reason: str) -> str:
         row.locked_until = None
         row.last_error = reason[:2000]
         row.save(update_fields=["state", "run_after", "locked_until", "last_error"])
+        _attempt_ended(row)
     return "retry"
 
 
@@ -271,6 +282,7 @@ def sweep(*, now=None, limit: int = SWEEP_BATCH) -> dict[str, int]:
             row.locked_until = None
             row.last_error = WORKER_LOST
             row.save(update_fields=["state", "run_after", "locked_until", "last_error"])
+            _attempt_ended(row)
             taken_back += 1
     due = list(Job.objects.filter(state=Job.State.PENDING, run_after__lte=now)
                .order_by("run_after").values_list("pk", "kind")[:limit])

@@ -7,131 +7,16 @@ seconds (beat's real path: PeriodicTask → run_schedule → sweep). What they s
 ends done or failed), a job that keeps failing ends failed with its reason.
 """
 
-import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import wait_for, worker_backend_in
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    def __init__(self, tmp_path):
-        self.port = _free_port()
-        self.dir = tmp_path / "redis"
-        self.dir.mkdir()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(  # noqa: S603
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        assert wait_for(self._answers, timeout=10)
-
-    def stop(self):
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-    def _answers(self):
-        try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as s:
-                s.sendall(b"PING\r\n")
-                return s.recv(16).startswith(b"+PONG")
-        except OSError:
-            return False
-
-
-@pytest.fixture
-def redis(tmp_path):
-    server = PrivateRedis(tmp_path)
-    server.start()
-    from portal.celery import app
-
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url = server.url
-    app.conf.broker_transport_options = {"visibility_timeout": 60}
-    app._pool = None
-    app.amqp._producer_pool = None
-    app.conf.task_always_eager = False
-    try:
-        yield server
-    finally:
-        app.conf.broker_url, app.conf.broker_transport_options = saved
-        app._pool = None
-        app.amqp._producer_pool = None
-        app.conf.task_always_eager = True
-        server.stop()
-
-
-class Worker:
-    def __init__(self, redis, tmp_path):
-        db = settings.DATABASES["default"]
-        self.env = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0", "REDIS_URL": redis.url,
-                    "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
-                                    f"{db['PORT'] or 5432}/{db['NAME']}",
-                    "PORTAL_VAR_DIR": str(tmp_path / "var"), "DB_CONN_MAX_AGE": "0",
-                    "PORTAL_JOB_LEASE_SECONDS": "6", "PORTAL_JOB_BACKOFF_SECONDS": "1"}
-        self.tmp = tmp_path
-        self.proc = None
-        self.logs = []
-
-    def start(self):
-        celery = str(Path(sys.executable).with_name("celery"))
-        log = self.tmp / f"worker-{len(self.logs)}.log"
-        self.logs.append(log)
-        self.proc = subprocess.Popen(  # noqa: S603
-            [celery, "-A", "portal", "worker", "-B", "--pool=solo", "--loglevel=INFO",
-             "--schedule", str(self.tmp / "beat-schedule"), "-I", "tests.integration.outbox_kinds"],
-            cwd=settings.BASE_DIR, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-
-    def kill(self):
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-        for log in self.logs:
-            print(f"--- {log.name} ---\n" + log.read_text(errors="replace")[-2500:])
-
-
-@pytest.fixture
-def worker(redis, tmp_path):
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-    from portal.notifications.schedules import TASK
-
-    every, _ = IntervalSchedule.objects.get_or_create(every=2, period=IntervalSchedule.SECONDS)
-    PeriodicTask.objects.create(name="test: jobs sweep", task=TASK, interval=every,
-                                kwargs=json.dumps({"name": "jobs_sweep"}))
-    w = Worker(redis, tmp_path)
-    w.start()
-    yield w
-    w.stop()
 
 
 def test_a_submission_while_redis_is_down_is_evaluated_when_it_is_back(redis, worker, researcher):
@@ -184,16 +69,6 @@ def test_a_job_that_keeps_failing_ends_failed_with_its_reason(redis, worker):
     assert (job.attempts, job.last_error) == (3, "OSError: the disk is full")
 
 
-def _worker_backend_in(marker_sql: str):
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                       " AND pid <> pg_backend_pid() AND query LIKE %s", [f"%{marker_sql}%"])
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 @pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
                     reason="terminates a PostgreSQL backend")
 def test_a_database_fault_during_rule_evaluation_stores_all_flags_once_after_the_retry(
@@ -217,7 +92,7 @@ def test_a_database_fault_during_rule_evaluation_stores_all_flags_once_after_the
     f.programme(v, f.org("Ministry", country="CN"))
     with transaction.atomic():
         version_submitted.send(sender=type(v), version=v)
-    pid = wait_for(lambda: _worker_backend_in("tests.blocks_once"), timeout=90, interval=0.2)
+    pid = wait_for(lambda: worker_backend_in("tests.blocks_once"), timeout=90, interval=0.2)
     assert pid, "the worker never reached the waiting rule"
     assert Flag.objects.filter(version=v).count() == 0  # earlier rules' flags are not committed
     with connection.cursor() as cursor:
@@ -233,3 +108,46 @@ def test_a_database_fault_during_rule_evaluation_stores_all_flags_once_after_the
         sorted(fl.pk for fl in flags)
     assert "zz-db-fault" in {fl.rule.code for fl in flags}
     assert Case.objects.filter(researcher=researcher).count() == 1
+
+
+def test_with_redis_stopped_staff_log_in_and_ask_for_an_export_that_is_built_when_it_is_back(
+        redis, worker, staff, settings):
+    """The cache and the broker are the same stopped Redis: the login (with its TOTP step) and
+    the export request answer as usual, the file waits ("待機中"), and the worker builds it once
+    Redis is back (the sweep rings it)."""
+    from django.test import Client
+
+    from portal.models import GeneratedFile
+    from tests.factories import PASSWORD, totp_code_for
+
+    settings.CACHES = {"default": {
+        "BACKEND": "portal.cache.ResilientRedisCache", "LOCATION": redis.url[:-1] + "1",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}}
+    redis.stop()
+    client = Client()
+    password = client.post("/accounts/login/", {"login": staff.email, "password": PASSWORD})
+    assert password["Location"].startswith("/accounts/2fa/authenticate")
+    signed_in = client.post("/accounts/2fa/authenticate/", {"code": totp_code_for(staff)})
+    asked = client.post(reverse("riskmgmt:hits_export"))
+    gf = GeneratedFile.objects.get(owner=staff)
+    waiting = client.get(reverse("portal:file_detail", args=[gf.public_id]))
+    assert (signed_in.status_code, signed_in["Location"], asked.status_code,
+            waiting.status_code, gf.status) == (302, "/", 302, 200, "pending")
+    redis.start()
+    assert wait_for(lambda: GeneratedFile.objects.get(pk=gf.pk).is_finished, timeout=90)
+    assert GeneratedFile.objects.get(pk=gf.pk).status == "done"
+
+
+def test_a_list_imported_while_redis_is_down_is_re_screened_when_it_is_back(
+        redis, worker, researcher):
+    from riskmgmt.models import ScreeningHit, ScreeningRun
+    from tests.riskmgmt import factories as f
+
+    f.org("Harbin Institute of Technology", country="CN")
+    redis.stop()
+    with transaction.atomic():  # the release and its re-screening commit; the bell cannot ring
+        release = f.import_list(rescreen=True)
+    redis.start()
+    runs = ScreeningRun.objects.filter(kind=ScreeningRun.Kind.REGISTRY, release=release)
+    assert wait_for(lambda: runs.filter(status="done").exists(), timeout=90)
+    assert (runs.count(), ScreeningHit.objects.filter(run__in=runs).count() >= 1) == (1, True)

@@ -220,3 +220,59 @@ def test_the_sweep_is_an_every_minute_schedule():
     from portal.notifications import schedules
 
     assert schedules.get_schedule("jobs_sweep").cron == {"minute": "*"}
+
+
+def _closed(job):
+    audit_log(action="tests.outbox.closed", data={"job": job.pk, "error": job.last_error})
+
+
+@pytest.fixture
+def closing_kind():
+    registry.register("tests.closing", _write_then, atomic=False, max_attempts=2,
+                      on_error=_closed, module=__name__)
+    yield
+    registry.KINDS.pop("tests.closing", None)
+
+
+def _closed_errors():
+    return [e.data["error"] for e in AuditEntry.objects.filter(action="tests.outbox.closed")
+            .order_by("pk")]
+
+
+def test_every_attempt_that_ends_without_finishing_tells_its_kind_with_the_reason(
+        closing_kind, django_capture_on_commit_callbacks):
+    job = _enqueue(django_capture_on_commit_callbacks, "tests.closing", key="o", mark="o",
+                   fail="crash")
+    _due_again(job)
+    services.job_run(job.pk)  # the last attempt
+    assert _closed_errors() == ["ValueError: boom", "ValueError: boom"]
+
+
+def test_a_job_taken_back_from_a_vanished_worker_tells_its_kind(closing_kind):
+    Job.objects.create(kind="tests.closing", key="v", params={"mark": "v"}, state="running",
+                       attempts=1, max_attempts=2,
+                       locked_until=timezone.now() - timedelta(seconds=1))
+    services.sweep()
+    assert _closed_errors()[0] == services.WORKER_LOST
+
+
+def test_an_import_step_whose_attempts_run_out_says_try_again_not_checking(
+        admin_user, monkeypatch, django_capture_on_commit_callbacks):
+    from django.db import OperationalError
+
+    from portal import imports
+    from portal.models import ImportUpload
+
+    def lost(**kwargs):
+        raise OperationalError("the connection is closed")
+
+    monkeypatch.setattr(imports, "import_step_run", lost)
+    upload = ImportUpload.objects.create(owner=admin_user, kind="portal.roster",
+                                         expires_at=timezone.now() + timedelta(hours=1))
+    job = _enqueue(django_capture_on_commit_callbacks, imports.JOB_KIND,
+                   key=f"import:{upload.pk}:check", upload_id=upload.pk, step="check")
+    for _ in range(2):
+        _due_again(job)
+        services.job_run(job.pk)
+    upload.refresh_from_db()
+    assert (upload.status, upload.message) == ("failed", str(imports.TRY_AGAIN))
