@@ -62,6 +62,17 @@ def test_the_page_shows_a_failed_re_screening_and_staff_run_it_again(
     assert (response.status_code, runs) == (302, 1)
 
 
+def test_a_failed_re_screening_is_told_in_words_with_the_error_kept_as_a_detail(
+        client_as, staff, django_capture_on_commit_callbacks):
+    _import(django_capture_on_commit_callbacks)
+    Job.objects.filter(kind="riskmgmt.rescreen_registry").update(
+        state="failed", attempts=3, last_error="OperationalError: connection lost")
+    page = client_as(staff).get(reverse("riskmgmt:screening")).content.decode()
+    told = page.index("3回試みて失敗しました。もう一度実行できます。")
+    detail = page.index("<summary>技術的な詳細</summary><code>OperationalError")
+    assert told < detail
+
+
 def test_a_researcher_cannot_start_a_re_screening(client_as, researcher,
                                                   django_capture_on_commit_callbacks):
     release = _import(django_capture_on_commit_callbacks)
