@@ -136,12 +136,15 @@ class Worker:
         self.proc = None
         self.logs = []
 
-    def start(self):
+    def start(self, pool: str = "solo"):
+        """``pool="prefork"`` runs one pool child (``--concurrency=1``) beside the main process,
+        as production does; the default solo pool runs the job in the main process."""
         celery = str(Path(sys.executable).with_name("celery"))
         log = self.tmp / f"worker-{len(self.logs)}.log"
         self.logs.append(log)
+        pool_args = ["--pool=prefork", "--concurrency=1"] if pool == "prefork" else ["--pool=solo"]
         self.proc = subprocess.Popen(  # noqa: S603
-            [celery, "-A", "portal", "worker", "-B", "--pool=solo", "--loglevel=INFO",
+            [celery, "-A", "portal", "worker", "-B", *pool_args, "--loglevel=INFO",
              "--schedule", str(self.tmp / "beat-schedule"), "-I", "tests.integration.outbox_kinds"],
             cwd=settings.BASE_DIR, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT)
 

@@ -7,6 +7,8 @@ seconds (beat's real path: PeriodicTask → run_schedule → sweep). What they s
 ends done or failed), a job that keeps failing ends failed with its reason.
 """
 
+import os
+import signal
 import time
 
 import pytest
@@ -55,6 +57,31 @@ def test_an_export_whose_worker_is_killed_ends_done_or_failed_never_stuck(redis,
     gf.refresh_from_db()
     assert gf.status in {"done", "failed"}
     assert gf.status == "done", gf.message
+
+
+def test_an_export_whose_pool_child_is_killed_is_built_again_not_left_acknowledged(
+        redis, worker, researcher):
+    """A prefork worker whose pool process dies (kill -9, the OOM killer) keeps running; the
+    task was acknowledged late and rejected on worker loss, and the outbox takes the job back
+    when its lease runs out: the file is built by the next attempt."""
+    import tests.integration.outbox_kinds  # noqa: F401  (the slow exporter, here too)
+    from portal import services
+    from portal.models import GeneratedFile
+    from portal.outbox.models import Job
+
+    worker.stop()
+    worker.start(pool="prefork")
+    with transaction.atomic():
+        gf = services.generated_file_request(user=researcher, exporter="tests.slow",
+                                             params={"format": "csv", "steps": 16})
+    assert wait_for(lambda: GeneratedFile.objects.get(pk=gf.pk).progress >= 20, timeout=90)
+    child = int((worker.markers / "slow-export-pid").read_text())
+    assert child != worker.proc.pid
+    os.kill(child, signal.SIGKILL)
+    assert wait_for(lambda: GeneratedFile.objects.get(pk=gf.pk).is_finished, timeout=120)
+    gf.refresh_from_db()
+    job = Job.objects.get(kind="portal.build_file", key=f"file:{gf.pk}")
+    assert (gf.status, job.state, job.attempts, worker.proc.poll()) == ("done", "done", 2, None)
 
 
 def test_a_job_that_keeps_failing_ends_failed_with_its_reason(redis, worker):
