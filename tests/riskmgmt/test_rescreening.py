@@ -285,7 +285,7 @@ def test_flagging_many_hits_takes_a_fixed_number_of_queries_plus_one_audit_entry
                                     entry_key=entry.entry_key, entry_fingerprint=entry.fingerprint,
                                     matched_name=entry.name, score=95, explanation="x")
     hits = list(ScreeningHit.objects.only("organisation_id", "entry_id", "score",
-                                          "explanation"))
+                                          "explanation", "explanation_params"))
     for model in (DisclosureVersion, PositionItem):  # content types are cached in a process
         ContentType.objects.get_for_model(model)
     audits = AuditEntry.objects.count()
