@@ -492,13 +492,28 @@ class Case(PublicModel):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    @staticmethod
+    def generated_title_params(researcher) -> dict:
+        """``title_params`` of a title made as "concern — researcher": the researcher's name as
+        each language writes it (read without a query for the researcher)."""
+        from django.utils import translation
+
+        names = {}
+        for language in ("ja", "en"):
+            with translation.override(language):
+                names[language] = researcher.display_name
+        return {"names": names}
+
     @property
     def title_display(self) -> str:
         """The title in the active language (the concern's label — the researcher's name)."""
-        name = (self.title_params or {}).get("name")
-        if name is None:
+        from django.utils.translation import get_language
+
+        names = (self.title_params or {}).get("names")
+        if not names:
             return self.title
-        return f"{self.get_concern_display()} — {name}"[:300]
+        language = "en" if (get_language() or "ja").startswith("en") else "ja"
+        return f"{self.get_concern_display()} — {names.get(language, '')}"[:300]
 
     @property
     def scope_department_id(self):

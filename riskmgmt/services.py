@@ -213,7 +213,7 @@ def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None
                             department_id=person.department_id, concern=concern,
                             title=(first.title or f"{Concern(concern).label} — "
                                    f"{person.display_name}")[:300],
-                            title_params={} if first.title else {"name": person.display_name})
+                            title_params={} if first.title else Case.generated_title_params(person))
                 try:  # the fields only: uniqueness is the insert's business
                     case.full_clean(exclude=["researcher", "department", "assignee"],
                                     validate_unique=False, validate_constraints=False)
@@ -455,7 +455,7 @@ def case_split(*, case: Case, flags: Iterable[Flag], concern: str, actor: User) 
             reference=_new_reference("RC"), researcher_id=case.researcher_id,
             department_id=case.department_id, concern=concern,
             title=f"{Concern(concern).label} — {case.researcher.display_name}"[:300],
-            title_params={"name": case.researcher.display_name})
+            title_params=Case.generated_title_params(case.researcher))
     Flag.objects.filter(pk__in=ids).update(case=target)
     _recount_flags(case, target)
     audit_log(action="riskmgmt.case.split", target=case, actor=actor,

@@ -1,0 +1,108 @@
+"""A flag's reason, a hit's explanation, a case's title and its history read in the reader's
+language, whatever the language of the evaluation."""
+import re
+import uuid
+
+import pytest
+from django.utils import translation
+
+from portal.audit import render_entry
+from portal.models import AuditEntry
+from riskmgmt import services
+from riskmgmt.models import Case, Flag, FlagVersion
+from tests.riskmgmt import factories as f
+
+pytestmark = pytest.mark.django_db
+
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def evaluate(v, language):
+    with translation.override(language):
+        return services.version_evaluate(version_id=v.pk)
+
+
+def test_a_flag_reason_written_in_japanese_reads_in_english(researcher):
+    v = f.version(researcher)
+    f.programme(v, f.org("Some Ministry", country="CN"))
+    evaluate(v, "ja")
+    flag = Flag.objects.get(rule__code="talent_programme")
+    with translation.override("en"):
+        assert flag.reason_display == (
+            "Participation in a Talent programme: Some Ministry — Thousand Talents")
+
+
+def test_a_flag_reason_written_in_english_reads_in_japanese(researcher):
+    v = f.version(researcher)
+    f.programme(v, f.org("Some Ministry", country="CN"))
+    evaluate(v, "en")
+    flag = Flag.objects.get(rule__code="talent_programme")
+    with translation.override("ja"):
+        assert flag.reason_display == "人材登用プログラムへの参加: Some Ministry — Thousand Talents"
+
+
+def test_a_flag_recorded_before_reasons_had_keys_shows_its_stored_text(researcher):
+    _case, flag = services.case_open_or_join(researcher=researcher, concern="foreign_support",
+                                             reason="古い理由")
+    with translation.override("en"):
+        assert Flag.objects.get(pk=flag.pk).reason_display == "古い理由"
+
+
+def test_a_screening_match_found_in_japanese_reads_in_english_reason_and_explanation(researcher):
+    f.import_list()
+    v = f.version(researcher)
+    f.position(v, f.org("HARBIN INST. OF TECHNOLOGY", country="CN"))
+    evaluate(v, "ja")
+    flag = Flag.objects.select_related("hit").get(rule__code="screening_match")
+    assert JAPANESE.search(flag.hit.explanation)  # as stored, in the evaluation's language
+    with translation.override("en"):
+        assert JAPANESE.findall(flag.hit.explanation_display) == []
+        assert flag.reason_display.startswith(
+            "HARBIN INST. OF TECHNOLOGY matches Harbin Institute of Technology on List test-list "
+            "(Other) (score ")
+        assert flag.reason_display.endswith(flag.hit.explanation_display)
+
+
+def test_a_hit_explanation_written_in_english_reads_in_japanese(researcher):
+    f.import_list()
+    v = f.version(researcher)
+    f.position(v, f.org("HARBIN INST. OF TECHNOLOGY", country="CN"))
+    evaluate(v, "en")
+    hit = Flag.objects.select_related("hit").get(rule__code="screening_match").hit
+    assert not JAPANESE.search(hit.explanation)
+    with translation.override("ja"):
+        assert JAPANESE.search(hit.explanation_display)
+
+
+def test_re_evaluating_in_another_language_leaves_the_flags_unchanged(researcher):
+    f.import_list()
+    keys = [uuid.uuid4() for _n in range(3)]
+
+    def version(number):
+        v = f.version(researcher, number=number)
+        f.programme(v, ministry, item_key=keys[0])
+        f.contract(v, partner, exclusivity=True, item_key=keys[1])
+        f.position(v, harbin, item_key=keys[2])
+        return v
+
+    ministry = f.org("Some Ministry", country="CN")
+    partner = f.org("Partner", country="CN")
+    harbin = f.org("HARBIN INST. OF TECHNOLOGY", country="CN")
+    evaluate(version(1), "en")
+    v2 = version(2)
+    evaluate(v2, "ja")
+    states = list(FlagVersion.objects.filter(version=v2).values_list("state", flat=True))
+    assert len(states) == 3 and set(states) == {FlagVersion.State.UNCHANGED}
+
+
+def test_the_case_title_and_history_read_in_the_readers_language(researcher):
+    v = f.version(researcher)
+    f.programme(v, f.org("Some Ministry", country="CN"))
+    evaluate(v, "ja")
+    case = Case.objects.get(researcher=researcher, concern="talent_programme")
+    entry = AuditEntry.objects.get(action="riskmgmt.case.opened", object_id=str(case.pk))
+    with translation.override("en"):
+        assert case.title_display == (
+            f"Talent or host programme — {researcher.display_name}")
+        assert render_entry(entry) == (
+            "Case opened: Participation in a Talent programme: Some Ministry — Thousand Talents")
