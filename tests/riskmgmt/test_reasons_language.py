@@ -106,3 +106,20 @@ def test_the_case_title_and_history_read_in_the_readers_language(researcher):
             f"Talent or host programme — {researcher.display_name}")
         assert render_entry(entry) == (
             "Case opened: Participation in a Talent programme: Some Ministry — Thousand Talents")
+
+
+def test_a_flag_recorded_before_reasons_had_keys_stays_unchanged_on_resubmission(researcher):
+    key = uuid.uuid4()
+    ministry = f.org("Some Ministry", country="CN")
+    v1 = f.version(researcher)
+    f.programme(v1, ministry, item_key=key)
+    evaluate(v1, "ja")
+    flag = Flag.objects.get(rule__code="talent_programme")
+    # As an older release wrote it: no key, the digest of the (Japanese) text.
+    Flag.objects.filter(pk=flag.pk).update(
+        reason_key="", reason_params={},
+        fingerprint=services.flag_fingerprint(flag.reason, [flag.items.get()]))
+    v2 = f.version(researcher, number=2)
+    f.programme(v2, ministry, item_key=key)
+    evaluate(v2, "ja")
+    assert FlagVersion.objects.get(flag=flag, version=v2).state == FlagVersion.State.UNCHANGED
