@@ -123,3 +123,18 @@ def test_a_flag_recorded_before_reasons_had_keys_stays_unchanged_on_resubmission
     f.programme(v2, ministry, item_key=key)
     evaluate(v2, "ja")
     assert FlagVersion.objects.get(flag=flag, version=v2).state == FlagVersion.State.UNCHANGED
+
+
+def test_a_notification_about_a_case_names_its_title_in_the_readers_language(
+        researcher, staff, admin_user):
+    from portal.notifications.models import Notification
+
+    v = f.version(researcher)
+    f.programme(v, f.org("Some Ministry", country="CN"))
+    evaluate(v, "ja")
+    case = Case.objects.get(researcher=researcher, concern="talent_programme")
+    with translation.override("ja"):
+        services.case_assign(cases=[case], assignee=staff, actor=admin_user)
+    note = Notification.objects.get(recipient=staff, kind="case_assigned")
+    with translation.override("en"):
+        assert f"(Talent or host programme — {researcher.display_name})" in note.body
