@@ -568,6 +568,18 @@ def version_evaluate_enqueue(*, version) -> None:
 
 @transaction.atomic
 def version_evaluate(*, version_id: int) -> list[Flag]:
+    """:func:`_version_evaluate`, in the portal's default language whoever asks: the names in
+    a reason's parameters (an organisation's, in ``item_label``) are then the same at every
+    evaluation, so its fingerprint is too; the reason still reads in each reader's language
+    (``Flag.reason_display``)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return _version_evaluate(version_id=version_id)
+
+
+def _version_evaluate(*, version_id: int) -> list[Flag]:
     """Run every enabled rule over a submitted version; a concern is one flag carried forward.
 
     A finding whose concern (disclosure, rule and, for a screening match, organisation) already

@@ -8,8 +8,8 @@ from django.utils import translation
 
 from portal.audit import render_entry
 from portal.models import AuditEntry
-from riskmgmt import services
-from riskmgmt.models import Case, Flag, FlagVersion
+from riskmgmt import matching, services
+from riskmgmt.models import Case, Flag, FlagVersion, ScreeningHit
 from tests.riskmgmt import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_a_flag_reason_written_in_japanese_reads_in_english(researcher):
             "Participation in a Talent programme: Some Ministry — Thousand Talents")
 
 
-def test_a_flag_reason_written_in_english_reads_in_japanese(researcher):
+def test_a_flag_reason_reads_in_japanese_whatever_language_asked_for_the_evaluation(researcher):
     v = f.version(researcher)
     f.programme(v, f.org("Some Ministry", country="CN"))
     evaluate(v, "en")
@@ -63,12 +63,11 @@ def test_a_screening_match_found_in_japanese_reads_in_english_reason_and_explana
         assert flag.reason_display.endswith(flag.hit.explanation_display)
 
 
-def test_a_hit_explanation_written_in_english_reads_in_japanese(researcher):
-    f.import_list()
-    v = f.version(researcher)
-    f.position(v, f.org("HARBIN INST. OF TECHNOLOGY", country="CN"))
-    evaluate(v, "en")
-    hit = Flag.objects.select_related("hit").get(rule__code="screening_match").hit
+def test_a_hit_explanation_written_in_english_reads_in_japanese():
+    why = matching.explanation_params("HARBIN INST", "Harbin Institute", "Harbin Institute", 91.0,
+                                      "norm", "harbin inst", "harbin institute")
+    with translation.override("en"):
+        hit = ScreeningHit(explanation=matching.explain(**why), explanation_params=why)
     assert not JAPANESE.search(hit.explanation)
     with translation.override("ja"):
         assert JAPANESE.search(hit.explanation_display)
@@ -85,7 +84,7 @@ def test_re_evaluating_in_another_language_leaves_the_flags_unchanged(researcher
         f.position(v, harbin, item_key=keys[2])
         return v
 
-    ministry = f.org("Some Ministry", country="CN")
+    ministry = f.org("Some Ministry", name_ja="某省", country="CN")  # named in both languages
     partner = f.org("Partner", country="CN")
     harbin = f.org("HARBIN INST. OF TECHNOLOGY", country="CN")
     evaluate(version(1), "en")
@@ -110,7 +109,7 @@ def test_the_case_title_and_history_read_in_the_readers_language(researcher):
 
 def test_a_flag_recorded_before_reasons_had_keys_stays_unchanged_on_resubmission(researcher):
     key = uuid.uuid4()
-    ministry = f.org("Some Ministry", country="CN")
+    ministry = f.org("Some Ministry", name_ja="某省", country="CN")  # named in both languages
     v1 = f.version(researcher)
     f.programme(v1, ministry, item_key=key)
     evaluate(v1, "ja")
