@@ -5,8 +5,6 @@ from portal.audit import register_renderer
 
 for code, text in {
     "riskmgmt.rule.changed": _("Rule changed (%(note)s)"),
-    "riskmgmt.case.opened": _("Case opened: %(reason)s"),
-    "riskmgmt.case.flag_joined": _("New flag joined the case: %(reason)s"),
     "riskmgmt.case.assigned": _("Case assigned"),
     "riskmgmt.case.decided": _("Decision recorded"),
     "riskmgmt.case.reviewed": _("Monitoring review: %(note)s"),
@@ -46,3 +44,27 @@ def _assessed(entry):
 
 
 register_renderer("riskmgmt.case.assessed", _assessed)
+
+
+def _with_reasons(text):
+    """An entry quoting the reasons of the flags it added: read in the reader's language from
+    their keys and parameters (``data["reasons"]``), or the text stored (older entries)."""
+    from riskmgmt import reasons
+
+    def render(entry):
+        data = entry.data or {}
+        reason = data.get("reason", "")
+        parts = data.get("reasons")
+        if parts:
+            try:
+                reason = "\n".join(reasons.render(k, p) for k, p in parts)[:500]
+            except (KeyError, TypeError, ValueError):
+                pass
+        return text % {"reason": reason}
+
+    return render
+
+
+register_renderer("riskmgmt.case.opened", _with_reasons(_("Case opened: %(reason)s")))
+register_renderer("riskmgmt.case.flag_joined",
+                  _with_reasons(_("New flag joined the case: %(reason)s")))

@@ -51,7 +51,7 @@ class RiskRegisterExporter(BaseExporter):
             | set(cases.exclude(assignee_id=None).values_list("assignee_id", flat=True)
                   .distinct().order_by()))
         case_rows = cases.select_related(None).values_list(
-            "pk", "reference", "concern", "title", "status", "likelihood", "impact", "risk_level",
+            "pk", "reference", "concern", "title", "title_params", "status", "likelihood", "impact", "risk_level",
             "decision", "opened_at", "department_id", "assignee_id",
             *(f"researcher__{f}" for f in PERSON), "contingency_plan__actions")
         labels = {
@@ -77,7 +77,7 @@ class RiskRegisterExporter(BaseExporter):
         kinds, mstatuses = labels["kind"], labels["mstatus"]
 
         def register_rows():
-            for n, (pk, reference, concern, title, status, likelihood, impact, level, decision,
+            for n, (pk, reference, concern, title, title_params, status, likelihood, impact, level, decision,
                     opened_at, department_id, assignee_id, *person, plan) in enumerate(
                         case_rows.iterator(chunk_size=2000), start=1):
                 open_count = overdue_count = 0
@@ -93,7 +93,8 @@ class RiskRegisterExporter(BaseExporter):
                 researcher = User(**dict(zip(PERSON, person, strict=True)))
                 yield [
                     reference, researcher.display_name, departments.get(department_id),
-                    labels["concern"].get(concern, concern), title,
+                    labels["concern"].get(concern, concern),
+                    Case(concern=concern, title=title, title_params=title_params).title_display,
                     labels["status"].get(status, status), likelihood, impact,
                     labels["level"].get(level, ""),
                     labels["decision"].get(decision, "") if decision else None,
@@ -182,7 +183,7 @@ class ScreeningHitsExporter(BaseExporter):
                        output.title if output else "",
                        output.owner.display_name if output else "", lst.name,
                        lst.get_kind_display(), hit.entry.name, hit.matched_name,
-                       float(hit.score), hit.explanation, hit.get_status_display(),
+                       float(hit.score), hit.explanation_display, hit.get_status_display(),
                        timezone.localtime(hit.created_at).strftime("%Y-%m-%d %H:%M")]
 
         book = xlsx.Workbook()

@@ -31,7 +31,7 @@ import re
 import threading
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
@@ -99,6 +99,9 @@ class Match:
     query_key: str = ""
     matched_key: str = ""
     list_kind: str = ""  # riskmgmt.models.ListKind
+    # The arguments of :func:`explain`, stored on the hit (ScreeningHit.explanation_params)
+    # so that the explanation reads in the reader's language.
+    explanation_params: dict = field(default_factory=dict)
 
     @property
     def kind_label(self) -> str:
@@ -246,13 +249,15 @@ class Index:
         matches = []
         for entry_idx, (score, vid, how, qkey) in best.items():
             entry_id, entry_key, fp, release_id, list_name, entry_name = self.entries[entry_idx]
+            why = explanation_params(name, self.var_original[vid], entry_name, score, how, qkey,
+                                     self.var_key[vid])
             matches.append(Match(
                 entry_id=entry_id, entry_key=entry_key, fingerprint=fp, release_id=release_id,
                 list_name=list_name, entry_name=entry_name, matched_name=self.var_original[vid],
                 query_name=name, score=round(float(score), 1),
-                explanation=explain(name, self.var_original[vid], entry_name, score, how,
-                                    qkey, self.var_key[vid]),
+                explanation=explain(**why),
                 query_key=qkey, matched_key=self.var_key[vid], list_kind=self.kinds[entry_idx],
+                explanation_params=why,
             ))
         matches.sort(key=lambda m: (-m.score, m.entry_name))
         return matches if limit is None else matches[:limit]
@@ -273,6 +278,25 @@ def step_labels() -> dict[str, str]:
         _names.STEP_PUNCT: _("punctuation and spacing"),
         _names.STEP_ABBREV: _("abbreviations"), _names.STEP_INITIALS: _("initials"),
     }
+
+
+def explanation_params(query: str, matched: str, entry_name: str, score: float, how: str,
+                       query_key: str = "", matched_key: str = "") -> dict:
+    """The arguments of :func:`explain`, as stored on a hit (JSON)."""
+    return {"query": query, "matched": matched, "entry_name": entry_name,
+            "score": float(score), "how": how, "query_key": query_key,
+            "matched_key": matched_key}
+
+
+def explanation_display(params: dict, fallback: str) -> str:
+    """The explanation of a stored hit in the active language (``fallback``, the stored
+    sentence, for a hit recorded before the parameters were)."""
+    if not params:
+        return fallback
+    try:
+        return explain(**params)
+    except (KeyError, TypeError, ValueError):
+        return fallback
 
 
 def explain(query: str, matched: str, entry_name: str, score: float, how: str,

@@ -306,6 +306,10 @@ class ScreeningHit(PublicModel):
     matched_name = models.CharField(_("matched name"), max_length=500)
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
     explanation = models.CharField(_("why it matched"), max_length=500)
+    # The arguments of riskmgmt.matching.explain: the explanation is rendered in the reader's
+    # language (``explanation_display``); ``explanation`` is the sentence written at screening
+    # time (what older hits, with no parameters, show).
+    explanation_params = models.JSONField(default=dict, blank=True, editable=False)
     # Which key matched which: {"query", "query_key", "query_steps", "matched", "matched_key",
     # "matched_steps", "score"} (riskmgmt.matching.Match.key_details).
     match_keys = models.JSONField(_("compared keys"), default=dict, blank=True, editable=False)
@@ -327,6 +331,13 @@ class ScreeningHit(PublicModel):
 
     def __str__(self) -> str:
         return f"{self.query_name} ≈ {self.matched_name} ({self.score})"
+
+    @property
+    def explanation_display(self) -> str:
+        """Why it matched, in the active language."""
+        from riskmgmt.matching import explanation_display
+
+        return explanation_display(self.explanation_params, self.explanation)
 
     def step_labels(self) -> dict:
         """The normalisation steps of each side, translated (for the hit page)."""
@@ -433,6 +444,9 @@ class Case(PublicModel):
                                    verbose_name=_("department"))
     concern = models.CharField(_("concern"), max_length=30, choices=Concern.choices)
     title = models.CharField(_("title"), max_length=300)
+    # A title made at opening as "concern — researcher" stores the researcher's name here and
+    # reads in the reader's language (``title_display``); a title given by hand has none.
+    title_params = models.JSONField(default=dict, blank=True, editable=False)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.OPEN, db_index=True)
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -478,6 +492,29 @@ class Case(PublicModel):
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
 
+    @staticmethod
+    def generated_title_params(researcher) -> dict:
+        """``title_params`` of a title made as "concern — researcher": the researcher's name as
+        each language writes it (read without a query for the researcher)."""
+        from django.utils import translation
+
+        names = {}
+        for language in ("ja", "en"):
+            with translation.override(language):
+                names[language] = researcher.display_name
+        return {"names": names}
+
+    @property
+    def title_display(self) -> str:
+        """The title in the active language (the concern's label — the researcher's name)."""
+        from django.utils.translation import get_language
+
+        names = (self.title_params or {}).get("names")
+        if not names:
+            return self.title
+        language = "en" if (get_language() or "ja").startswith("en") else "ja"
+        return f"{self.get_concern_display()} — {names.get(language, '')}"[:300]
+
     @property
     def scope_department_id(self):
         return self.department_id
@@ -516,6 +553,11 @@ class Flag(TimeStampedModel):
     rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="flags", verbose_name=_("rule"))
     reason = models.TextField(_("reason"))
+    # The reason as a key and parameters (riskmgmt.reasons), rendered in the reader's language
+    # (``reason_display``); ``reason`` is the text written at evaluation time, which older
+    # flags (no key) show and search and the audit trail quote.
+    reason_key = models.CharField(max_length=40, blank=True, editable=False)
+    reason_params = models.JSONField(default=dict, blank=True, editable=False)
     version = models.ForeignKey("disclosures.DisclosureVersion", null=True, blank=True,
                                 on_delete=models.SET_NULL, related_name="risk_flags",
                                 verbose_name=_("disclosure version"))
@@ -529,7 +571,8 @@ class Flag(TimeStampedModel):
                             related_name="flags")
     # A concern raised by a rule on a disclosure is one flag for as long as it persists:
     # ``concern_key`` names it ("disclosure:<id>:rule:<id>", plus ":org:<id>" for a screening
-    # match), ``fingerprint`` is a digest of its reason and items (to tell "unchanged" from
+    # match), ``fingerprint`` is a digest of its reason's key and parameters (whatever the
+    # language of the evaluation) and items (to tell "unchanged" from
     # "changed"), ``resolved_version`` the version in which it no longer fired. ``version`` is
     # the version that first raised it; :class:`FlagVersion` says what it was in each one.
     concern_key = models.CharField(max_length=120, blank=True, db_index=True)
@@ -554,6 +597,13 @@ class Flag(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.reason[:80]
+
+    @property
+    def reason_display(self) -> str:
+        """Why the flag was raised, in the active language."""
+        from riskmgmt.reasons import render_or
+
+        return render_or(self.reason_key, self.reason_params, self.reason)
 
     @property
     def item_links(self) -> list[tuple[str, str]]:

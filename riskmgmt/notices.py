@@ -66,11 +66,31 @@ def _measure_label(params: dict) -> dict:
     return params
 
 
+def _case_title(params: dict) -> dict:
+    """A case's generated title in the reader's language (``_title_params``); a title given by
+    hand, or a notification sent before, keeps its stored ``title``."""
+    concern = params.get("concern")
+    if concern and "title_name_ja" in params:  # (parameters are stored flat, as text)
+        names = {"ja": params["title_name_ja"], "en": params.get("title_name_en", "")}
+        params = {**params, "title": Case(concern=concern,
+                                          title_params={"names": names}).title_display}
+    return params
+
+
+def _title_params(case: Case) -> dict:
+    params = {"title": case.title}
+    names = (case.title_params or {}).get("names")
+    if names:
+        params.update(concern=case.concern, title_name_ja=names.get("ja", ""),
+                      title_name_en=names.get("en", ""))
+    return params
+
+
 def _decision_label(params: dict) -> dict:
     code = params.get("decision")
     if code in Case.Decision.values:
         params = {**params, "decision": Case.Decision(code).label}
-    return params
+    return _case_title(params)
 
 
 INFORMATION_REQUEST = kinds.register(
@@ -90,6 +110,7 @@ CASE_ASSIGNED = kinds.register(
     "case_assigned", _("Risk case assigned to you"), mandatory=False,
     title=_("Risk case %(case)s was assigned to you"),
     body=_("%(actor)s assigned the risk case %(case)s (%(title)s) to you."),
+    prepare=_case_title,
 )
 CASE_DECIDED = kinds.register(
     "case_decided", _("Decision recorded on a risk case"), mandatory=False,
@@ -169,7 +190,7 @@ def case_assigned(case: Case, *, actor) -> int:
     return services.notice_send(
         kind=CASE_ASSIGNED.code,
         recipients=users_with_perm(STAFF, case).filter(pk=case.assignee_id), exclude=[actor],
-        params={"case": case.reference, "title": case.title, "actor": _name(actor)},
+        params={"case": case.reference, **_title_params(case), "actor": _name(actor)},
         url=case.get_absolute_url(), target=case, period=f"to-{case.assignee_id}",
     )
 
@@ -182,7 +203,7 @@ def case_decided(case: Case, *, actor) -> int:
         told = told | users_with_perm(STAFF, case).filter(pk=case.assignee_id)
     return services.notice_send(
         kind=CASE_DECIDED.code, recipients=told.distinct(), exclude=[actor],
-        params={"case": case.reference, "title": case.title, "actor": _name(actor),
+        params={"case": case.reference, **_title_params(case), "actor": _name(actor),
                 "decision": case.decision},
         url=case.get_absolute_url(), target=case,
         period=f"{case.decision}:{case.decided_at.isoformat() if case.decided_at else ''}",

@@ -66,6 +66,17 @@ class Finding:
     items: list = field(default_factory=list)
     hits: list = field(default_factory=list)
     records: list = field(default_factory=list)
+    # The sentence as a key and parameters (riskmgmt.reasons), rendered for each reader.
+    key: str = ""
+    params: dict = field(default_factory=dict)
+
+
+def finding(key: str, params: dict, items=(), **kwargs) -> Finding:
+    """A finding whose reason is ``key`` with ``params`` (the text in the active language
+    is kept beside them, see :mod:`riskmgmt.reasons`)."""
+    from riskmgmt import reasons
+
+    return Finding(reasons.render(key, params), list(items), key=key, params=params, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -203,9 +214,8 @@ def eval_foreign_support(facts, p):
         amount = _money(getattr(item, "amount", None) or getattr(item, "estimated_value", None))
         if minimum and amount < minimum:
             continue
-        findings.append(Finding(
-            _("Support from an organisation in %(country)s: %(item)s")
-            % {"country": _org_country(item), "item": item_label(item)}, [item]))
+        findings.append(finding(
+            "foreign_support", {"country": _org_country(item), "item": item_label(item)}, [item]))
     return findings
 
 
@@ -216,9 +226,8 @@ def eval_talent_programme(facts, p):
             continue
         if p["foreign_only"] and not _is_foreign(item, []):
             continue
-        findings.append(Finding(
-            _("Participation in a %(kind)s: %(item)s")
-            % {"kind": item.get_programme_kind_display(), "item": item_label(item)}, [item]))
+        findings.append(finding(
+            "talent_programme", {"kind": item.programme_kind, "item": item_label(item)}, [item]))
     return findings
 
 
@@ -241,10 +250,10 @@ def eval_screening_match(facts, p):
         if not matches:
             continue
         best = matches[0]
-        findings.append(Finding(
-            _("%(org)s matches %(entry)s on %(list)s (score %(score).0f): %(why)s")
-            % {"org": orgs[oid], "entry": best.entry_name, "list": best.list_label,
-               "score": best.score, "why": best.explanation},
+        findings.append(finding(
+            "screening_match",
+            {"org": str(orgs[oid]), "entry": best.entry_name, "list_name": best.list_name,
+             "list_kind": best.list_kind, "score": best.score, "why": best.explanation_params},
             by_org[oid], hits=[(oid, m) for m in matches]))
     return findings
 
@@ -256,9 +265,7 @@ def eval_undeclared_funding(facts, p):
             continue
         if p["foreign_only"] and not _is_foreign(item, []):
             continue
-        findings.append(Finding(
-            _("Funding not declared in grant applications: %(item)s") % {"item": item_label(item)},
-            [item]))
+        findings.append(finding("undeclared_funding", {"item": item_label(item)}, [item]))
     return findings
 
 
@@ -270,26 +277,24 @@ def eval_effort(facts, p):
              if getattr(i, "effort_percent", None) and disclosure_sections.is_current(i, today)]
     total = sum((_money(i.effort_percent) for i in items), Decimal(0))
     if total > _money(p["threshold"]):
-        return [Finding(_("Total effort is %(total)s%% (threshold %(threshold)s%%)")
-                        % {"total": _num(total), "threshold": p["threshold"]}, items)]
+        return [finding("effort", {"total": _num(total), "threshold": p["threshold"]}, items)]
     return []
 
 
 def eval_contract_clauses(facts, p):
     findings = []
     for item in facts.items("contract"):
-        found = [str(CLAUSES[c]) for c in p["clauses"] if getattr(item, c, False)]
+        found = [c for c in p["clauses"] if getattr(item, c, False)]
         if found:
-            findings.append(Finding(
-                _("Contract with clauses of concern (%(clauses)s): %(item)s")
-                % {"clauses": ", ".join(found), "item": item_label(item)}, [item]))
+            findings.append(finding(
+                "contract_clauses", {"clauses": found, "item": item_label(item)}, [item]))
     return findings
 
 
 def eval_specified_category(facts, p):
     return [
-        Finding(_("Specified-category relationship (%(kind)s): %(item)s")
-                % {"kind": item.get_relationship_display(), "item": item_label(item)}, [item])
+        finding("specified_category", {"kind": item.relationship, "item": item_label(item)},
+                [item])
         for item in facts.items("specified") if item.relationship in p["relationships"]
     ]
 
@@ -305,23 +310,19 @@ def eval_substantive_change(facts, p):
             if old is None:
                 if p["foreign_only"] and not _is_foreign(item, []):
                     continue
-                findings.append(Finding(
-                    _("New since the last accepted version: %(item)s") % {"item": item_label(item)},
-                    [item]))
+                findings.append(finding("new_item", {"item": item_label(item)}, [item]))
                 continue
             if old.organisation_id != item.organisation_id:
-                findings.append(Finding(
-                    _("Organisation changed since the last accepted version: %(item)s")
-                    % {"item": item_label(item)}, [item]))
+                findings.append(finding("organisation_changed", {"item": item_label(item)},
+                                        [item]))
                 continue
             new_amount, old_amount = _money(getattr(item, "amount", None)), _money(
                 getattr(old, "amount", None))
             if old_amount and abs(new_amount - old_amount) * 100 / old_amount > _money(
                     p["amount_change_percent"]):
-                findings.append(Finding(
-                    _("Amount changed from %(old)s to %(new)s: %(item)s")
-                    % {"old": _num(old_amount), "new": _num(new_amount),
-                       "item": item_label(item)}, [item]))
+                findings.append(finding(
+                    "amount_changed", {"old": _num(old_amount), "new": _num(new_amount),
+                                       "item": item_label(item)}, [item]))
     return findings
 
 
@@ -349,10 +350,9 @@ def eval_record_discrepancy(facts, p):
             names.append(str(record.organisation))
         if not names or any(compact(n) in disclosed_names for n in names):
             continue
-        findings.append(Finding(
-            _("%(source)s lists %(org)s (%(kind)s), which the disclosure does not mention")
-            % {"source": record.get_source_display(), "org": names[0],
-               "kind": record.get_kind_display()}, records=[record]))
+        findings.append(finding(
+            "record_discrepancy", {"source": record.source, "org": names[0], "kind": record.kind},
+            records=[record]))
     return findings
 
 

@@ -392,7 +392,8 @@ def flags_of_version(*, user: User, version) -> list:
         return []
     return list(FlagVersion.objects.filter(version=version)
                 .select_related("flag__case", "flag__rule")
-                .only("state", "flag__reason", "flag__item_labels", "flag__item_keys",
+                .only("state", "flag__reason", "flag__reason_key", "flag__reason_params",
+                      "flag__item_labels", "flag__item_keys",
                       "flag__rule__name", "flag__case__public_id", "flag__case__reference",
                       "flag__case__title", "flag__case__status", "flag__case__risk_level",
                       "flag__case__concern")

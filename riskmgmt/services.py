@@ -37,7 +37,7 @@ from portal.audit import audit_log, snapshot
 from portal.errors import ApplicationError, NotAllowed
 from portal.models import Organisation, OrganisationAlias, User
 from portal.permissions import has_perm
-from riskmgmt import importers, matching, notices
+from riskmgmt import importers, matching, notices, reasons
 from riskmgmt.models import (
     Case,
     Concern,
@@ -139,12 +139,14 @@ def case_open_or_join(*, researcher: User, concern: str, reason: str, source_obj
                       actor: User | None = None, rule: Rule | None = None,
                       items: Iterable = (), version=None, hit: ScreeningHit | None = None,
                       title: str = "", concern_key: str = "",
-                      fingerprint: str = "") -> tuple[Case, Flag]:
+                      fingerprint: str = "", reason_key: str = "",
+                      reason_params: dict | None = None) -> tuple[Case, Flag]:
     """Open a case for (researcher, concern) or join the open one; add a flag. See module doc."""
     flag = cases_open_or_join(concern=concern, flags=[FlagSpec(
         researcher=researcher, reason=reason, source_obj=source_obj, items=list(items),
         version=version, hit=hit, title=title, concern_key=concern_key,
-        fingerprint=fingerprint)], rule=rule, actor=actor)[0]
+        fingerprint=fingerprint, reason_key=reason_key,
+        reason_params=reason_params or {})], rule=rule, actor=actor)[0]
     return flag.case, flag
 
 
@@ -161,6 +163,9 @@ class FlagSpec:
     title: str = ""
     concern_key: str = ""
     fingerprint: str = ""
+    # ``reason`` as a key and parameters (riskmgmt.reasons), read in the reader's language.
+    reason_key: str = ""
+    reason_params: dict = field(default_factory=dict)
 
 
 def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None = None,
@@ -207,7 +212,8 @@ def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None
                 case = Case(reference=_new_reference("RC"), researcher=person,
                             department_id=person.department_id, concern=concern,
                             title=(first.title or f"{Concern(concern).label} — "
-                                   f"{person.display_name}")[:300])
+                                   f"{person.display_name}")[:300],
+                            title_params={} if first.title else Case.generated_title_params(person))
                 try:  # the fields only: uniqueness is the insert's business
                     case.full_clean(exclude=["researcher", "department", "assignee"],
                                     validate_unique=False, validate_constraints=False)
@@ -228,6 +234,7 @@ def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None
         created: list[Flag] = []
         for spec in flags:
             flag = Flag(case=cases[spec.researcher.pk], rule=rule, reason=spec.reason[:4000],
+                        reason_key=spec.reason_key, reason_params=spec.reason_params,
                         version=spec.version, hit=spec.hit, concern_key=spec.concern_key,
                         fingerprint=spec.fingerprint,
                         last_version=spec.version if spec.concern_key else None,
@@ -257,12 +264,15 @@ def cases_open_or_join(*, concern: str, flags: list[FlagSpec], rule: Rule | None
             case, specs = cases[pk], by_researcher[pk]
             case.flag_count += len(specs)
             reason = "\n".join(spec.reason for spec in specs)[:500]
+            data = {"reason": reason, "flags": len(specs)}
+            if all(spec.reason_key for spec in specs):  # the history reads them for its reader
+                data["reasons"] = [[spec.reason_key, spec.reason_params] for spec in specs]
             if case.pk in opened:
                 audit_log(action="riskmgmt.case.opened", target=case, actor=actor,
-                          data={"concern": concern, "reason": reason, "flags": len(specs)})
+                          data={"concern": concern, **data})
             else:
                 audit_log(action="riskmgmt.case.flag_joined", target=case, actor=actor,
-                          data={"reason": reason, "flags": len(specs)})
+                          data=data)
     return created
 
 
@@ -444,7 +454,8 @@ def case_split(*, case: Case, flags: Iterable[Flag], concern: str, actor: User) 
         target = Case.objects.create(
             reference=_new_reference("RC"), researcher_id=case.researcher_id,
             department_id=case.department_id, concern=concern,
-            title=f"{Concern(concern).label} — {case.researcher.display_name}"[:300])
+            title=f"{Concern(concern).label} — {case.researcher.display_name}"[:300],
+            title_params=Case.generated_title_params(case.researcher))
     Flag.objects.filter(pk__in=ids).update(case=target)
     _recount_flags(case, target)
     audit_log(action="riskmgmt.case.split", target=case, actor=actor,
@@ -529,10 +540,16 @@ def request_attachment_downloaded(*, attachment: RequestAttachment, actor: User)
 # --- Evaluation of a submitted disclosure version --------------------------------------------
 
 
-def flag_fingerprint(reason: str, items) -> str:
-    """A digest of what a flag says and which items (by stable key) raised it."""
+def flag_fingerprint(reason: str, items, *, key: str = "", params: dict | None = None) -> str:
+    """A digest of what a flag says and which items (by stable key) raised it.
+
+    What it says is its reason's key and parameters when it has them (so an evaluation in
+    another language gives the same digest), else the text of ``reason``."""
+    from riskmgmt.reasons import digest_text
+
     keys = sorted(str(getattr(i, "item_key", "") or "") for i in items)
-    return hashlib.sha256("\n".join([reason, *keys]).encode()).hexdigest()
+    said = digest_text(key, params or {}) if key else reason
+    return hashlib.sha256("\n".join([said, *keys]).encode()).hexdigest()
 
 
 def _concern_key(version, rule: Rule, finding: Finding) -> str:
@@ -551,6 +568,18 @@ def version_evaluate_enqueue(*, version) -> None:
 
 @transaction.atomic
 def version_evaluate(*, version_id: int) -> list[Flag]:
+    """:func:`_version_evaluate`, in the portal's default language whoever asks: the names in
+    a reason's parameters (an organisation's, in ``item_label``) are then the same at every
+    evaluation, so its fingerprint is too; the reason still reads in each reader's language
+    (``Flag.reason_display``)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return _version_evaluate(version_id=version_id)
+
+
+def _version_evaluate(*, version_id: int) -> list[Flag]:
     """Run every enabled rule over a submitted version; a concern is one flag carried forward.
 
     A finding whose concern (disclosure, rule and, for a screening match, organisation) already
@@ -599,16 +628,27 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
         ran.add(rule.pk)
         if findings and rt.code != "screening_match":
             # One flag per rule and version, linked to every item that made it fire.
+            reason_key, reason_params = "", {}
+            if all(f.key for f in findings):
+                reason_key, reason_params = (
+                    (findings[0].key, findings[0].params) if len(findings) == 1
+                    else reasons.joined([(f.key, f.params) for f in findings]))
             findings = [Finding(reason="\n".join(f.reason for f in findings),
-                                items=[i for f in findings for i in f.items])]
+                                items=[i for f in findings for i in f.items],
+                                key=reason_key, params=reason_params)]
         for finding in findings:
             key = _concern_key(version, rule, finding)
-            fingerprint = flag_fingerprint(finding.reason, finding.items)
+            fingerprint = flag_fingerprint(finding.reason, finding.items, key=finding.key,
+                                           params=finding.params)
             seen.add(key)
             existing = carried.get(key)
             if existing is not None:
-                state = (FlagVersion.State.UNCHANGED if existing.fingerprint == fingerprint
-                         else FlagVersion.State.CHANGED)
+                # A flag recorded before reasons had keys has the digest of its text: the
+                # same text is the same concern (its key and parameters are filled in now).
+                same = existing.fingerprint == fingerprint or (
+                    not existing.reason_key
+                    and existing.fingerprint == flag_fingerprint(finding.reason, finding.items))
+                state = FlagVersion.State.UNCHANGED if same else FlagVersion.State.CHANGED
                 _flag_carry_forward(existing, finding, fingerprint, version, state)
                 states.append(FlagVersion(flag=existing, version=version, state=state))
                 continue
@@ -620,7 +660,8 @@ def version_evaluate(*, version_id: int) -> list[Flag]:
             _case, flag = case_open_or_join(
                 researcher=researcher, concern=rule.concern, reason=finding.reason,
                 source_obj=version, rule=rule, items=finding.items, version=version, hit=hit,
-                concern_key=key, fingerprint=fingerprint)
+                concern_key=key, fingerprint=fingerprint, reason_key=finding.key,
+                reason_params=finding.params)
             states.append(FlagVersion(flag=flag, version=version, state=FlagVersion.State.NEW))
             flags.append(flag)
     resolved = [f for key, f in carried.items() if key not in seen and f.rule_id in ran]
@@ -660,7 +701,8 @@ def _flag_carry_forward(flag: Flag, finding: Finding, fingerprint: str, version,
         fields = ["last_version", "last_state", "item_keys", "item_labels", "updated_at"]
         if flag.fingerprint != fingerprint:
             flag.reason, flag.fingerprint = finding.reason[:4000], fingerprint
-            fields += ["reason", "fingerprint"]
+            flag.reason_key, flag.reason_params = finding.key, finding.params
+            fields += ["reason", "fingerprint", "reason_key", "reason_params"]
         flag.save(update_fields=fields)
 
 
@@ -694,7 +736,8 @@ def _record_disclosure_hits(pairs) -> ScreeningHit | None:
             ScreeningHit(organisation_id=key[0], query_name=m.query_name[:500],
                          entry_id=m.entry_id, entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
                          matched_name=m.matched_name[:500], score=m.score,
-                         explanation=m.explanation[:500], match_keys=m.key_details())
+                         explanation=m.explanation[:500], explanation_params=m.explanation_params,
+                         match_keys=m.key_details())
             for key in missing for m in [wanted[key]]
         ])
         known.update(zip(missing, created, strict=True))
@@ -970,7 +1013,8 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
                 ScreeningHit(organisation_id=oid, query_name=m.query_name[:500], entry_id=m.entry_id,
                              entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
                              matched_name=m.matched_name[:500], score=m.score,
-                             explanation=m.explanation[:500], match_keys=m.key_details(),
+                             explanation=m.explanation[:500], explanation_params=m.explanation_params,
+                         match_keys=m.key_details(),
                              run=run)
                 for oid, m in new
             ], batch_size=1000)
@@ -978,7 +1022,8 @@ def screening_rescreen_registry(*, release: ScreeningListRelease, actor: User | 
             if hits:
                 flags = _flag_researchers_for_hits(
                     ScreeningHit.objects.filter(run=run).only(
-                        "pk", "organisation_id", "entry_id", "score", "explanation"),
+                        "pk", "organisation_id", "entry_id", "score", "explanation",
+                        "explanation_params"),
                     actor=actor)
             run.status, run.finished_at = ScreeningRun.Status.DONE, timezone.now()
             run.names_checked = sum(len(v) for v in names.values())
@@ -1015,7 +1060,7 @@ def _flag_researchers_for_hits(hits, *, actor: User | None = None,
     1,000), the names of the entries and lists hit in one more query, and the flags are recorded
     through :func:`cases_open_or_join` for ``batch_size`` researchers at a time: a fixed number
     of queries per batch plus one audit entry per case. ``hits`` need only their organisation,
-    entry id, score and explanation (thousands after a full pass: no entry rows are loaded).
+    entry id, score and explanation (and its parameters) (thousands after a full pass: no entry rows are loaded).
     Returns the number of flags.
     """
     from disclosures.models import ITEM_MODELS, DisclosureVersion
@@ -1043,21 +1088,22 @@ def _flag_researchers_for_hits(hits, *, actor: User | None = None,
                             "version__change_note", "version__review_comment")
                      .order_by("pk"))
             found += [(item, best[item.organisation_id]) for item in items]
-    entries = {pk: (name, matching.list_label(list_name, kind))
+    entries = {pk: (name, list_name, kind)
                for pk, name, list_name, kind in ScreeningEntry.objects.filter(
             pk__in={hit.entry_id for _item, hit in found}).values_list(
                 "pk", "name", "release__screening_list__name",
                 "release__screening_list__kind")} if found else {}
     specs: dict[int, list[FlagSpec]] = {}
     for item, hit in found:
-        entry_name, list_name = entries[hit.entry_id]
-        reason = _("%(org)s now matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
-            "org": item.organisation, "entry": entry_name, "list": list_name,
-            "score": hit.score, "why": hit.explanation}
+        entry_name, list_name, kind = entries[hit.entry_id]
+        params = {"org": str(item.organisation), "entry": entry_name, "list_name": list_name,
+                  "list_kind": kind, "score": str(hit.score),
+                  "why": hit.explanation_params or hit.explanation}
         owner = item.version.disclosure.owner
         specs.setdefault(owner.pk, []).append(FlagSpec(
-            researcher=owner, reason=reason, source_obj=item.version, items=[item],
-            version=item.version, hit=hit))
+            researcher=owner, reason=reasons.render(reasons.RESCREEN_MATCH.key, params),
+            source_obj=item.version, items=[item], version=item.version, hit=hit,
+            reason_key=reasons.RESCREEN_MATCH.key, reason_params=params))
     researchers = sorted(specs)
     count = 0
     for start in range(0, len(researchers), batch_size):
@@ -1241,7 +1287,8 @@ def _record_output_hits(found: dict[str, list], contributors, *, run: ScreeningR
         ScreeningHit(contributor_id=c.pk, query_name=m.query_name[:500], entry_id=m.entry_id,
                      entry_key=m.entry_key, entry_fingerprint=m.fingerprint,
                      matched_name=m.matched_name[:500], score=m.score,
-                     explanation=m.explanation[:500], match_keys=m.key_details(), run=run)
+                     explanation=m.explanation[:500], explanation_params=m.explanation_params,
+                         match_keys=m.key_details(), run=run)
         for m, c in best.values()
     ], batch_size=1000)
     per_output: dict[int, tuple] = {}
@@ -1253,13 +1300,14 @@ def _record_output_hits(found: dict[str, list], contributors, *, run: ScreeningR
     specs = []
     for m, c, hit in per_output.values():
         output = c.output
-        reason = _("%(role)s %(person)s of “%(title)s” is affiliated with %(affiliation)s, which "
-                   "matches %(entry)s on %(list)s (score %(score)s): %(why)s") % {
-            "role": c.get_role_display(), "person": c.name or "—", "title": output.title[:200],
-            "affiliation": m.query_name, "entry": m.entry_name, "list": m.list_label,
-            "score": m.score, "why": m.explanation}
-        specs.append(FlagSpec(researcher=output.owner, reason=reason, source_obj=output,
-                              hit=hit))
+        params = {"role": c.role, "person": c.name or "—", "title": output.title[:200],
+                  "affiliation": m.query_name, "entry": m.entry_name, "list_name": m.list_name,
+                  "list_kind": m.list_kind, "score": m.score,
+                  "why": m.explanation_params or m.explanation}
+        specs.append(FlagSpec(researcher=output.owner,
+                              reason=reasons.render(reasons.OUTPUT_MATCH.key, params),
+                              source_obj=output, hit=hit, reason_key=reasons.OUTPUT_MATCH.key,
+                              reason_params=params))
     flags = 0
     for start in range(0, len(specs), FLAG_BATCH):
         flags += len(cases_open_or_join(concern=Concern.SCREENING_MATCH,

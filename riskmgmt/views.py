@@ -139,7 +139,7 @@ def _case_history(case):
             reason = (entry.data or {}).get("reason")
             if isinstance(reason, str) and reason and (
                     any(line in reason for line in lines) or any(reason in h for h in hidden)):
-                entry.data = {**entry.data, "reason": str(placeholder)}
+                entry.data = {**entry.data, "reason": str(placeholder), "reasons": None}
     return entries
 
 CASE_FORMS = {

@@ -108,10 +108,6 @@ def test_the_research_office_reads_the_survey_answers_history_in_english(page, l
     assert japanese_on(page, "/followup/2026/") == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a flag's reason and a hit's explanation are stored as sentences in the language of the "
-    "evaluation (riskmgmt rules/services, matching's explanation): to be stored as kind + params "
-    "and rendered for the reader"))
 def test_the_research_office_reads_a_case_history_in_english(page, login, researcher, staff):
     from riskmgmt import services as risk
     from riskmgmt.models import Case

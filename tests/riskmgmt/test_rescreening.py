@@ -285,7 +285,7 @@ def test_flagging_many_hits_takes_a_fixed_number_of_queries_plus_one_audit_entry
                                     entry_key=entry.entry_key, entry_fingerprint=entry.fingerprint,
                                     matched_name=entry.name, score=95, explanation="x")
     hits = list(ScreeningHit.objects.only("organisation_id", "entry_id", "score",
-                                          "explanation"))
+                                          "explanation", "explanation_params"))
     for model in (DisclosureVersion, PositionItem):  # content types are cached in a process
         ContentType.objects.get_for_model(model)
     audits = AuditEntry.objects.count()
@@ -357,3 +357,28 @@ def test_a_clash_of_case_references_is_tried_again(researcher, other_researcher,
     case, _flag = services.case_open_or_join(researcher=researcher, concern=Concern.AWARENESS,
                                              reason="y")
     assert case.reference == "RC-2026-FRESH00001" and case.researcher == researcher
+
+
+def test_a_flag_raised_by_re_screening_in_japanese_reads_in_english(departments):
+    from django.utils import translation
+
+    org = f.org("Harbin Inst. of Technology", country="CN")
+    [person] = _researchers_naming([org], departments)
+    release = f.import_list()
+    entry = ScreeningEntry.objects.get(release=release, name="Harbin Institute of Technology")
+    why = matching.explanation_params("Harbin Inst. of Technology", entry.name, entry.name, 93.0,
+                                      "norm", "harbin inst of technology",
+                                      "harbin institute of technology")
+    with translation.override("ja"):
+        hit = ScreeningHit.objects.create(
+            organisation=org, query_name=org.name_en, entry=entry, entry_key=entry.entry_key,
+            entry_fingerprint=entry.fingerprint, matched_name=entry.name, score=93,
+            explanation=matching.explain(**why), explanation_params=why)
+        services._flag_researchers_for_hits([ScreeningHit.objects.get(pk=hit.pk)])
+    flag = Flag.objects.get(case__researcher=person)
+    with translation.override("en"):
+        assert flag.reason_display == (
+            "Harbin Inst. of Technology now matches Harbin Institute of Technology on List "
+            "test-list (Other) (score 93.0): Similar to the listed name (score 93: spelling or "
+            "word order differ). “Harbin Inst. of Technology” → “harbin inst of technology” met "
+            "“Harbin Institute of Technology” → “harbin institute of technology”.")
