@@ -84,7 +84,8 @@ def screen(gathered: Gathered, *, index=None) -> list[tuple[Occurrence, dict]]:
     out = []
     for name, matches in check_names(list(gathered.by_name), index=index).items():
         for match in matches:
-            hit = {**match.as_dict(), "release_id": match.release_id}
+            hit = {**match.as_dict(), "release_id": match.release_id,
+                   "explanation_params": match.explanation_params}
             for occ in gathered.by_name[name]:
                 out.append((occ, hit))
     return out

@@ -333,7 +333,7 @@ class SummaryExporter(MultiSheetListExporter):
         for h in selectors.current_hits(self._loaded):
             yield [h.member.display_name if h.member_id else _("Project"),
                    h.get_item_display(), h.query_name, h.list_name, h.kind_label, h.entry_name,
-                   h.matched_name, h.score, h.explanation]
+                   h.matched_name, h.score, h.explanation_display]
 
     def iterate_measures(self, params, *, user, progress):
         yield [_("Area"), _("What"), pgettext("measure", "Who"), _("By when"),

@@ -297,6 +297,9 @@ class CheckHit(models.Model):
     entry_key = models.CharField(max_length=64)
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
     explanation = models.CharField(_("why it matched"), max_length=500)
+    # The matcher's explanation as key + parameters (riskmgmt.matching.explanation_params), so
+    # it reads in the reader's language; hits stored before it have {} and show ``explanation``.
+    explanation_params = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["run", "member", "-score", "id"]
@@ -321,6 +324,13 @@ class CheckHit(models.Model):
 
         kind = self.release.screening_list.kind if self.release_id else ""
         return list_label(self.list_name, kind)
+
+    @property
+    def explanation_display(self) -> str:
+        """Why it matched, in the active language (the stored sentence for older hits)."""
+        from riskmgmt.matching import explanation_display
+
+        return explanation_display(self.explanation_params, self.explanation)
 
 
 class Questionnaire(models.Model):

@@ -223,7 +223,8 @@ def project_check(*, project: Project, reason: str = CheckRun.Reason.MANUAL, act
                      release_id=hit["release_id"],
                      entry_name=hit["entry"][:500], matched_name=hit["matched_name"][:500],
                      entry_key=hit["entry_key"], score=Decimal(str(hit["score"])),
-                     explanation=hit["explanation"][:500])
+                     explanation=hit["explanation"][:500],
+                     explanation_params=hit.get("explanation_params") or {})
             for occ, hit in found], batch_size=1000)
         run.hit_count = len(found)
         run.save(update_fields=["hit_count"])

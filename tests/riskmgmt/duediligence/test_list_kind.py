@@ -123,3 +123,19 @@ def test_the_kinds_are_read_with_the_hits_not_once_per_hit(project, staff, clien
     services.project_check(project=project)
     assert (len(selectors.current_hits(project)), _hit_page_queries(client, project)) == (
         4, before)
+
+
+def test_a_hit_checked_in_japanese_explains_itself_in_english_to_an_english_reader(
+        project, staff, client_as):
+    from riskmgmt.duediligence.models import CheckHit
+
+    hit = CheckHit.objects.get(entry_name__startswith="Harbin")
+    with translation.override("en"):
+        english = hit.explanation_display
+    with translation.override("ja"):
+        japanese = hit.explanation_display
+    client = client_as(staff)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("duediligence:project_detail", args=[project.public_id]))
+    text = page.content.decode()
+    assert (english != japanese, english in text, japanese in text) == (True, True, False)
