@@ -753,6 +753,25 @@ def outbox_sweep(b):
     ]
 
 
+def _unevaluated_versions(count: int, *, newest: bool = False) -> list:
+    """``count`` submitted versions never evaluated nor queued for evaluation (the outbox
+    benchmarks commit their evaluations, so each run takes others; ``--regenerate`` restores
+    them). Not the long-history researcher's, which screening_one_disclosure uses."""
+    Job = _model("outbox", "Job")
+    Version = _model("disclosures", "DisclosureVersion")
+    evaluated = set(_model("riskmgmt", "FlagVersion").objects.values_list("version_id", flat=True))
+    evaluated |= set(_model("riskmgmt", "Flag").objects.values_list("version_id", flat=True))
+    queued = {int(k.split(":")[1]) for k in Job.objects.filter(
+        kind="riskmgmt.evaluate_version").values_list("key", flat=True) if k.startswith("version:")}
+    versions = list(Version.objects.exclude(status="draft")
+                    .exclude(disclosure__owner__email=G.LONG_HISTORY_RESEARCHER)
+                    .exclude(pk__in=evaluated | queued)
+                    .order_by("-pk" if newest else "pk")[:count])
+    if len(versions) < count:
+        raise NotBuilt(f"only {len(versions)} unevaluated submitted versions left (--regenerate)")
+    return versions
+
+
 @benchmark("outbox_submit_to_flags", ["outbox_submit_to_flags_p95"])
 def outbox_submit_to_flags(b):
     """From a submission's commit to its flags being stored, with a real worker (issue 13:
@@ -774,21 +793,10 @@ def outbox_submit_to_flags(b):
     enqueue = need("riskmgmt.services", "version_evaluate_enqueue")
     need("portal.outbox.services", "sweep")
     Job = _model("outbox", "Job")
-    Version = _model("disclosures", "DisclosureVersion")
-    Flag = _model("riskmgmt", "Flag")
-    FlagVersion = _model("riskmgmt", "FlagVersion")
     from portal.celery import app
 
     samples = max(10, b.repeats)
-    evaluated = set(FlagVersion.objects.values_list("version_id", flat=True))
-    evaluated |= set(Flag.objects.values_list("version_id", flat=True))
-    queued = {int(k.split(":")[1]) for k in Job.objects.filter(
-        kind="riskmgmt.evaluate_version").values_list("key", flat=True) if k.startswith("version:")}
-    versions = list(Version.objects.exclude(status="draft")
-                    .exclude(disclosure__owner__email=G.LONG_HISTORY_RESEARCHER)
-                    .exclude(pk__in=evaluated | queued).order_by("pk")[:samples + 1])
-    if len(versions) < samples + 1:
-        raise NotBuilt(f"only {len(versions)} unevaluated submitted versions left (--regenerate)")
+    versions = _unevaluated_versions(samples + 1)
 
     def submit_and_wait(version, timeout=60.0):
         with transaction.atomic():
@@ -862,21 +870,10 @@ def outbox_recovery(b):
     import portal.outbox.services as outbox_services
 
     Job = _model("outbox", "Job")
-    Version = _model("disclosures", "DisclosureVersion")
-    Flag = _model("riskmgmt", "Flag")
-    FlagVersion = _model("riskmgmt", "FlagVersion")
     from portal.celery import app
 
     count = 20
-    evaluated = set(FlagVersion.objects.values_list("version_id", flat=True))
-    evaluated |= set(Flag.objects.values_list("version_id", flat=True))
-    queued = {int(k.split(":")[1]) for k in Job.objects.filter(
-        kind="riskmgmt.evaluate_version").values_list("key", flat=True) if k.startswith("version:")}
-    versions = list(Version.objects.exclude(status="draft")
-                    .exclude(disclosure__owner__email=G.LONG_HISTORY_RESEARCHER)
-                    .exclude(pk__in=evaluated | queued).order_by("-pk")[:count])
-    if len(versions) < count:
-        raise NotBuilt(f"only {len(versions)} unevaluated submitted versions left (--regenerate)")
+    versions = _unevaluated_versions(count, newest=True)
     call_command("sync_schedules", verbosity=0, stdout=io.StringIO())
     with mock.patch.object(outbox_services, "ring", return_value=False):  # the broker is down
         for version in versions:
