@@ -851,9 +851,10 @@ def outbox_recovery(b):
     the outage. ``outbox_recovery_time`` is from their start until every job is ``done``;
     ``outbox_recovery_wait`` is that less the jobs' own run time (the sum of their
     started→finished, the solo worker runs one at a time): the time the work waited for the
-    sweep, the worker's start-up included (target < 60 s). Beat's database scheduler runs a
-    schedule whose minute has passed as soon as it starts, so the sweep rings the waiting jobs
-    within seconds; a beat that kept running rings them at the next minute. The schedules are installed
+    sweep, the worker's start-up included (target < 60 s). A worker that starts sweeps once
+    (``portal.outbox.tasks.sweep_when_a_worker_starts``), so the waiting jobs are rung within
+    its start-up; with a worker that kept running while Redis was down, beat's every-minute
+    sweep rings them at the next minute (≤ 60 s). The schedules are installed
     (``sync_schedules``) so beat finds ``jobs_sweep``. **Not rolled back** (the worker needs
     committed rows), like ``outbox_submit_to_flags``: those versions stay evaluated."""
     import io

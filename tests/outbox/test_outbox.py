@@ -276,3 +276,20 @@ def test_an_import_step_whose_attempts_run_out_says_try_again_not_checking(
         services.job_run(job.pk)
     upload.refresh_from_db()
     assert (upload.status, upload.message) == ("failed", str(imports.TRY_AGAIN))
+
+
+def test_a_worker_that_starts_runs_what_waited_while_the_broker_was_down(
+        django_capture_on_commit_callbacks, monkeypatch):
+    from celery.signals import worker_ready
+
+    from portal.outbox import tasks
+
+    real = tasks.run_job.apply_async
+    monkeypatch.setattr(tasks.run_job, "apply_async",
+                        lambda *a, **k: (_ for _ in ()).throw(OperationalError("down")))
+    job = _enqueue(django_capture_on_commit_callbacks, key="w", mark="w")
+    monkeypatch.setattr(tasks.run_job, "apply_async", real)
+    worker_ready.send(sender=None)  # what Celery sends once a worker is up
+    job.refresh_from_db()
+    assert (job.state, _marks()) == ("done", ["w"])
+
